@@ -1,0 +1,436 @@
+"""The ledger store: append, read and verify events on SQLite or PostgreSQL.
+
+Appends are serialised: on SQLite by ``BEGIN IMMEDIATE`` (one writer at a
+time), on PostgreSQL by a row lock on ``ledger_head``. Inside that one
+transaction the store reads the head, refuses anything invalid, numbers and
+chains the new events, inserts them and moves the head: a batch lands whole or
+not at all, and no two appenders can ever read the same head.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row, func, select
+
+from napci.adapters.db.engine import WRITE
+from napci.adapters.db.schema import events, ledger_head
+from napci.domain.canonical import GENESIS_HASH, canonical_json
+from napci.domain.chain import ChainVerifier, KeyRing, VerifyReport
+from napci.domain.envelope import (
+    CLASSIFICATIONS,
+    EventDraft,
+    RecordedEvent,
+    compute_hash,
+    format_timestamp,
+    parse_timestamp,
+)
+from napci.domain.events import PayloadError, parse_payload
+
+__all__ = ["AppendResult", "IdConflictError", "LedgerError", "SqlLedger"]
+
+_KEY_TYPES = ("KeyRegistered", "KeyRevoked")
+_ID_CHUNK = 500
+_INSERT_CHUNK = 10_000
+_COLUMNS = (
+    events.c.seq,
+    events.c.id,
+    events.c.type,
+    events.c.version,
+    events.c.occurred_at,
+    events.c.recorded_at,
+    events.c.actor,
+    events.c.principal,
+    events.c.classification,
+    events.c.payload,
+    events.c.signer,
+    events.c.signature,
+    events.c.prev_hash,
+    events.c.hash,
+)
+
+
+class LedgerError(ValueError):
+    """An append or import was refused; nothing was written."""
+
+
+class IdConflictError(LedgerError):
+    """An event id is already recorded with different content."""
+
+
+@dataclass(frozen=True, slots=True)
+class AppendResult:
+    """What an append did: the events it recorded and the ids it already had."""
+
+    recorded: tuple[RecordedEvent, ...]
+    already_recorded: tuple[str, ...]
+    head_seq: int
+    head_hash: str
+
+
+def _row_event(row: Row[Any] | Sequence[Any]) -> RecordedEvent:
+    return RecordedEvent(*row)  # columns in _COLUMNS order
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _same_content(draft: EventDraft, row: Row[Any]) -> bool:
+    return bool(
+        draft.type == row.type
+        and draft.version == row.version
+        and draft.occurred_at == row.occurred_at
+        and draft.actor == row.actor
+        and draft.classification == row.classification
+        and draft.payload_json == row.payload
+        and draft.signer == row.signer
+        and draft.signature == row.signature
+    )
+
+
+def check_draft(draft: EventDraft) -> dict[str, Any]:
+    """Refuse a draft whose envelope or payload is invalid; return its payload."""
+    where = f"event {draft.id} ({draft.type})"
+    if not isinstance(draft.id, str) or len(draft.id) != 36:
+        raise LedgerError(f"{where}: id must be a UUID in its 36-character form")
+    if draft.classification not in CLASSIFICATIONS:
+        raise LedgerError(
+            f"{where}: classification {draft.classification!r} is not one of "
+            f"{', '.join(CLASSIFICATIONS)}"
+        )
+    try:
+        parse_timestamp(draft.occurred_at)
+    except ValueError as exc:
+        raise LedgerError(f"{where}: occurred_at: {exc}") from None
+    try:
+        payload = json.loads(draft.payload_json)
+    except json.JSONDecodeError as exc:
+        raise LedgerError(f"{where}: payload is not JSON: {exc}") from None
+    if canonical_json(payload) != draft.payload_json:
+        raise LedgerError(f"{where}: payload is not in canonical JSON form")
+    try:
+        parse_payload(draft.type, draft.version, payload)
+    except PayloadError as exc:
+        raise LedgerError(f"{where}: {exc}") from None
+    if not isinstance(payload, dict):
+        raise LedgerError(f"{where}: payload must be a JSON object")
+    return payload
+
+
+class SqlLedger:
+    """The append-only, hash-chained event store over a SQLAlchemy engine."""
+
+    def __init__(
+        self, engine: Engine, *, clock: Callable[[], datetime] = _utcnow
+    ) -> None:
+        self.engine = engine
+        self._clock = clock
+        self._postgres = engine.dialect.name == "postgresql"
+        self._sql = _Statements(postgres=self._postgres)
+        self._keys = KeyRing()
+        self._keys_seq = 0
+
+    # -- writing ------------------------------------------------------------
+
+    def append(
+        self, drafts: Sequence[EventDraft], *, principal: str | None
+    ) -> AppendResult:
+        """Append ``drafts`` atomically, in order.
+
+        A draft whose id is already recorded with the same content is skipped
+        (appends are idempotent); with other content the whole batch is
+        refused with :class:`IdConflictError`. Any invalid draft, or a
+        signature that does not verify against a registered key, refuses the
+        whole batch with :class:`LedgerError`.
+        """
+        payloads = [check_draft(d) for d in drafts]
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(**{WRITE: True})
+            with conn.begin():
+                head_seq, head_hash = self._lock_head(conn)
+                fresh, already = self._dedupe(conn, drafts, payloads)
+                keys = self._keyring(conn, head_seq)
+                recorded_at = format_timestamp(self._clock())
+                out: list[RecordedEvent] = []
+                seq, prev = head_seq, head_hash
+                for draft, payload in fresh:
+                    if draft.signer is not None or draft.signature is not None:
+                        problem = keys.problem(
+                            type_=draft.type,
+                            actor=draft.actor,
+                            payload=payload,
+                            signer=draft.signer,
+                            signature=draft.signature,
+                            message=draft.signing_bytes(),
+                        )
+                        if problem is not None:
+                            raise LedgerError(
+                                f"event {draft.id} ({draft.type}): {problem}"
+                            )
+                    seq += 1
+                    if draft.type in _KEY_TYPES:
+                        keys.observe(seq, draft.type, payload)
+                    fields: dict[str, Any] = {
+                        "seq": seq,
+                        "id": draft.id,
+                        "type": draft.type,
+                        "version": draft.version,
+                        "occurred_at": draft.occurred_at,
+                        "recorded_at": recorded_at,
+                        "actor": draft.actor,
+                        "principal": principal,
+                        "classification": draft.classification,
+                        "payload_json": draft.payload_json,
+                        "signer": draft.signer,
+                        "signature": draft.signature,
+                        "prev_hash": prev,
+                    }
+                    prev = compute_hash(**fields)
+                    out.append(RecordedEvent(hash=prev, **fields))
+                if out:
+                    self._insert(conn, out)
+            if out:
+                self._keys, self._keys_seq = keys, seq
+        return AppendResult(tuple(out), tuple(already), seq, prev)
+
+    def restore(self, recorded: Sequence[RecordedEvent]) -> AppendResult:
+        """Append events that were recorded elsewhere, exactly as they are.
+
+        Used by import: the events must continue this ledger's chain (their
+        first ``seq`` and ``prev_hash`` follow the current head). The caller
+        has verified their hashes and signatures.
+        """
+        if not recorded:
+            seq, hash_ = self.head()
+            return AppendResult((), (), seq, hash_)
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(**{WRITE: True})
+            with conn.begin():
+                head_seq, head_hash = self._lock_head(conn)
+                first = recorded[0]
+                if first.seq != head_seq + 1 or first.prev_hash != head_hash:
+                    raise LedgerError(
+                        f"the events start at seq {first.seq} after "
+                        f"{first.prev_hash[:12]}…, but this ledger's head is seq "
+                        f"{head_seq} ({head_hash[:12]}…)"
+                    )
+                existing = self._existing(conn, [e.id for e in recorded])
+                if existing:
+                    raise IdConflictError(
+                        f"event id {sorted(existing)[0]} is already recorded here"
+                    )
+                self._insert(conn, recorded)
+                last = recorded[-1]
+        return AppendResult(tuple(recorded), (), last.seq, last.hash)
+
+    def _lock_head(self, conn: Connection) -> tuple[int, str]:
+        row = conn.exec_driver_sql(self._sql.lock_head).one()
+        return int(row[0]), str(row[1])
+
+    def _insert(self, conn: Connection, recorded: Sequence[RecordedEvent]) -> None:
+        """Insert recorded events (in chunks) and move the head to the last."""
+        sql = self._sql
+        for start in range(0, len(recorded), _INSERT_CHUNK):
+            chunk = recorded[start : start + _INSERT_CHUNK]
+            conn.exec_driver_sql(sql.insert_event, [_row_tuple(e) for e in chunk])
+        last = recorded[-1]
+        conn.exec_driver_sql(sql.update_head, (last.seq, last.hash))
+
+    def _existing(self, conn: Connection, ids: Sequence[str]) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for start in range(0, len(ids), _ID_CHUNK):
+            chunk = tuple(ids[start : start + _ID_CHUNK])
+            for row in conn.exec_driver_sql(self._sql.select_ids(len(chunk)), chunk):
+                found[row.id] = row
+        return found
+
+    def _dedupe(
+        self,
+        conn: Connection,
+        drafts: Sequence[EventDraft],
+        payloads: Sequence[dict[str, Any]],
+    ) -> tuple[list[tuple[EventDraft, dict[str, Any]]], list[str]]:
+        existing = self._existing(conn, [d.id for d in drafts])
+        fresh: list[tuple[EventDraft, dict[str, Any]]] = []
+        already: list[str] = []
+        in_batch: dict[str, EventDraft] = {}
+        for draft, payload in zip(drafts, payloads, strict=True):
+            row = existing.get(draft.id)
+            if row is not None:
+                if not _same_content(draft, row):
+                    raise IdConflictError(
+                        f"event id {draft.id} is already recorded at seq {row.seq} "
+                        "with different content"
+                    )
+                already.append(draft.id)
+                continue
+            twin = in_batch.get(draft.id)
+            if twin is not None:
+                if twin != draft:
+                    raise IdConflictError(
+                        f"event id {draft.id} appears twice in the batch "
+                        "with different content"
+                    )
+                already.append(draft.id)
+                continue
+            in_batch[draft.id] = draft
+            fresh.append((draft, payload))
+        return fresh, already
+
+    def _keyring(self, conn: Connection, head_seq: int) -> KeyRing:
+        """The key ring as of ``head_seq``: the cached one plus newer key events."""
+        if head_seq < self._keys_seq:  # the database was replaced under us
+            self._keys, self._keys_seq = KeyRing(), 0
+        ring = KeyRing(dict(self._keys.keys))
+        if head_seq > self._keys_seq:
+            query = (
+                select(events.c.seq, events.c.type, events.c.payload)
+                .where(events.c.type.in_(_KEY_TYPES))
+                .where(events.c.seq > self._keys_seq)
+                .order_by(events.c.seq)
+            )
+            for row in conn.execute(query):
+                ring.observe(row.seq, row.type, json.loads(row.payload))
+        return ring
+
+    # -- reading ------------------------------------------------------------
+
+    def head(self) -> tuple[int, str]:
+        """The (seq, hash) of the last event; (0, 64 zeros) when empty."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(ledger_head.c.seq, ledger_head.c.hash).where(
+                    ledger_head.c.id == 1
+                )
+            ).one_or_none()
+        if row is None:
+            return 0, GENESIS_HASH
+        return int(row.seq), str(row.hash)
+
+    def get(self, event_id: str) -> RecordedEvent | None:
+        """The event with id ``event_id``, if recorded."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(*_COLUMNS).where(events.c.id == event_id)
+            ).one_or_none()
+        return None if row is None else _row_event(row)
+
+    def iter_events(
+        self,
+        *,
+        after: int = 0,
+        upto: int | None = None,
+        types: Sequence[str] | None = None,
+        batch: int = 5_000,
+    ) -> Iterator[RecordedEvent]:
+        """Events in ``seq`` order, streamed in batches."""
+        query = select(*_COLUMNS).where(events.c.seq > after).order_by(events.c.seq)
+        if upto is not None:
+            query = query.where(events.c.seq <= upto)
+        if types is not None:
+            query = query.where(events.c.type.in_(list(types)))
+        with self.engine.connect() as conn:
+            result = conn.execution_options(yield_per=batch).execute(query)
+            for row in result:
+                yield _row_event(row)
+
+    def page(self, *, after: int = 0, limit: int = 100) -> list[RecordedEvent]:
+        """Up to ``limit`` events after ``after``."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(*_COLUMNS)
+                .where(events.c.seq > after)
+                .order_by(events.c.seq)
+                .limit(limit)
+            ).all()
+        return [_row_event(r) for r in rows]
+
+    def count(self) -> int:
+        """How many events the store holds."""
+        with self.engine.connect() as conn:
+            return int(
+                conn.execute(select(func.count()).select_from(events)).scalar_one()
+            )
+
+    def verify(self, *, check_signatures: bool = True) -> VerifyReport:
+        """Recompute the whole chain and every signature from the stored rows.
+
+        Reads in one transaction, so a verify that runs beside appenders sees
+        one consistent snapshot (rows and head together).
+        """
+        verifier = ChainVerifier(check_signatures=check_signatures)
+        with self.engine.connect() as conn:
+            if self._postgres:
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                recorded = conn.execute(
+                    select(ledger_head.c.seq, ledger_head.c.hash).where(
+                        ledger_head.c.id == 1
+                    )
+                ).one_or_none()
+                result = conn.execution_options(yield_per=20_000).execute(
+                    select(*_COLUMNS).order_by(events.c.seq)
+                )
+                feed = verifier.feed
+                for row in result:
+                    feed(_row_event(row))
+        head = None if recorded is None else (int(recorded.seq), str(recorded.hash))
+        return verifier.finish(head)
+
+
+def _row_tuple(event: RecordedEvent) -> tuple[Any, ...]:
+    return (
+        event.seq,
+        event.id,
+        event.type,
+        event.version,
+        event.occurred_at,
+        event.recorded_at,
+        event.actor,
+        event.principal,
+        event.classification,
+        event.payload_json,
+        event.signer,
+        event.signature,
+        event.prev_hash,
+        event.hash,
+    )
+
+
+class _Statements:
+    """The append path's SQL, written for the driver's parameter style.
+
+    Appends run these through ``exec_driver_sql``: the hot path of a ledger
+    that must take a thousand single-event commits a second cannot afford
+    building and compiling expression trees for every statement.
+    """
+
+    def __init__(self, *, postgres: bool) -> None:
+        ph = "%s" if postgres else "?"
+        self.ph = ph
+        self.columns = ", ".join(c.name for c in _COLUMNS)
+        self.lock_head = "SELECT seq, hash FROM ledger_head WHERE id = 1" + (
+            " FOR UPDATE" if postgres else ""
+        )
+        self.update_head = (
+            f"UPDATE ledger_head SET seq = {ph}, hash = {ph} WHERE id = 1"
+        )
+        self.insert_event = (
+            f"INSERT INTO events ({self.columns}) "
+            f"VALUES ({', '.join([ph] * len(_COLUMNS))})"
+        )
+        self._select_ids: dict[int, str] = {}
+
+    def select_ids(self, n: int) -> str:
+        """SELECT the events whose id is one of ``n`` parameters."""
+        text = self._select_ids.get(n)
+        if text is None:
+            marks = ", ".join([self.ph] * n)
+            text = f"SELECT {self.columns} FROM events WHERE id IN ({marks})"
+            self._select_ids[n] = text
+        return text
