@@ -1,0 +1,131 @@
+"""``napci ledger``: verify, export, import and read the record."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from napci.cli.common import DbOption, JsonOption, console, fail, platform, print_json
+from napci.services.ledger_io import export_ledger, import_ledger
+
+__all__ = ["app"]
+
+app = typer.Typer(help="The append-only, signed record.", no_args_is_help=True)
+
+
+@app.command()
+def verify(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Recompute the hash chain and every signature; exit 1 if broken.
+
+    Example: napci ledger verify --json
+    """
+    with platform(db) as napci:
+        report = napci.verify()
+    if as_json:
+        print_json(report.as_dict())
+    elif report.ok:
+        console.print(
+            f"[green]OK[/]: {report.events} events, {report.signed} signed, "
+            f"head {report.head}"
+        )
+    else:
+        console.print(
+            f"[bold red]BROKEN[/] at seq {report.first_bad_seq}: {report.problem} "
+            f"({report.events} events examined)"
+        )
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command("export")
+def export_(
+    file: Annotated[Path, typer.Argument(help="JSON Lines file to write.")],
+    db: DbOption = None,
+) -> None:
+    """Export the whole record to a JSON Lines file.
+
+    Example: napci ledger export record.jsonl
+    """
+    with platform(db) as napci:
+        partial = file.with_name(file.name + ".partial")
+        try:
+            with partial.open("w", encoding="utf-8") as out:
+                count, head = export_ledger(napci.ledger, out)
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            fail(f"cannot write {file}: {exc}")
+        partial.replace(file)
+    console.print(f"Exported {count} events to {file}, head {head}.")
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="An export made by 'ledger export'.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Check an export whole, then append the events this database lacks.
+
+    Refused, with nothing appended, if any line is malformed, truncated or
+    tampered with, or if this database's record is not a prefix of it.
+
+    Example: napci ledger import record.jsonl --db sqlite:///copy.db
+    """
+    with platform(db, migrate=True) as napci:
+        result = import_ledger(napci.ledger, file)
+    if as_json:
+        print_json(
+            {
+                "events_in_file": result.events_in_file,
+                "already_held": result.already_held,
+                "appended": result.appended,
+                "events": result.head_seq,
+                "head": result.head_hash,
+            }
+        )
+        return
+    console.print(
+        f"Imported {result.appended} events ({result.already_held} already held); "
+        f"head {result.head_hash}."
+    )
+
+
+@app.command()
+def log(
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    after: Annotated[int, typer.Option(help="Show events after this seq.")] = 0,
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
+    last: Annotated[
+        bool, typer.Option("--last", help="Show the last LIMIT events.")
+    ] = False,
+) -> None:
+    """List recorded events in seq order.
+
+    Example: napci ledger log --last --limit 20
+    """
+    with platform(db) as napci:
+        if last:
+            head_seq, _ = napci.ledger.head()
+            after = max(0, head_seq - limit)
+        page = napci.ledger.page(after=after, limit=limit)
+    if as_json:
+        print_json([e.to_json_dict() for e in page])
+        return
+    table = Table(title="Ledger", show_lines=False)
+    for column in ("seq", "occurred", "type", "actor", "class", "signed", "hash"):
+        table.add_column(column, no_wrap=column != "type")
+    for event in page:
+        table.add_row(
+            str(event.seq),
+            event.occurred_at[:10],
+            event.type,
+            event.actor or "",
+            event.classification,
+            "yes" if event.signature else "",
+            event.hash[:12],
+        )
+    console.print(table)

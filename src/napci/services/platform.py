@@ -1,0 +1,140 @@
+"""The platform facade: one record, opened for the CLI, the API and the pages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from napci.adapters.db import SqlLedger, check_schema, make_engine, upgrade
+from napci.adapters.db.ledger import AppendResult, LedgerError
+from napci.domain.chain import VerifyReport
+from napci.domain.envelope import EventDraft
+from napci.domain.events import KeyRegistered
+from napci.domain.registry import Registry, fold_registry
+from napci.domain.signing import KeyPair, generate_key_pair
+from napci.services.drafting import draft
+from napci.services.seed import record_drafts
+from napci.settings import Settings
+
+__all__ = ["InitResult", "Platform", "open_platform"]
+
+
+@dataclass(frozen=True, slots=True)
+class InitResult:
+    """What ``napci init`` did."""
+
+    appended: int
+    already_recorded: int
+    head_seq: int
+    head_hash: str
+
+
+class Platform:
+    """The record and what is derived from it, over one database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.ledger = SqlLedger(engine)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Platform:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- the record ---------------------------------------------------------
+
+    def init(self, *, principal: str | None) -> InitResult:
+        """Migrate the schema and load the NAPCI record 2013-2014 (idempotent)."""
+        upgrade(self.engine)
+        result = self.ledger.append(record_drafts(), principal=principal)
+        return InitResult(
+            appended=len(result.recorded),
+            already_recorded=len(result.already_recorded),
+            head_seq=result.head_seq,
+            head_hash=result.head_hash,
+        )
+
+    def append(
+        self, drafts: Sequence[EventDraft], *, principal: str | None
+    ) -> AppendResult:
+        """Append drafts to the ledger (atomically)."""
+        return self.ledger.append(drafts, principal=principal)
+
+    def verify(self) -> VerifyReport:
+        """Recompute the chain and the signatures."""
+        return self.ledger.verify()
+
+    def registry(self) -> Registry:
+        """Actors, tracks, meetings and mechanisms as the record stands."""
+        return fold_registry(self.ledger.iter_events())
+
+    # -- keys ---------------------------------------------------------------
+
+    def new_key(
+        self, actor: str, out_dir: Path, *, principal: str | None, register: bool
+    ) -> tuple[KeyPair, Path]:
+        """Generate a key pair for ``actor``, write it, and register it.
+
+        The private key goes to ``out_dir/ACTOR-KEYID.key`` (mode 0600) and is
+        never stored in the record; the registration is signed with the new
+        key itself, proving possession.
+        """
+        registry = self.registry()
+        if actor not in registry.actors:
+            raise LedgerError(
+                f"actor {actor} is not in the registry; known: "
+                f"{', '.join(sorted(registry.actors))}"
+            )
+        pair = generate_key_pair()
+        out_dir.mkdir(parents=True, exist_ok=True)
+        path = out_dir / f"{actor}-{pair.key_id.split(':')[1]}.key"
+        path.touch(mode=0o600, exist_ok=False)
+        path.write_bytes(pair.private_pem())
+        if register:
+            now = datetime.now(UTC)
+            event = KeyRegistered(
+                code=actor,
+                key_id=pair.key_id,
+                public_key=pair.public_key_b64,
+                registered_on=now.date(),
+            )
+            self.append(
+                [
+                    draft(
+                        event,
+                        occurred_at=now,
+                        actor=actor,
+                        key=pair,
+                    )
+                ],
+                principal=principal,
+            )
+        return pair, path
+
+
+def open_platform(settings: Settings, *, migrate: bool = False) -> Platform:
+    """Open the record named by ``settings``.
+
+    With ``migrate`` the schema is created or brought up to date; otherwise a
+    database at another schema revision is refused with a message saying
+    what to run.
+    """
+    engine = make_engine(settings.database_url)
+    try:
+        if migrate:
+            upgrade(engine)
+        else:
+            check_schema(engine)
+    except Exception:
+        engine.dispose()
+        raise
+    return Platform(engine)
