@@ -18,9 +18,11 @@ from napci.domain.envelope import RecordedEvent
 
 __all__ = [
     "ActorView",
+    "DecisionView",
     "MechanismView",
     "MeetingView",
     "Registry",
+    "Support",
     "TrackView",
     "fold_registry",
 ]
@@ -66,6 +68,7 @@ class TrackView:
     name: dict[str, str]
     category: str
     added_on: date
+    decision: str | None = None
     open: bool = True
 
     def as_dict(self) -> dict[str, Any]:
@@ -75,6 +78,7 @@ class TrackView:
             "name": self.name,
             "category": self.category,
             "added_on": self.added_on.isoformat(),
+            "decision": self.decision,
             "open": self.open,
         }
 
@@ -163,6 +167,31 @@ def _day(text: str) -> date:
     return date.fromisoformat(text)
 
 
+@dataclass(frozen=True, slots=True)
+class Support:
+    """An expression of support for the initiative."""
+
+    code: str
+    on: date
+    seq: int
+    occasion: str | None
+
+
+@dataclass(slots=True)
+class DecisionView:
+    """A proposal and, once decided, its outcome."""
+
+    proposal: str
+    kind: str
+    subject: dict[str, Any]
+    tabled_on: date
+    tabled_seq: int
+    outcome: str = "open"  # open | adopted | provisional | not-adopted | withdrawn
+    decided_on: date | None = None
+    decided_seq: int | None = None
+    joined: tuple[str, ...] = ()
+
+
 @dataclass(slots=True)
 class Registry:
     """Actors, tracks, meetings and mechanisms, folded from the record."""
@@ -171,13 +200,18 @@ class Registry:
     tracks: dict[str, TrackView] = field(default_factory=dict)
     meetings: dict[str, MeetingView] = field(default_factory=dict)
     mechanisms: dict[str, MechanismView] = field(default_factory=dict)
+    supports: list[Support] = field(default_factory=list)
+    documents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    decisions: dict[str, DecisionView] = field(default_factory=dict)
     seq: int = 0
 
     def apply(self, event: RecordedEvent) -> None:
         """Fold one recorded event in."""
         handler = _HANDLERS.get(event.type)
         if handler is not None:
-            handler(self, json.loads(event.payload_json))
+            payload = json.loads(event.payload_json)
+            payload["__seq"] = event.seq
+            handler(self, payload)
         self.seq = event.seq
 
     def participants(self) -> list[str]:
@@ -245,14 +279,66 @@ def _role_relinquished(reg: Registry, p: dict[str, Any]) -> None:
 
 
 def _support_expressed(reg: Registry, p: dict[str, Any]) -> None:
+    on = _day(p["expressed_on"])
+    reg.supports.append(Support(p["code"], on, p["__seq"], p.get("occasion")))
     actor = _actor(reg, p["code"])
     if actor is not None and actor.support_expressed_on is None:
-        actor.support_expressed_on = _day(p["expressed_on"])
+        actor.support_expressed_on = on
+
+
+def _document_issued(reg: Registry, p: dict[str, Any]) -> None:
+    reg.documents[p["document"]] = p
+
+
+def _proposal_tabled(reg: Registry, p: dict[str, Any]) -> None:
+    reg.decisions[p["proposal"]] = DecisionView(
+        proposal=p["proposal"],
+        kind=p["subject"]["kind"],
+        subject=p["subject"],
+        tabled_on=_day(p["tabled_on"]),
+        tabled_seq=p["__seq"],
+    )
+
+
+def _decided(
+    reg: Registry, p: dict[str, Any], outcome: str, on_field: str
+) -> DecisionView | None:
+    decision = reg.decisions.get(p["proposal"])
+    if decision is not None:
+        decision.outcome = outcome
+        decision.decided_on = _day(p[on_field])
+        decision.decided_seq = p["__seq"]
+    return decision
+
+
+def _decision_adopted(reg: Registry, p: dict[str, Any]) -> None:
+    outcome = "provisional" if p.get("provisional_for") else "adopted"
+    decision = _decided(reg, p, outcome, "adopted_on")
+    if decision is not None:
+        decision.joined = tuple(p.get("joined", ()))
+
+
+def _decision_confirmed(reg: Registry, p: dict[str, Any]) -> None:
+    decision = reg.decisions.get(p["proposal"])
+    if decision is not None and decision.outcome == "provisional":
+        decision.outcome = "adopted"
+
+
+def _adoption_undone(reg: Registry, p: dict[str, Any]) -> None:
+    _decided(reg, p, "not-adopted", "undone_on")
+
+
+def _not_adopted(reg: Registry, p: dict[str, Any]) -> None:
+    _decided(reg, p, "not-adopted", "closed_on")
+
+
+def _withdrawn(reg: Registry, p: dict[str, Any]) -> None:
+    _decided(reg, p, "withdrawn", "withdrawn_on")
 
 
 def _track_added(reg: Registry, p: dict[str, Any]) -> None:
     reg.tracks[p["code"]] = TrackView(
-        p["code"], p["name"], p["category"], _day(p["added_on"])
+        p["code"], p["name"], p["category"], _day(p["added_on"]), p.get("decision")
     )
 
 
@@ -355,6 +441,13 @@ _HANDLERS = {
     "MeetingCancelled": _meeting_cancelled,
     "MechanismRegistered": _mechanism_registered,
     "MechanismWidened": _mechanism_widened,
+    "DocumentIssued": _document_issued,
+    "ProposalTabled": _proposal_tabled,
+    "DecisionAdopted": _decision_adopted,
+    "DecisionConfirmed": _decision_confirmed,
+    "ProvisionalAdoptionUndone": _adoption_undone,
+    "ProposalNotAdopted": _not_adopted,
+    "ProposalWithdrawn": _withdrawn,
 }
 
 
