@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from napci.cli import keys, ledger, registry
+from napci.cli import keys, ledger, registry, trust
 from napci.cli.common import (
     DbOption,
     JsonOption,
@@ -27,6 +27,7 @@ app = typer.Typer(
 app.add_typer(ledger.app, name="ledger")
 app.add_typer(keys.app, name="keys")
 registry.register(app)
+trust.register(app)
 
 
 @app.command()

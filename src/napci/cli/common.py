@@ -27,7 +27,8 @@ __all__ = [
     "print_json",
 ]
 
-console = Console()
+# Piped output gets room for the tables (a terminal keeps its own width).
+console = Console(width=None if sys.stdout.isatty() else 132)
 err_console = Console(stderr=True)
 
 DbOption = Annotated[

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -12,12 +12,14 @@ from sqlalchemy import Engine
 from napci.adapters.db import SqlLedger, check_schema, make_engine, upgrade
 from napci.adapters.db.ledger import AppendResult, LedgerError
 from napci.domain.chain import VerifyReport
-from napci.domain.envelope import EventDraft
+from napci.domain.envelope import EventDraft, format_timestamp
 from napci.domain.events import KeyRegistered
 from napci.domain.registry import Registry, fold_registry
+from napci.domain.roadmap import Roadmap, assess
 from napci.domain.signing import KeyPair, generate_key_pair
 from napci.services.drafting import draft
 from napci.services.seed import record_drafts
+from napci.services.trust import TrustError, TrustService, rules_on
 from napci.settings import Settings
 
 __all__ = ["InitResult", "Platform", "open_platform"]
@@ -39,6 +41,7 @@ class Platform:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.ledger = SqlLedger(engine)
+        self.trust = TrustService(engine)
 
     def close(self) -> None:
         """Release the database connections."""
@@ -73,9 +76,28 @@ class Platform:
         """Recompute the chain and the signatures."""
         return self.ledger.verify()
 
-    def registry(self) -> Registry:
-        """Actors, tracks, meetings and mechanisms as the record stands."""
-        return fold_registry(self.ledger.iter_events())
+    def registry(self, as_of: date | None = None) -> Registry:
+        """Actors, tracks, meetings and mechanisms as the record stands.
+
+        With ``as_of``, as it stood at the end of that day: events that
+        occurred later are left out.
+        """
+        events = self.ledger.iter_events()
+        if as_of is None:
+            return fold_registry(events)
+        before = format_timestamp(as_of + timedelta(days=1))
+        return fold_registry(e for e in events if e.occurred_at < before)
+
+    def status(self, as_of: date | None = None) -> Roadmap:
+        """The road-map phase and the objectives, as of a date (today's)."""
+        state, day = self.trust.state_as_of(as_of)
+        figures = self.trust.figures(day)
+        try:
+            year_ago = self.trust.figures(day - timedelta(days=365)).regional_index
+        except TrustError:
+            year_ago = None
+        rules = rules_on(state, day)
+        return assess(self.registry(day), day, rules, figures.regional_index, year_ago)
 
     # -- keys ---------------------------------------------------------------
 

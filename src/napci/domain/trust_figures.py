@@ -1,0 +1,373 @@
+"""The trust figures read off a :class:`TrustState` on a date (DESIGN §5.2-§5.3).
+
+Opinions per ordered pair and track, fused per pair, made symmetric per pair;
+the ladder step per pair and track; the regional trust index and deficit; the
+EigenTrust standing of each participant. And, for any pair, the explanation:
+every item of evidence behind its figures with its weight, age and decay.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from napci.domain.rules_of_procedure import LAYERS, RANKS, Rules
+from napci.domain.trust import (
+    averaging_fusion_arrays,
+    eigentrust,
+    opinions_from_evidence_arrays,
+    projected_arrays,
+)
+from napci.domain.trust_state import (
+    EPOCH,
+    KIND_INDEX,
+    KINDS,
+    NEGATIVE_KINDS,
+    TrustState,
+    kind_weights,
+)
+
+__all__ = ["ExplainItem", "TrustFigures", "evaluate", "explain"]
+
+FloatArray = npt.NDArray[np.float64]
+
+_NEGATIVE = np.array([k in NEGATIVE_KINDS for k in KINDS])
+LADDER = ("none", "dialogue", "common recognition", "common vision")
+
+
+def _day(value: date) -> int:
+    return (value - EPOCH).days
+
+
+@dataclass(frozen=True, slots=True)
+class TrustFigures:
+    """Every trust figure as of one date. Arrays are indexed by ``actors``
+    (the trusting side first) and ``tracks``."""
+
+    as_of: date
+    actors: tuple[str, ...]
+    tracks: tuple[str, ...]
+    participants: tuple[str, ...]
+    r: FloatArray  # (A, A, K) positive evidence i -> j
+    s: FloatArray  # (A, A, K) negative evidence i -> j
+    belief: FloatArray
+    disbelief: FloatArray
+    uncertainty: FloatArray
+    base_rate: FloatArray  # (A, A)
+    projected: FloatArray  # (A, A, K) directed, per track
+    symmetric_track: FloatArray  # (A, A, K) symmetric, per track
+    directed: FloatArray  # (A, A) fused over tracks, directed
+    symmetric: FloatArray  # (A, A) fused over tracks, symmetric
+    ladder: npt.NDArray[np.int64]  # (A, A, K) 0..3
+    regional_index: float | None
+    standing: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def deficit(self) -> float | None:
+        """1 minus the regional trust index."""
+        return None if self.regional_index is None else 1.0 - self.regional_index
+
+    def index_of(self, code: str) -> int:
+        """The position of an actor in the arrays."""
+        return self.actors.index(code)
+
+    def pair(self, a: str, b: str) -> dict[str, Any]:
+        """The figures of one pair as JSON data."""
+        i, j = self.index_of(a), self.index_of(b)
+        tracks = {}
+        for k, track in enumerate(self.tracks):
+            tracks[track] = {
+                "trust": round(float(self.symmetric_track[i, j, k]), 6),
+                "ladder": int(self.ladder[i, j, k]),
+                "ladder_step": LADDER[int(self.ladder[i, j, k])],
+                f"{a}->{b}": self._directed(i, j, k),
+                f"{b}->{a}": self._directed(j, i, k),
+            }
+        return {
+            "pair": [a, b],
+            "trust": round(float(self.symmetric[i, j]), 6),
+            f"{a}->{b}": round(float(self.directed[i, j]), 6),
+            f"{b}->{a}": round(float(self.directed[j, i]), 6),
+            "base_rate": round(float(self.base_rate[i, j]), 6),
+            "tracks": tracks,
+        }
+
+    def _directed(self, i: int, j: int, k: int) -> dict[str, float]:
+        return {
+            "r": round(float(self.r[i, j, k]), 6),
+            "s": round(float(self.s[i, j, k]), 6),
+            "b": round(float(self.belief[i, j, k]), 6),
+            "d": round(float(self.disbelief[i, j, k]), 6),
+            "u": round(float(self.uncertainty[i, j, k]), 6),
+            "projected": round(float(self.projected[i, j, k]), 6),
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        """Everything as JSON data: index, standing, and every pair."""
+        pairs = [
+            self.pair(a, b)
+            for n, a in enumerate(self.actors)
+            for b in self.actors[n + 1 :]
+        ]
+        return {
+            "as_of": self.as_of.isoformat(),
+            "actors": list(self.actors),
+            "participants": list(self.participants),
+            "tracks": list(self.tracks),
+            "regional_trust_index": _round(self.regional_index),
+            "trust_deficit": _round(self.deficit),
+            "standing": {k: round(v, 6) for k, v in self.standing.items()},
+            "pairs": pairs,
+        }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
+
+
+def dialogue_counts(
+    state: TrustState, as_of: int, window: int
+) -> npt.NDArray[np.float64]:
+    """Co-attendances per ordered pair and track within ``window`` days."""
+    a, k = state.n_actors, state.n_tracks
+    m = len(state.meeting_ids)
+    if m == 0 or a == 0 or k == 0:
+        return np.zeros((a, a, k))
+    info = state.m_info.data[:m]
+    pick = np.flatnonzero(
+        (info[:, 4] == 0) & (info[:, 1] <= as_of) & (info[:, 1] >= as_of - window)
+    )
+    if pick.size == 0:
+        return np.zeros((a, a, k))
+    attended = state.attended.data[pick, :a].astype(np.float64)
+    on_track = (state.meeting_spread(pick) > 0).astype(np.float64)
+    right = (attended[:, :, None] * on_track[:, None, :]).reshape(pick.size, a * k)
+    counts = (attended.T @ right).reshape(a, a, k)
+    idx = np.arange(a)
+    counts[idx, idx, :] = 0.0
+    return counts
+
+
+def evaluate(state: TrustState, as_of: date, rules: Rules) -> TrustFigures:
+    """The figures as of ``as_of`` (the state must hold nothing later)."""
+    if rules.number("trust.half_life_days") != state.half_life:
+        raise ValueError("the state was folded with another half-life: replay it")
+    today = _day(as_of)
+    actors = tuple(c for c in state.actor_codes if c in state.actor_kind)
+    index = np.array([state.actor_index[c] for c in actors], dtype=np.int64)
+    tracks = tuple(
+        state.track_codes[t] for t in state.tracks_in_force(today, state.seq + 1)
+    )
+    track_idx = np.array([state.track_index[t] for t in tracks], dtype=np.int64)
+    a, k = len(actors), len(tracks)
+
+    decay = float(np.exp2(-today / state.half_life))
+    weights = kind_weights(rules) * decay
+    acc = state.acc[np.ix_(np.arange(len(KINDS)), index, index, track_idx)]
+    r = np.tensordot(np.where(_NEGATIVE, 0.0, weights), acc, axes=1)
+    s = np.tensordot(np.where(_NEGATIVE, weights, 0.0), acc, axes=1)
+    r = np.clip(r, 0.0, None)
+    s = np.clip(s, 0.0, None)
+
+    base = np.full((a, a), rules.number("trust.base_rate"))
+    for (x, y), value in rules.pair_base_rates().items():
+        if x in actors and y in actors:
+            base[actors.index(x), actors.index(y)] = value
+            base[actors.index(y), actors.index(x)] = value
+    prior = rules.number("trust.prior_weight")
+    b, d, u = opinions_from_evidence_arrays(r, s, base[:, :, None], weight=prior)
+    base_k = np.broadcast_to(base[:, :, None], (a, a, k))
+    projected = projected_arrays(b, u, base_k)
+    sb, _sd, su, sa = averaging_fusion_arrays(
+        b, d, u, base_k, *_transposed(b, d, u, base_k)
+    )
+    symmetric_track = projected_arrays(sb, su, sa)
+
+    fb, fd, fu = opinions_from_evidence_arrays(
+        r.sum(axis=2), s.sum(axis=2), base, weight=prior
+    )
+    directed = projected_arrays(fb, fu, base)
+    yb, _yd, yu, ya = averaging_fusion_arrays(
+        fb, fd, fu, base, fb.T, fd.T, fu.T, base.T
+    )
+    symmetric = projected_arrays(yb, yu, ya)
+
+    ladder = np.zeros((a, a, k), dtype=np.int64)
+    window = rules.whole("trust.dialogue_window_days")
+    counts = dialogue_counts(state, today, window)[np.ix_(index, index, track_idx)]
+    ladder[counts >= rules.whole("trust.dialogue_meetings")] = 1
+    both = np.arange(2, dtype=np.int64)
+    adopted = state.adopted[np.ix_(both, index, index, track_idx)]
+    ladder[adopted[0] > 0.5] = 2
+    ladder[adopted[1] > 0.5] = 3
+    diagonal = np.arange(a)
+    ladder[diagonal, diagonal, :] = 0
+
+    participants = tuple(c for c in state.participants_on(today) if c in actors)
+    regional: float | None = None
+    standing: dict[str, float] = {}
+    if len(participants) >= 2:
+        p_idx = np.array([actors.index(c) for c in participants])
+        sub = symmetric[np.ix_(p_idx, p_idx)]
+        upper = np.triu_indices(len(participants), 1)
+        regional = float(sub[upper].mean())
+        local = directed[np.ix_(p_idx, p_idx)].copy()
+        np.fill_diagonal(local, 0.0)
+        vector = eigentrust(
+            local,
+            np.ones(len(participants)),
+            rules.number("trust.eigentrust_alpha"),
+        )
+        standing = {c: float(v) for c, v in zip(participants, vector, strict=True)}
+    return TrustFigures(
+        as_of=as_of,
+        actors=actors,
+        tracks=tracks,
+        participants=participants,
+        r=r,
+        s=s,
+        belief=b,
+        disbelief=d,
+        uncertainty=u,
+        base_rate=base,
+        projected=projected,
+        symmetric_track=symmetric_track,
+        directed=directed,
+        symmetric=symmetric,
+        ladder=ladder,
+        regional_index=regional,
+        standing=standing,
+    )
+
+
+def _transposed(*arrays: FloatArray) -> tuple[FloatArray, ...]:
+    return tuple(np.swapaxes(x, 0, 1) for x in arrays)
+
+
+@dataclass(frozen=True, slots=True)
+class ExplainItem:
+    """One item of evidence behind a pair's figures."""
+
+    seqs: tuple[int, ...]
+    label: str
+    kind: str
+    direction: str  # "A->B" or "B->A"
+    polarity: str  # "positive" or "negative"
+    day: date
+    age_days: int
+    track: str
+    weight: float  # the rule's weight times the item's amount and track share
+    decay: float
+    effective: float
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON data."""
+        return {
+            "seqs": list(self.seqs),
+            "label": self.label,
+            "kind": self.kind,
+            "direction": self.direction,
+            "polarity": self.polarity,
+            "date": self.day.isoformat(),
+            "age_days": self.age_days,
+            "track": self.track,
+            "weight": round(self.weight, 6),
+            "decay": round(self.decay, 6),
+            "effective": round(self.effective, 6),
+        }
+
+
+def explain(
+    state: TrustState, a: str, b: str, as_of: date, rules: Rules, track: str | None
+) -> list[ExplainItem]:
+    """Every item of evidence between ``a`` and ``b`` (both directions)."""
+    today = _day(as_of)
+    weights = kind_weights(rules)
+    i, j = state.actor_index[a], state.actor_index[b]
+    in_force = set(state.tracks_in_force(today, state.seq + 1))
+    wanted = None if track is None else state.track_index[track]
+    items: list[ExplainItem] = []
+
+    def add(
+        seqs: tuple[int, ...],
+        label: str,
+        kind: str,
+        frm: int,
+        day: int,
+        amount: float,
+        spread: list[tuple[int, float]],
+    ) -> None:
+        for t, share in spread:
+            if t not in in_force or (wanted is not None and t != wanted):
+                continue
+            age = today - day
+            factor = float(np.exp2(-age / state.half_life))
+            weight = float(weights[KIND_INDEX[kind]]) * amount * share
+            items.append(
+                ExplainItem(
+                    seqs=seqs,
+                    label=label,
+                    kind=kind,
+                    direction=f"{a}->{b}" if frm == i else f"{b}->{a}",
+                    polarity="negative" if kind in NEGATIVE_KINDS else "positive",
+                    day=EPOCH + timedelta(days=day),
+                    age_days=age,
+                    track=state.track_codes[t],
+                    weight=weight,
+                    decay=factor,
+                    effective=weight * factor,
+                )
+            )
+
+    m = len(state.meeting_ids)
+    if m and max(i, j) < state.attended.data.shape[1]:
+        info = state.m_info.data[:m]
+        attended = state.attended.data[:m]
+        no_show = state.confirmed.data[:m] & state.absent.data[:m]
+        for mi in np.flatnonzero(info[:, 4] == 0):
+            both = attended[mi, i] and attended[mi, j]
+            shows = [(i, j)] if attended[mi, i] and no_show[mi, j] else []
+            if attended[mi, j] and no_show[mi, i]:
+                shows.append((j, i))
+            if not both and not shows:
+                continue
+            seq, day, rank, layer = (int(x) for x in info[mi, :4])
+            spread_row = state.meeting_spread(np.array([mi]))[0]
+            spread = [
+                (int(t), float(spread_row[t])) for t in np.flatnonzero(spread_row)
+            ]
+            name = state.meeting_ids[mi]
+            if both:
+                kind = f"co.{RANKS[rank]}.{LAYERS[layer]}"
+                label = f"both attended {name} ({RANKS[rank]}, {LAYERS[layer]})"
+                for frm in (i, j):
+                    add((seq,), label, kind, frm, day, 1.0, spread)
+            for frm, to in shows:
+                who = state.actor_codes[to]
+                add(
+                    (seq,),
+                    f"{who} confirmed {name} and did not come",
+                    "no_show",
+                    frm,
+                    day,
+                    1.0,
+                    spread,
+                )
+    for source in state.sources.values():
+        for frm, to in ((i, j), (j, i)):
+            if frm in source.frm and to in source.to:
+                add(
+                    source.seqs,
+                    source.label,
+                    source.kind,
+                    frm,
+                    source.day,
+                    source.amount,
+                    list(source.spread),
+                )
+    items.sort(key=lambda item: (item.day, item.seqs, item.direction, item.track))
+    return items

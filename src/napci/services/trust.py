@@ -1,0 +1,130 @@
+"""Trust figures from the record: full replay, incremental, as of a date.
+
+The service keeps one snapshot of the fold (a :class:`TrustState`) and, on
+every read, folds only the events appended since: the figures are always
+current, at the cost of the tail. A date in the past is a fresh replay of the
+events that had occurred by then. Both use the same fold, so they agree.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import Engine
+
+from napci.adapters.db.extract import extract_rows
+from napci.domain.envelope import format_timestamp
+from napci.domain.rules_of_procedure import Rules
+from napci.domain.trust_figures import ExplainItem, TrustFigures, evaluate, explain
+from napci.domain.trust_state import EPOCH, EXTRACT, TrustState
+
+__all__ = ["TrustError", "TrustService"]
+
+
+class TrustError(ValueError):
+    """A trust query names something the record does not know."""
+
+
+def rules_on(state: TrustState, day: date) -> Rules:
+    """The rules of procedure in force on ``day`` by the state's amendments."""
+    rules = Rules.default()
+    limit = (day - EPOCH).days
+    for effective, changes in state.amendments:
+        if effective <= limit:
+            rules = rules.amended(changes)
+    return rules
+
+
+class TrustService:
+    """Trust figures over one ledger."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._lock = threading.Lock()
+        self._current: TrustState | None = None
+
+    # -- folding ------------------------------------------------------------
+
+    def _fold(self, state: TrustState, before: date | None = None) -> TrustState:
+        before_text = None if before is None else format_timestamp(before)
+        with self.engine.connect() as conn, conn.begin():
+            head = conn.exec_driver_sql(
+                "SELECT seq FROM ledger_head WHERE id = 1"
+            ).scalar_one()
+            rows = {
+                type_: extract_rows(
+                    conn, type_, fields, after=state.seq, before_occurred=before_text
+                )
+                for type_, fields in EXTRACT.items()
+            }
+        state.apply(rows, int(head))
+        return state
+
+    def _replay(self, half_life: float, before: date | None) -> TrustState:
+        return self._fold(TrustState(half_life), before)
+
+    def current_state(self) -> TrustState:
+        """The snapshot, brought up to the head of the ledger."""
+        with self._lock:
+            state = self._current
+            state = self._replay(730.0, None) if state is None else self._fold(state)
+            today = datetime.now(UTC).date()
+            half_life = rules_on(state, today).number("trust.half_life_days")
+            if half_life != state.half_life:
+                state = self._replay(half_life, None)
+            self._current = state
+            return state
+
+    def state_as_of(self, as_of: date | None) -> tuple[TrustState, date]:
+        """The fold as the record stood at the end of ``as_of`` (today if None)."""
+        if as_of is None:
+            state = self.current_state()
+            today = datetime.now(UTC).date()
+            last = (
+                today
+                if state.last_day is None
+                else EPOCH + timedelta(days=state.last_day)
+            )
+            return state, max(today, last)
+        probe = self._replay(730.0, as_of + timedelta(days=1))
+        if probe.last_day is None:
+            raise TrustError(
+                f"the record has no event on or before {as_of.isoformat()}"
+            )
+        half_life = rules_on(probe, as_of).number("trust.half_life_days")
+        if half_life != probe.half_life:
+            probe = self._replay(half_life, as_of + timedelta(days=1))
+        return probe, as_of
+
+    # -- reading ------------------------------------------------------------
+
+    def figures(self, as_of: date | None = None) -> TrustFigures:
+        """Every trust figure as of a date (today's by default)."""
+        state, day = self.state_as_of(as_of)
+        return evaluate(state, day, rules_on(state, day))
+
+    def explain(
+        self,
+        a: str,
+        b: str,
+        *,
+        track: str | None = None,
+        as_of: date | None = None,
+    ) -> tuple[TrustFigures, list[ExplainItem]]:
+        """The figures and every item of evidence between ``a`` and ``b``."""
+        state, day = self.state_as_of(as_of)
+        figures = evaluate(state, day, rules_on(state, day))
+        for code in (a, b):
+            if code not in figures.actors:
+                raise TrustError(
+                    f"unknown actor {code!r}; known: {', '.join(figures.actors)}"
+                )
+        if a == b:
+            raise TrustError("trust is between two different actors")
+        if track is not None and track not in figures.tracks:
+            raise TrustError(
+                f"unknown track {track!r}; on the agenda: {', '.join(figures.tracks)}"
+            )
+        items = explain(state, a, b, day, rules_on(state, day), track)
+        return figures, items
