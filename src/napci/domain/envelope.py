@@ -24,6 +24,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from hashlib import sha256 as _sha256
 from json.encoder import encode_basestring
 from typing import Any, Final, Literal
 
@@ -36,6 +37,7 @@ __all__ = [
     "EventDraft",
     "RecordedEvent",
     "compute_hash",
+    "envelope_hash",
     "envelope_text",
     "format_timestamp",
     "parse_timestamp",
@@ -171,35 +173,91 @@ def envelope_text(
     ``ledger verify``; a test checks it equals :func:`canonical_json` of the
     same mapping.
     """
-    return (
-        '{"actor":'
-        + _s(actor)
-        + ',"classification":'
-        + _s(classification)
-        + ',"id":'
-        + _s(id)
-        + ',"occurred_at":'
-        + _s(occurred_at)
-        + ',"payload":'
-        + payload_json
-        + ',"prev_hash":'
-        + _s(prev_hash)
-        + ',"principal":'
-        + _s(principal)
-        + ',"recorded_at":'
-        + _s(recorded_at)
-        + ',"seq":'
-        + str(int(seq))
-        + ',"signature":'
-        + _s(signature)
-        + ',"signer":'
-        + _s(signer)
-        + ',"type":'
-        + _s(type)
-        + ',"version":'
-        + str(int(version))
-        + "}"
+    return _envelope(
+        seq,
+        id,
+        type,
+        version,
+        occurred_at,
+        recorded_at,
+        actor,
+        principal,
+        classification,
+        payload_json,
+        signer,
+        signature,
+        prev_hash,
     )
+
+
+def _envelope(
+    seq: int,
+    id: str,
+    type: str,
+    version: int,
+    occurred_at: str,
+    recorded_at: str,
+    actor: str | None,
+    principal: str | None,
+    classification: str,
+    payload_json: str,
+    signer: str | None,
+    signature: str | None,
+    prev_hash: str,
+) -> str:
+    # The text of envelope_text, positionally (RecordedEvent field order) and
+    # in one f-string with _s inlined: the ledger's hot loops call it per event.
+    q = encode_basestring
+    return (
+        f'{{"actor":{"null" if actor is None else q(actor)}'
+        f',"classification":{"null" if classification is None else q(classification)}'
+        f',"id":{"null" if id is None else q(id)}'
+        f',"occurred_at":{"null" if occurred_at is None else q(occurred_at)}'
+        f',"payload":{payload_json}'
+        f',"prev_hash":{"null" if prev_hash is None else q(prev_hash)}'
+        f',"principal":{"null" if principal is None else q(principal)}'
+        f',"recorded_at":{"null" if recorded_at is None else q(recorded_at)}'
+        f',"seq":{int(seq)}'
+        f',"signature":{"null" if signature is None else q(signature)}'
+        f',"signer":{"null" if signer is None else q(signer)}'
+        f',"type":{"null" if type is None else q(type)}'
+        f',"version":{int(version)}}}'
+    )
+
+
+def envelope_hash(
+    seq: int,
+    id: str,
+    type: str,
+    version: int,
+    occurred_at: str,
+    recorded_at: str,
+    actor: str | None,
+    principal: str | None,
+    classification: str,
+    payload_json: str,
+    signer: str | None,
+    signature: str | None,
+    prev_hash: str,
+) -> str:
+    """:func:`compute_hash`, positionally, in :class:`RecordedEvent` field order."""
+    return _sha256(
+        _envelope(
+            seq,
+            id,
+            type,
+            version,
+            occurred_at,
+            recorded_at,
+            actor,
+            principal,
+            classification,
+            payload_json,
+            signer,
+            signature,
+            prev_hash,
+        ).encode("utf-8")
+    ).hexdigest()
 
 
 def compute_hash(**fields: Any) -> str:

@@ -19,6 +19,7 @@ __all__ = [
     "DEFAULTS",
     "LAYERS",
     "RANKS",
+    "RuleValue",
     "Rules",
     "RulesError",
     "check_changes",

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from napci.domain.events.base import Event, register
+from napci.domain.rules_of_procedure import RulesError, RuleValue, check_changes
 from napci.domain.values import LocalizedText, Ref, TrackCategory, TrackCode
 
-__all__ = ["RulesAmended", "TrackAdded", "TrackClosed"]
+__all__ = ["RulesAmended", "TrackAdded", "TrackClosed", "checked_changes"]
 
-RuleValue = bool | int | float | str
+
+def checked_changes(changes: dict[str, RuleValue]) -> dict[str, RuleValue]:
+    """Validate rule changes by the rules of procedure's own specification."""
+    try:
+        check_changes(changes)
+    except RulesError as exc:
+        raise ValueError(str(exc)) from None
+    return changes
 
 
 @register
@@ -49,3 +57,5 @@ class RulesAmended(Event):
         description="the amend-rules proposal adopted; none for the rules "
         "in force when the record begins",
     )
+
+    _check = field_validator("changes")(checked_changes)

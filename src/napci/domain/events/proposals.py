@@ -11,8 +11,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from napci.domain.events.agenda import checked_changes
 from napci.domain.events.base import Event, register
 from napci.domain.values import (
     ActorCode,
@@ -109,6 +110,8 @@ class AmendRules(_Subject):
 
     kind: Literal["amend-rules"] = "amend-rules"
     changes: dict[str, bool | int | float | str] = Field(min_length=1)
+
+    _check = field_validator("changes")(checked_changes)
 
 
 class DeclarePhase(_Subject):
