@@ -15,6 +15,13 @@ from datetime import date
 from typing import Any
 
 from napci.domain.envelope import RecordedEvent
+from napci.domain.process import (
+    PROCESS_HANDLERS,
+    CommitmentView,
+    DecisionView,
+    ProjectView,
+)
+from napci.domain.rules_of_procedure import Rules, rules_in_force
 
 __all__ = [
     "ActorView",
@@ -178,21 +185,6 @@ class Support:
 
 
 @dataclass(slots=True)
-class DecisionView:
-    """A proposal and, once decided, its outcome."""
-
-    proposal: str
-    kind: str
-    subject: dict[str, Any]
-    tabled_on: date
-    tabled_seq: int
-    outcome: str = "open"  # open | adopted | provisional | not-adopted | withdrawn
-    decided_on: date | None = None
-    decided_seq: int | None = None
-    joined: tuple[str, ...] = ()
-
-
-@dataclass(slots=True)
 class Registry:
     """Actors, tracks, meetings and mechanisms, folded from the record."""
 
@@ -203,6 +195,11 @@ class Registry:
     supports: list[Support] = field(default_factory=list)
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
     decisions: dict[str, DecisionView] = field(default_factory=dict)
+    projects: dict[str, ProjectView] = field(default_factory=dict)
+    commitments: dict[str, CommitmentView] = field(default_factory=dict)
+    incidents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    amendments: list[tuple[date, dict[str, Any]]] = field(default_factory=list)
+    initiatives: dict[str, int] = field(default_factory=dict)
     seq: int = 0
 
     def apply(self, event: RecordedEvent) -> None:
@@ -211,12 +208,24 @@ class Registry:
         if handler is not None:
             payload = json.loads(event.payload_json)
             payload["__seq"] = event.seq
+            payload["__actor"] = event.actor
             handler(self, payload)
         self.seq = event.seq
 
     def participants(self) -> list[str]:
         """Codes of the current participants."""
         return sorted(c for c, a in self.actors.items() if a.status == "participant")
+
+    def rules_on(self, day: date) -> Rules:
+        """The rules of procedure in force on ``day``."""
+        return rules_in_force(self.amendments, day)
+
+    def facilitator(self) -> str | None:
+        """The actor holding the facilitator role, if any."""
+        for code, actor in self.actors.items():
+            if "facilitator" in actor.roles:
+                return code
+        return None
 
     def observers(self) -> list[str]:
         """Codes of the current observers."""
@@ -288,52 +297,6 @@ def _support_expressed(reg: Registry, p: dict[str, Any]) -> None:
 
 def _document_issued(reg: Registry, p: dict[str, Any]) -> None:
     reg.documents[p["document"]] = p
-
-
-def _proposal_tabled(reg: Registry, p: dict[str, Any]) -> None:
-    reg.decisions[p["proposal"]] = DecisionView(
-        proposal=p["proposal"],
-        kind=p["subject"]["kind"],
-        subject=p["subject"],
-        tabled_on=_day(p["tabled_on"]),
-        tabled_seq=p["__seq"],
-    )
-
-
-def _decided(
-    reg: Registry, p: dict[str, Any], outcome: str, on_field: str
-) -> DecisionView | None:
-    decision = reg.decisions.get(p["proposal"])
-    if decision is not None:
-        decision.outcome = outcome
-        decision.decided_on = _day(p[on_field])
-        decision.decided_seq = p["__seq"]
-    return decision
-
-
-def _decision_adopted(reg: Registry, p: dict[str, Any]) -> None:
-    outcome = "provisional" if p.get("provisional_for") else "adopted"
-    decision = _decided(reg, p, outcome, "adopted_on")
-    if decision is not None:
-        decision.joined = tuple(p.get("joined", ()))
-
-
-def _decision_confirmed(reg: Registry, p: dict[str, Any]) -> None:
-    decision = reg.decisions.get(p["proposal"])
-    if decision is not None and decision.outcome == "provisional":
-        decision.outcome = "adopted"
-
-
-def _adoption_undone(reg: Registry, p: dict[str, Any]) -> None:
-    _decided(reg, p, "not-adopted", "undone_on")
-
-
-def _not_adopted(reg: Registry, p: dict[str, Any]) -> None:
-    _decided(reg, p, "not-adopted", "closed_on")
-
-
-def _withdrawn(reg: Registry, p: dict[str, Any]) -> None:
-    _decided(reg, p, "withdrawn", "withdrawn_on")
 
 
 def _track_added(reg: Registry, p: dict[str, Any]) -> None:
@@ -423,7 +386,7 @@ def _mechanism_widened(reg: Registry, p: dict[str, Any]) -> None:
             mechanism.member_count += len(added)
 
 
-_HANDLERS = {
+_HANDLERS: dict[str, Any] = {
     "ActorRegistered": _actor_registered,
     "ActorInvited": _actor_invited,
     "ActorJoined": _actor_joined,
@@ -442,12 +405,7 @@ _HANDLERS = {
     "MechanismRegistered": _mechanism_registered,
     "MechanismWidened": _mechanism_widened,
     "DocumentIssued": _document_issued,
-    "ProposalTabled": _proposal_tabled,
-    "DecisionAdopted": _decision_adopted,
-    "DecisionConfirmed": _decision_confirmed,
-    "ProvisionalAdoptionUndone": _adoption_undone,
-    "ProposalNotAdopted": _not_adopted,
-    "ProposalWithdrawn": _withdrawn,
+    **PROCESS_HANDLERS,
 }
 
 

@@ -8,7 +8,6 @@ an amendment, and folds amendments into the parameters in force on a date.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -23,7 +22,7 @@ __all__ = [
     "Rules",
     "RulesError",
     "check_changes",
-    "rules_as_of",
+    "rules_in_force",
 ]
 
 RuleValue = bool | int | float | str
@@ -166,12 +165,13 @@ class Rules:
         return out
 
 
-def rules_as_of(
-    amendments: Iterable[tuple[date, str]], as_of: date | None = None
+def rules_in_force(
+    amendments: Iterable[tuple[date, Mapping[str, RuleValue]]],
+    as_of: date | None = None,
 ) -> Rules:
-    """Fold ``(effective_on, changes JSON)`` amendments in record order to ``as_of``."""
+    """Fold ``(effective_on, changes)`` amendments in record order up to ``as_of``."""
     rules = Rules.default()
-    for effective_on, changes_json in amendments:
+    for effective_on, changes in amendments:
         if as_of is None or effective_on <= as_of:
-            rules = rules.amended(json.loads(changes_json))
+            rules = rules.amended(changes)
     return rules

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from napci.adapters.db.extract import extract_rows
 from napci.domain.envelope import format_timestamp
-from napci.domain.rules_of_procedure import Rules
+from napci.domain.rules_of_procedure import Rules, rules_in_force
 from napci.domain.trust_figures import ExplainItem, TrustFigures, evaluate, explain
 from napci.domain.trust_state import EPOCH, EXTRACT, TrustState
 
@@ -28,12 +28,13 @@ class TrustError(ValueError):
 
 def rules_on(state: TrustState, day: date) -> Rules:
     """The rules of procedure in force on ``day`` by the state's amendments."""
-    rules = Rules.default()
-    limit = (day - EPOCH).days
-    for effective, changes in state.amendments:
-        if effective <= limit:
-            rules = rules.amended(changes)
-    return rules
+    return rules_in_force(
+        (
+            (EPOCH + timedelta(days=effective), changes)
+            for effective, changes in state.amendments
+        ),
+        day,
+    )
 
 
 class TrustService:
