@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from napci.cli import keys, ledger, registry, trust
+from napci.cli import keys, ledger, operations, registry, trust
 from napci.cli.common import (
     DbOption,
     JsonOption,
@@ -13,6 +13,8 @@ from napci.cli.common import (
     principal,
     print_json,
 )
+from napci.cli.projects import projects_app
+from napci.cli.proposals import proposals_app
 
 __all__ = ["app", "main"]
 
@@ -28,6 +30,9 @@ app.add_typer(ledger.app, name="ledger")
 app.add_typer(keys.app, name="keys")
 registry.register(app)
 trust.register(app)
+operations.register(app)
+app.add_typer(proposals_app, name="proposals")
+app.add_typer(projects_app, name="projects")
 
 
 @app.command()

@@ -19,6 +19,7 @@ __all__ = [
     "PROCESS_HANDLERS",
     "CommitmentView",
     "DecisionView",
+    "KeyView",
     "Position",
     "ProjectView",
 ]
@@ -358,6 +359,26 @@ def _incident(reg: Registry, p: dict[str, Any]) -> None:
     reg.incidents[p["incident"]] = p
 
 
+@dataclass(slots=True)
+class KeyView:
+    """A delegation's registered signing key."""
+
+    key_id: str
+    code: str
+    registered_seq: int
+    revoked: bool = False
+
+
+def _key_registered(reg: Registry, p: dict[str, Any]) -> None:
+    reg.keys.setdefault(p["key_id"], KeyView(p["key_id"], p["code"], p["__seq"]))
+
+
+def _key_revoked(reg: Registry, p: dict[str, Any]) -> None:
+    key = reg.keys.get(p["key_id"])
+    if key is not None:
+        key.revoked = True
+
+
 def _rules_amended(reg: Registry, p: dict[str, Any]) -> None:
     reg.amendments.append((_day(p["effective_on"]), p["changes"]))
 
@@ -382,4 +403,6 @@ PROCESS_HANDLERS: dict[str, Any] = {
     "CommitmentBroken": _commitment_settled("broken", "assessed_on"),
     "IncidentRecorded": _incident,
     "RulesAmended": _rules_amended,
+    "KeyRegistered": _key_registered,
+    "KeyRevoked": _key_revoked,
 }

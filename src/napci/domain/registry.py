@@ -19,6 +19,7 @@ from napci.domain.process import (
     PROCESS_HANDLERS,
     CommitmentView,
     DecisionView,
+    KeyView,
     ProjectView,
 )
 from napci.domain.rules_of_procedure import Rules, rules_in_force
@@ -200,6 +201,7 @@ class Registry:
     incidents: dict[str, dict[str, Any]] = field(default_factory=dict)
     amendments: list[tuple[date, dict[str, Any]]] = field(default_factory=list)
     initiatives: dict[str, int] = field(default_factory=dict)
+    keys: dict[str, KeyView] = field(default_factory=dict)
     seq: int = 0
 
     def apply(self, event: RecordedEvent) -> None:

@@ -1,0 +1,379 @@
+"""Secretariat and delegation verbs: participation, meetings, incidents, advice."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from napci.cli.acting import ActorOption, OnOption, acting, day, run, split
+from napci.cli.common import DbOption, JsonOption, console, fail, platform, print_json
+from napci.cli.registry import actors_app, mechanisms_app, meetings_app
+from napci.domain.procedure import (
+    CancelMeeting,
+    ConfirmAttendance,
+    ConveneMeeting,
+    HoldMeeting,
+    InviteActor,
+    JoinActor,
+    RecordAttendance,
+    RecordIncident,
+    Refusal,
+    RegisterActor,
+    WithdrawActor,
+    advise,
+    next_host,
+    ownership,
+)
+from napci.services.platform import Platform
+
+__all__ = ["incidents_app", "register"]
+
+incidents_app = typer.Typer(help="Incidents recorded by the facilitator.")
+Code = Annotated[str, typer.Argument(help="An actor's code, e.g. PRK.")]
+Meeting = Annotated[str, typer.Argument(help="The meeting's id.")]
+
+
+@actors_app.command("join")
+def actors_join(code: Code, on: OnOption = None, db: DbOption = None) -> None:
+    """A state notifies that it takes part (open participation).
+
+    Example: napci actors join PRK --on 2016-03-01
+    """
+    run(db, lambda _: [JoinActor(code.upper(), day(on), code.upper())])
+
+
+@actors_app.command("withdraw")
+def actors_withdraw(
+    code: Code,
+    reason: Annotated[str | None, typer.Option(help="Why, in words.")] = None,
+    on: OnOption = None,
+    db: DbOption = None,
+) -> None:
+    """A participant notifies that it no longer takes part.
+
+    Example: napci actors withdraw MNG --reason "domestic review"
+    """
+    run(db, lambda _: [WithdrawActor(code.upper(), day(on), code.upper(), reason)])
+
+
+@actors_app.command("invite")
+def actors_invite(
+    code: Code,
+    note: Annotated[str | None, typer.Option(help="A note.")] = None,
+    actor: ActorOption = None,
+    on: OnOption = None,
+    db: DbOption = None,
+) -> None:
+    """The facilitator invites an actor to take part.
+
+    Example: napci actors invite PRK --note "at any stage"
+    """
+    run(db, lambda n: [InviteActor(code.upper(), day(on), acting(n, actor), note)])
+
+
+@actors_app.command("register")
+def actors_register(
+    code: Code,
+    name: Annotated[str, typer.Option(help="Its name in English.")],
+    kind: Annotated[str, typer.Option(help="state, organisation or institute.")],
+    layer: Annotated[str, typer.Option(help="track-1, track-1.5 or track-2.")] = (
+        "track-1"
+    ),
+    actor: ActorOption = None,
+    on: OnOption = None,
+    db: DbOption = None,
+) -> None:
+    """The facilitator enters a new actor in the registry.
+
+    Example: napci actors register KINU --name "Korea Institute for National
+    Unification" --kind institute --layer track-1.5
+    """
+    run(
+        db,
+        lambda n: [
+            RegisterActor(code.upper(), name, kind, layer, day(on), acting(n, actor))
+        ],
+    )
+
+
+@meetings_app.command("convene")
+def meetings_convene(
+    meeting: Meeting,
+    title: Annotated[str, typer.Option(help="Its title in English.")],
+    starts_on: Annotated[str, typer.Option(help="The day it opens.")],
+    track: Annotated[
+        list[str] | None, typer.Option("--track", help="An issue track (repeat).")
+    ] = None,
+    rank: Annotated[
+        str, typer.Option(help="working, senior-official, ministerial or summit.")
+    ] = "working",
+    layer: Annotated[str, typer.Option(help="track-1, track-1.5 or track-2.")] = (
+        "track-1"
+    ),
+    host: Annotated[str | None, typer.Option(help="The hosting actor.")] = None,
+    chair: Annotated[str | None, typer.Option(help="The chairing actor.")] = None,
+    occasion: Annotated[
+        str | None, typer.Option(help="The meeting or mechanism it is held at.")
+    ] = None,
+    venue: Annotated[str | None, typer.Option(help="Where.")] = None,
+    actor: ActorOption = None,
+    on: OnOption = None,
+    db: DbOption = None,
+) -> None:
+    """Convene a meeting (rank rises one step after two meetings below).
+
+    Example: napci meetings convene ns-2015-1 --title "Nuclear safety working
+    group" --track nuclear-safety --starts-on 2015-03-10 --host JPN --chair JPN
+    """
+    run(
+        db,
+        lambda n: [
+            ConveneMeeting(
+                meeting=meeting,
+                title=title,
+                tracks=tuple(track or ()),
+                rank=rank,
+                layer=layer,
+                starts_on=day(starts_on, "--starts-on"),
+                on=day(on),
+                by=acting(n, actor),
+                host=host.upper() if host else None,
+                chair=chair.upper() if chair else None,
+                occasion=occasion,
+                venue=venue,
+            )
+        ],
+    )
+
+
+@meetings_app.command("confirm")
+def meetings_confirm(
+    meeting: Meeting,
+    actor: Annotated[str, typer.Option("--actor", help="Who confirms.")],
+    on: OnOption = None,
+    db: DbOption = None,
+) -> None:
+    """An actor confirms it will attend.
+
+    Example: napci meetings confirm ns-2015-1 --actor CHN
+    """
+    code = actor.upper()
+    run(db, lambda _: [ConfirmAttendance(meeting, code, day(on), code)])
+
+
+@meetings_app.command("attend")
+def meetings_attend(
+    meeting: Meeting,
+    attended: Annotated[
+        str | None, typer.Option(help="Who attended: codes, comma-separated.")
+    ] = None,
+    absent: Annotated[
+        str | None, typer.Option(help="Who did not come: codes, comma-separated.")
+    ] = None,
+    actor: ActorOption = None,
+    on: OnOption = None,
+    db: DbOption = None,
+) -> None:
+    """Record who attended a meeting and who did not.
+
+    Example: napci meetings attend ns-2015-1 --attended KOR,JPN,CHN --absent RUS
+    """
+    present = [c.upper() for c in split(attended)]
+    away = [c.upper() for c in split(absent)]
+    if not present and not away:
+        fail("name who attended (--attended) or who did not (--absent)")
+
+    def build(n: Platform) -> list[Any]:
+        by = acting(n, actor)
+        when = day(on)
+        return [RecordAttendance(meeting, c, True, when, by) for c in present] + [
+            RecordAttendance(meeting, c, False, when, by) for c in away
+        ]
+
+    run(db, build)
+
+
+@meetings_app.command("held")
+def meetings_held(
+    meeting: Meeting,
+    actor: ActorOption = None,
+    on: OnOption = None,
+    db: DbOption = None,
+) -> None:
+    """Record that a convened meeting took place (on --on).
+
+    Example: napci meetings held ns-2015-1 --on 2015-03-10
+    """
+    run(db, lambda n: [HoldMeeting(meeting, day(on), acting(n, actor))])
+
+
+@meetings_app.command("cancel")
+def meetings_cancel(
+    meeting: Meeting,
+    reason: Annotated[str | None, typer.Option(help="Why.")] = None,
+    actor: ActorOption = None,
+    on: OnOption = None,
+    db: DbOption = None,
+) -> None:
+    """Call off a convened meeting.
+
+    Example: napci meetings cancel ns-2015-2 --reason "typhoon"
+    """
+    run(db, lambda n: [CancelMeeting(meeting, day(on), acting(n, actor), reason)])
+
+
+@meetings_app.command("next-host")
+def meetings_next_host(
+    willing: Annotated[
+        str | None, typer.Option(help="Willing hosts, comma-separated (all if none).")
+    ] = None,
+    on: OnOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Suggest the next host: the willing participant who hosted least recently.
+
+    Example: napci meetings next-host --willing JPN,CHN,MNG
+    """
+    codes = tuple(c.upper() for c in split(willing)) or None
+    with platform(db) as napci:
+        try:
+            suggestion = next_host(napci.registry(), day(on), codes)
+        except Refusal as exc:
+            fail(str(exc))
+    if as_json:
+        print_json(suggestion)
+        return
+    console.print(f"Suggested host: [bold]{suggestion['suggested']}[/]")
+    for code, last in suggestion["last_hosted"].items():
+        console.print(f"  {code}: last hosted {last or 'never'}")
+
+
+@mechanisms_app.command("advise")
+def mechanisms_advise(
+    track: Annotated[str, typer.Option(help="The issue track.")],
+    members: Annotated[str, typer.Option(help="Intended members, comma-separated.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Revitalise, widen or create? The overlap adviser, with its reasoning.
+
+    Example: napci mechanisms advise --track nuclear-safety
+    --members KOR,JPN,CHN,USA,RUS
+    """
+    codes = tuple(c.upper() for c in split(members))
+    with platform(db) as napci:
+        try:
+            advice = advise(napci.registry(), track, codes)
+        except Refusal as exc:
+            fail(str(exc))
+    if as_json:
+        print_json(advice.as_dict())
+        return
+    target = f" {advice.mechanism.upper()}" if advice.mechanism else ""
+    console.print(f"Recommendation: [bold]{advice.action}{target}[/]")
+    for line in advice.reasoning:
+        console.print(f"  · {line}", highlight=False)
+
+
+@incidents_app.command("record")
+def incidents_record(
+    incident: Annotated[str, typer.Argument(help="The incident's id.")],
+    parties: Annotated[str, typer.Option(help="The actors involved, comma-separated.")],
+    severity: Annotated[int, typer.Option(min=1, max=5, help="1 (minor) to 5.")],
+    description: Annotated[str, typer.Option(help="What happened.")],
+    source: Annotated[str, typer.Option(help="The source's title.")],
+    url: Annotated[str | None, typer.Option(help="The source's address.")] = None,
+    occurred_on: Annotated[str | None, typer.Option(help="When it happened.")] = None,
+    track: Annotated[
+        list[str] | None, typer.Option("--track", help="A track concerned (repeat).")
+    ] = None,
+    actor: ActorOption = None,
+    db: DbOption = None,
+) -> None:
+    """The facilitator records an incident, with its source and severity.
+
+    Example: napci incidents record inc-1 --parties CHN,JPN --severity 2
+    --description "..." --source "Kyodo, 2015-04-02"
+    """
+    run(
+        db,
+        lambda n: [
+            RecordIncident(
+                incident=incident,
+                parties=tuple(c.upper() for c in split(parties)),
+                occurred_on=day(occurred_on, "--occurred-on"),
+                severity=severity,
+                description=description,
+                source_title=source,
+                source_url=url,
+                on=day(occurred_on, "--occurred-on"),
+                by=acting(n, actor),
+                tracks=tuple(track or ()),
+            )
+        ],
+    )
+
+
+@incidents_app.command("list")
+def incidents_list(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """List recorded incidents.
+
+    Example: napci incidents list --json
+    """
+    with platform(db) as napci:
+        rows = list(napci.registry().incidents.values())
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title="Incidents")
+    for column in ("incident", "occurred", "parties", "severity", "description"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            row["incident"],
+            row["occurred_on"],
+            ", ".join(row["parties"]),
+            str(row["severity"]),
+            row["description"],
+        )
+    console.print(table)
+
+
+def ownership_verb(
+    on: OnOption = None, db: DbOption = None, as_json: JsonOption = False
+) -> None:
+    """The ownership index (1 - Gini of hosting, chairing, initiatives).
+
+    Example: napci ownership --json
+    """
+    with platform(db) as napci:
+        data = ownership(napci.registry(), day(on))
+    if as_json:
+        print_json(data)
+        return
+    index = data["index"]
+    console.print(
+        "Ownership index: "
+        + (
+            "undefined (nothing shared yet)"
+            if index is None
+            else f"[bold]{index:.3f}[/]"
+        )
+    )
+    table = Table()
+    for column in ("participant", "hosted", "chaired", "initiatives"):
+        table.add_column(column)
+    for code, share in data["shares"].items():
+        table.add_row(
+            code, str(share["hosted"]), str(share["chaired"]), str(share["initiatives"])
+        )
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the incidents group and the ownership verb."""
+    app.add_typer(incidents_app, name="incidents")
+    app.command("ownership")(ownership_verb)

@@ -1,0 +1,126 @@
+"""The rules of procedure: pure functions of (command, context) -> events.
+
+Each rule either returns the events a command brings about or raises a
+:class:`Refusal` naming the rule and what would make the command admissible.
+Nothing here touches a database; :mod:`napci.services.procedure` runs them.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from napci.domain.procedure.advice import Advice, advise, next_host, ownership
+from napci.domain.procedure.base import Context, Emit, Gate, Refusal
+from napci.domain.procedure.cooperation import (
+    AssessCommitments,
+    CompleteProject,
+    FulfilCommitment,
+    JoinProject,
+    LaunchProject,
+    LeaveProject,
+    MakeCommitment,
+    ReachMilestone,
+    RecordIncident,
+    assess_commitments,
+    complete_project,
+    fulfil_commitment,
+    join_project,
+    launch_project,
+    leave_project,
+    make_commitment,
+    reach_milestone,
+    record_incident,
+)
+from napci.domain.procedure.decisions import (
+    Decide,
+    RecordPosition,
+    StartSilence,
+    TableProposal,
+    WithdrawProposal,
+    decide,
+    record_position,
+    start_silence,
+    table_proposal,
+    withdraw_proposal,
+)
+from napci.domain.procedure.participation import (
+    CancelMeeting,
+    ConfirmAttendance,
+    ConveneMeeting,
+    HoldMeeting,
+    InviteActor,
+    JoinActor,
+    RecordAttendance,
+    RegisterActor,
+    WithdrawActor,
+    cancel_meeting,
+    confirm_attendance,
+    convene_meeting,
+    hold_meeting,
+    invite_actor,
+    join_actor,
+    record_attendance,
+    register_actor,
+    withdraw_actor,
+)
+
+#: Every command and the rule that judges it.
+RULES: dict[type[Any], Callable[[Any, Context], list[Emit]]] = {
+    RegisterActor: register_actor,
+    JoinActor: join_actor,
+    WithdrawActor: withdraw_actor,
+    InviteActor: invite_actor,
+    ConveneMeeting: convene_meeting,
+    ConfirmAttendance: confirm_attendance,
+    RecordAttendance: record_attendance,
+    HoldMeeting: hold_meeting,
+    CancelMeeting: cancel_meeting,
+    TableProposal: table_proposal,
+    StartSilence: start_silence,
+    RecordPosition: record_position,
+    Decide: decide,
+    WithdrawProposal: withdraw_proposal,
+    LaunchProject: launch_project,
+    JoinProject: join_project,
+    LeaveProject: leave_project,
+    MakeCommitment: make_commitment,
+    FulfilCommitment: fulfil_commitment,
+    AssessCommitments: assess_commitments,
+    ReachMilestone: reach_milestone,
+    CompleteProject: complete_project,
+    RecordIncident: record_incident,
+}
+
+__all__ = [
+    "RULES",
+    "Advice",
+    "AssessCommitments",
+    "CancelMeeting",
+    "CompleteProject",
+    "ConfirmAttendance",
+    "Context",
+    "ConveneMeeting",
+    "Decide",
+    "Emit",
+    "FulfilCommitment",
+    "Gate",
+    "HoldMeeting",
+    "InviteActor",
+    "JoinActor",
+    "JoinProject",
+    "LaunchProject",
+    "LeaveProject",
+    "MakeCommitment",
+    "ReachMilestone",
+    "RecordAttendance",
+    "RecordIncident",
+    "RecordPosition",
+    "Refusal",
+    "RegisterActor",
+    "StartSilence",
+    "TableProposal",
+    "WithdrawActor",
+    "WithdrawProposal",
+    "advise",
+    "next_host",
+    "ownership",
+]

@@ -1,0 +1,419 @@
+"""Projects, commitments and incidents (DESIGN §4.4c, §5.1).
+
+Rules: ``willing`` (projects start with two or more willing participants and
+no one is added without its own act), ``members-consent`` (a joiner needs the
+members' consent: none of them objects), ``commitments`` (kept or broken after
+the grace period), ``facilitator`` (incidents are recorded by the facilitator
+with a source and a severity).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from napci.domain.events import (
+    CommitmentBroken,
+    CommitmentKept,
+    CommitmentMade,
+    IncidentRecorded,
+    MilestoneReached,
+    ProjectCompleted,
+    ProjectJoined,
+    ProjectLaunched,
+    ProjectLeft,
+)
+from napci.domain.procedure.base import Context, Emit, Refusal, require
+from napci.domain.procedure.decisions import participants_on
+from napci.domain.procedure.participation import (
+    check_actor,
+    check_facilitator,
+    check_not_future,
+)
+from napci.domain.process import ProjectView
+from napci.domain.registry import Registry
+from napci.domain.values import Source
+
+__all__ = [
+    "AssessCommitments",
+    "CompleteProject",
+    "FulfilCommitment",
+    "JoinProject",
+    "LaunchProject",
+    "LeaveProject",
+    "MakeCommitment",
+    "ReachMilestone",
+    "RecordIncident",
+    "assess_commitments",
+    "complete_project",
+    "fulfil_commitment",
+    "join_project",
+    "launch_project",
+    "leave_project",
+    "make_commitment",
+    "reach_milestone",
+    "record_incident",
+]
+
+
+def _project(reg: Registry, project: str, *, active: bool = True) -> ProjectView:
+    view = reg.projects.get(project)
+    if view is None:
+        raise Refusal("registry", f"project {project} has not been launched")
+    if active:
+        require(
+            view.status == "active",
+            "projects",
+            f"project {project} was completed on {view.completed_on}",
+        )
+    return view
+
+
+def _member(view: ProjectView, code: str, what: str) -> None:
+    require(
+        code in view.members,
+        "willing",
+        f"{code} is not a member of project {view.project} and cannot {what}",
+        f"Members: {', '.join(view.members)}.",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class LaunchProject:
+    """Two or more willing participants launch a project."""
+
+    project: str
+    title: str
+    tracks: tuple[str, ...]
+    founders: tuple[str, ...]
+    on: date
+    by: str
+    partners: tuple[str, ...] = ()
+    description: str | None = None
+
+
+def launch_project(cmd: LaunchProject, ctx: Context) -> list[Emit]:
+    """Launch with the willing: the founders' joint act, by one of them
+    or recorded by the facilitator."""
+    reg = ctx.registry
+    require(
+        cmd.project not in reg.projects,
+        "registry",
+        f"project {cmd.project} exists already",
+        "Choose another id.",
+    )
+    founders = tuple(dict.fromkeys(cmd.founders))
+    require(
+        len(founders) >= 2,
+        "willing",
+        "a project starts with two or more willing participants",
+        "Name at least two founders.",
+    )
+    participants = participants_on(reg, cmd.on)
+    for code in founders:
+        check_actor(reg, code)
+        require(code in participants, "willing", f"{code} is not a participant")
+    require(
+        cmd.by in founders or cmd.by == reg.facilitator(),
+        "willing",
+        f"{cmd.by} is not among the founders: no one is added without their own act",
+        "A founder launches it, or the facilitator records the founders' joint act.",
+    )
+    for code in cmd.partners:
+        check_actor(reg, code)
+    for track in cmd.tracks:
+        require(
+            track in reg.tracks and reg.tracks[track].open,
+            "known-track",
+            f"{track} is not a track on the agenda",
+        )
+    check_not_future(ctx, cmd.on, "the launch")
+    event = ProjectLaunched(
+        project=cmd.project,
+        title={"en": cmd.title},
+        tracks=cmd.tracks,
+        founders=founders,
+        partners=cmd.partners,
+        launched_on=cmd.on,
+        description=cmd.description,
+    )
+    return [Emit(event, cmd.on, cmd.by)]
+
+
+@dataclass(frozen=True, slots=True)
+class JoinProject:
+    """A participant joins a project by its own act."""
+
+    project: str
+    code: str
+    on: date
+    by: str
+
+
+def join_project(cmd: JoinProject, ctx: Context) -> list[Emit]:
+    """Only the joiner itself can join; the members consent by not objecting."""
+    reg = ctx.registry
+    view = _project(reg, cmd.project)
+    check_actor(reg, cmd.code)
+    require(
+        cmd.by == cmd.code,
+        "willing",
+        f"{cmd.by} cannot make {cmd.code} a member of {cmd.project}: a project "
+        "gains no member that did not act itself",
+        f"{cmd.code} must join by its own act.",
+    )
+    require(
+        cmd.code in participants_on(reg, cmd.on),
+        "willing",
+        f"{cmd.code} is not a participant",
+    )
+    require(
+        cmd.code not in view.members,
+        "willing",
+        f"{cmd.code} is a member of {cmd.project} already",
+    )
+    check_not_future(ctx, cmd.on, "the joining")
+    event = ProjectJoined(
+        project=cmd.project,
+        code=cmd.code,
+        joined_on=cmd.on,
+        consented_by=tuple(view.members),
+    )
+    return [Emit(event, cmd.on, cmd.code)]
+
+
+@dataclass(frozen=True, slots=True)
+class LeaveProject:
+    """A member leaves a project."""
+
+    project: str
+    code: str
+    on: date
+    by: str
+
+
+def leave_project(cmd: LeaveProject, ctx: Context) -> list[Emit]:
+    """Only the member itself leaves."""
+    reg = ctx.registry
+    view = _project(reg, cmd.project)
+    require(cmd.by == cmd.code, "own-act", f"{cmd.by} cannot withdraw {cmd.code}")
+    _member(view, cmd.code, "leave it")
+    check_not_future(ctx, cmd.on, "the leaving")
+    event = ProjectLeft(project=cmd.project, code=cmd.code, left_on=cmd.on)
+    return [Emit(event, cmd.on, cmd.code)]
+
+
+@dataclass(frozen=True, slots=True)
+class MakeCommitment:
+    """A member commits to deliver something by a due date."""
+
+    commitment: str
+    project: str
+    code: str
+    description: str
+    due_on: date
+    on: date
+    by: str
+    grace_days: int | None = None
+
+
+def make_commitment(cmd: MakeCommitment, ctx: Context) -> list[Emit]:
+    """A member commits for itself, to a date after today."""
+    reg = ctx.registry
+    view = _project(reg, cmd.project)
+    require(
+        cmd.commitment not in reg.commitments,
+        "registry",
+        f"commitment {cmd.commitment} exists already",
+    )
+    require(cmd.by == cmd.code, "own-act", f"{cmd.by} cannot commit {cmd.code}")
+    _member(view, cmd.code, "commit in it")
+    require(
+        cmd.due_on >= cmd.on,
+        "commitments",
+        "a commitment is due on or after the day it is made",
+    )
+    check_not_future(ctx, cmd.on, "the commitment")
+    event = CommitmentMade(
+        commitment=cmd.commitment,
+        project=cmd.project,
+        code=cmd.code,
+        description=cmd.description,
+        made_on=cmd.on,
+        due_on=cmd.due_on,
+        grace_days=cmd.grace_days,
+    )
+    return [Emit(event, cmd.on, cmd.code)]
+
+
+@dataclass(frozen=True, slots=True)
+class FulfilCommitment:
+    """A commitment is kept."""
+
+    commitment: str
+    on: date
+    by: str
+
+
+def fulfil_commitment(cmd: FulfilCommitment, ctx: Context) -> list[Emit]:
+    """The committed member (or the facilitator) records it kept, in time."""
+    reg = ctx.registry
+    commitment = reg.commitments.get(cmd.commitment)
+    if commitment is None:
+        raise Refusal("registry", f"commitment {cmd.commitment} was never made")
+    require(
+        cmd.by in {commitment.code, reg.facilitator()},
+        "own-act",
+        f"{cmd.by} cannot record {commitment.code}'s commitment as kept",
+    )
+    require(
+        commitment.status == "open",
+        "commitments",
+        f"commitment {cmd.commitment} is {commitment.status}",
+    )
+    grace = ctx.rules(cmd.on).whole("procedure.commitment_grace_days")
+    require(
+        cmd.on < commitment.overdue_on(grace),
+        "commitments",
+        f"commitment {cmd.commitment} was due on {commitment.due_on} and its grace "
+        "period has passed: it counts as broken",
+        "Record its assessment with 'projects assess'.",
+    )
+    check_not_future(ctx, cmd.on, "the fulfilment")
+    event = CommitmentKept(commitment=cmd.commitment, kept_on=cmd.on)
+    return [Emit(event, cmd.on, commitment.code)]
+
+
+@dataclass(frozen=True, slots=True)
+class AssessCommitments:
+    """Find the commitments past due beyond the grace period, as of a date."""
+
+    on: date
+    by: str
+
+
+def assess_commitments(cmd: AssessCommitments, ctx: Context) -> list[Emit]:
+    """The facilitator records every open commitment now past its grace period."""
+    reg = ctx.registry
+    check_facilitator(reg, cmd.by, "assessing commitments")
+    check_not_future(ctx, cmd.on, "the assessment")
+    grace = ctx.rules(cmd.on).whole("procedure.commitment_grace_days")
+    return [
+        Emit(
+            CommitmentBroken(commitment=c.commitment, assessed_on=cmd.on),
+            cmd.on,
+            cmd.by,
+        )
+        for c in sorted(reg.commitments.values(), key=lambda c: c.commitment)
+        if c.status == "open" and c.overdue_on(grace) <= cmd.on
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class ReachMilestone:
+    """A project reaches a milestone."""
+
+    project: str
+    milestone: str
+    title: str
+    on: date
+    by: str
+
+
+def reach_milestone(cmd: ReachMilestone, ctx: Context) -> list[Emit]:
+    """A member records a milestone."""
+    reg = ctx.registry
+    view = _project(reg, cmd.project)
+    _member(view, cmd.by, "record its milestones")
+    require(
+        all(m["milestone"] != cmd.milestone for m in view.milestones),
+        "projects",
+        f"milestone {cmd.milestone} is recorded already",
+    )
+    check_not_future(ctx, cmd.on, "the milestone")
+    event = MilestoneReached(
+        project=cmd.project, milestone=cmd.milestone, title=cmd.title, reached_on=cmd.on
+    )
+    return [Emit(event, cmd.on, cmd.by)]
+
+
+@dataclass(frozen=True, slots=True)
+class CompleteProject:
+    """A project is completed."""
+
+    project: str
+    on: date
+    by: str
+    summary: str | None = None
+
+
+def complete_project(cmd: CompleteProject, ctx: Context) -> list[Emit]:
+    """A member completes it once no commitment is left open."""
+    reg = ctx.registry
+    view = _project(reg, cmd.project)
+    _member(view, cmd.by, "complete it")
+    open_ones = sorted(
+        c.commitment
+        for c in reg.commitments.values()
+        if c.project == cmd.project and c.status == "open"
+    )
+    require(
+        not open_ones,
+        "commitments",
+        f"project {cmd.project} still has open commitments: {', '.join(open_ones)}",
+        "Record them kept, or assess them, first.",
+    )
+    check_not_future(ctx, cmd.on, "the completion")
+    event = ProjectCompleted(
+        project=cmd.project, completed_on=cmd.on, summary=cmd.summary
+    )
+    return [Emit(event, cmd.on, cmd.by)]
+
+
+@dataclass(frozen=True, slots=True)
+class RecordIncident:
+    """The facilitator records an incident between actors, with a source."""
+
+    incident: str
+    parties: tuple[str, ...]
+    occurred_on: date
+    severity: int
+    description: str
+    source_title: str
+    on: date
+    by: str
+    source_url: str | None = None
+    tracks: tuple[str, ...] = ()
+
+
+def record_incident(cmd: RecordIncident, ctx: Context) -> list[Emit]:
+    """Only the facilitator records incidents; each needs a source."""
+    reg = ctx.registry
+    check_facilitator(reg, cmd.by, "recording an incident")
+    require(
+        cmd.incident not in reg.incidents,
+        "registry",
+        f"incident {cmd.incident} is recorded already",
+    )
+    parties = tuple(dict.fromkeys(cmd.parties))
+    require(len(parties) >= 2, "incidents", "an incident is between two actors or more")
+    for code in parties:
+        check_actor(reg, code)
+    require(1 <= cmd.severity <= 5, "incidents", "severity runs from 1 to 5")
+    require(
+        bool(cmd.source_title.strip()),
+        "incidents",
+        "an incident needs its source",
+        "Give the source's title (and address).",
+    )
+    check_not_future(ctx, cmd.occurred_on, "the incident")
+    event = IncidentRecorded(
+        incident=cmd.incident,
+        parties=parties,
+        occurred_on=cmd.occurred_on,
+        severity=cmd.severity,
+        description=cmd.description,
+        tracks=cmd.tracks,
+        sources=(Source(title=cmd.source_title, url=cmd.source_url),),
+    )
+    return [Emit(event, cmd.occurred_on, cmd.by, "participants")]

@@ -1,0 +1,628 @@
+"""Proposals and decisions: consensus, silence, consensus minus one (DESIGN §4.1-§4.4a).
+
+Consensus is the absence of any objection expressed by a participant: no
+votes are counted and abstention is silence. Observers' positions are
+recorded and never block. Rules: ``consensus``, ``silence``,
+``provisional-adoption``, ``consensus-minus-one``, ``gradual-agenda``,
+``chair-statement``, ``own-act``, ``observer``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from napci.domain.events import (
+    AttachedStatement,
+    DecisionAdopted,
+    DecisionConfirmed,
+    MechanismRegistered,
+    MechanismWidened,
+    ObserverAdmitted,
+    PositionRecorded,
+    ProjectScopeWidened,
+    ProposalNotAdopted,
+    ProposalTabled,
+    ProposalWithdrawn,
+    ProvisionalAdoptionUndone,
+    RulesAmended,
+    SilenceProcedureStarted,
+    TrackAdded,
+)
+from napci.domain.procedure.base import Context, Emit, Refusal, require
+from napci.domain.procedure.participation import (
+    check_actor,
+    check_not_future,
+)
+from napci.domain.process import DecisionView
+from napci.domain.registry import Registry
+
+__all__ = [
+    "Decide",
+    "RecordPosition",
+    "StartSilence",
+    "TableProposal",
+    "WithdrawProposal",
+    "decide",
+    "record_position",
+    "start_silence",
+    "table_proposal",
+    "withdraw_proposal",
+]
+
+BLOCKING = ("objection", "amendment")
+
+
+def participants_on(reg: Registry, day: date) -> set[str]:
+    """Participants on ``day``: joined on or before it and not withdrawn."""
+    return {
+        c
+        for c, a in reg.actors.items()
+        if a.status == "participant" and a.joined_on is not None and a.joined_on <= day
+    }
+
+
+def _proposal(reg: Registry, proposal: str) -> DecisionView:
+    decision = reg.decisions.get(proposal)
+    if decision is None:
+        raise Refusal("registry", f"proposal {proposal} has not been tabled")
+    return decision
+
+
+@dataclass(frozen=True, slots=True)
+class TableProposal:
+    """Table a proposal for decision by consensus."""
+
+    proposal: str
+    title: str
+    subject: dict[str, Any]
+    on: date
+    by: str
+    meeting: str | None = None
+    tracks: tuple[str, ...] = ()
+
+
+def _check_subject(cmd: TableProposal, ctx: Context) -> None:
+    reg = ctx.registry
+    subject = cmd.subject
+    kind = subject.get("kind")
+    if kind == "add-track":
+        track = subject.get("track", "")
+        require(track not in reg.tracks, "agenda", f"{track} is on the agenda already")
+        if subject.get("category") == "hard":
+            rules = ctx.rules(cmd.on)
+            need_phase = rules.whole("procedure.hard_track_phase")
+            need_trust = rules.number("procedure.hard_track_trust")
+            gate = ctx.gate(cmd.on)
+            shown = "undefined" if gate.trust is None else f"{gate.trust:.2f}"
+            if gate.phase < need_phase or gate.trust is None or gate.trust < need_trust:
+                missing = "; ".join(gate.missing)
+                raise Refusal(
+                    "gradual-agenda",
+                    f'adding the hard track "{track}" needs phase {need_phase} and '
+                    f"regional trust >= {need_trust}. The record shows phase "
+                    f"{gate.phase} and trust {shown}",
+                    ("Missing: " + missing + ".") if missing else None,
+                )
+    elif kind == "admit-observer":
+        code = subject.get("code", "")
+        check_actor(reg, code)
+        actor = reg.actors[code]
+        require(
+            actor.kind != "state" or actor.status != "participant",
+            "observer",
+            f"{code} is a participant",
+        )
+        require("observer" not in actor.roles, "observer", f"{code} is an observer")
+    elif kind == "adopt-document":
+        document = reg.documents.get(subject.get("document", ""))
+        require(
+            document is not None,
+            "registry",
+            f"document {subject.get('document')} has not been issued",
+            "Issue it first.",
+        )
+        assert document is not None
+        require(
+            document["kind"] in ("recognition", "vision"),
+            "chair-statement",
+            f"a {document['kind']} is issued by its author alone and needs no "
+            "consensus",
+            "Only recognition and vision documents are adopted by consensus.",
+        )
+    elif kind == "widen-project":
+        project = reg.projects.get(subject.get("project", ""))
+        require(
+            project is not None and project.status == "active",
+            "projects",
+            f"project {subject.get('project')} is not an active project",
+        )
+    elif kind == "launch-mechanism":
+        mechanism = subject.get("mechanism", "")
+        require(
+            mechanism not in reg.mechanisms,
+            "registry",
+            f"mechanism {mechanism} exists already",
+        )
+        widens = subject.get("widens")
+        require(
+            widens is None or widens in reg.mechanisms,
+            "registry",
+            f"mechanism {widens} is not in the registry",
+        )
+        for code in subject.get("members", ()):
+            check_actor(reg, code)
+    elif kind == "declare-phase":
+        phase = int(subject.get("phase", 0))
+        gate = ctx.gate(cmd.on)
+        require(
+            phase <= gate.phase,
+            "road-map",
+            f"the record meets phase {gate.phase}, not phase {phase}",
+            "A phase is declared once the record meets its criteria.",
+        )
+    elif kind == "violation":
+        concerned = subject.get("concerned", "")
+        require(
+            concerned in participants_on(reg, cmd.on),
+            "consensus-minus-one",
+            f"{concerned} is not a participant",
+        )
+    for track in (*cmd.tracks, *subject.get("tracks", ())):
+        require(
+            track in reg.tracks,
+            "known-track",
+            f"{track} is not a track on the agenda",
+        )
+
+
+def table_proposal(cmd: TableProposal, ctx: Context) -> list[Emit]:
+    """Participants (and the facilitator) table proposals; observers speak."""
+    reg = ctx.registry
+    require(
+        cmd.proposal not in reg.decisions,
+        "registry",
+        f"proposal {cmd.proposal} has been tabled already",
+        "Choose another id.",
+    )
+    check_actor(reg, cmd.by)
+    require(
+        cmd.by in participants_on(reg, cmd.on),
+        "observer",
+        f"{cmd.by} is not a participant: only participants table proposals",
+        "An observer may ask a participant to table it.",
+    )
+    if cmd.meeting is not None:
+        require(
+            cmd.meeting in reg.meetings
+            and reg.meetings[cmd.meeting].status != "cancelled",
+            "registry",
+            f"meeting {cmd.meeting} is not convened",
+        )
+    _check_subject(cmd, ctx)
+    check_not_future(ctx, cmd.on, "the proposal")
+    event = ProposalTabled(
+        proposal=cmd.proposal,
+        title={"en": cmd.title},
+        subject=cmd.subject,
+        tabled_by=cmd.by,
+        tabled_on=cmd.on,
+        meeting=cmd.meeting,
+        tracks=cmd.tracks,
+    )
+    return [Emit(event, cmd.on, cmd.by)]
+
+
+@dataclass(frozen=True, slots=True)
+class StartSilence:
+    """Put a proposal under the silence procedure until a deadline."""
+
+    proposal: str
+    deadline: date
+    on: date
+    by: str
+
+
+def start_silence(cmd: StartSilence, ctx: Context) -> list[Emit]:
+    """The facilitator or the proposer starts the silence procedure."""
+    reg = ctx.registry
+    decision = _proposal(reg, cmd.proposal)
+    require(
+        cmd.by in {reg.facilitator(), decision.tabled_by},
+        "silence",
+        f"{cmd.by} cannot start the silence procedure: the facilitator or the "
+        "proposer can",
+    )
+    require(decision.outcome == "open", "silence", f"{cmd.proposal} is closed")
+    require(
+        decision.silence_deadline is None,
+        "silence",
+        f"{cmd.proposal} is under silence until {decision.silence_deadline}",
+    )
+    require(
+        cmd.deadline > cmd.on,
+        "silence",
+        "the silence deadline must come after the day it starts",
+    )
+    check_not_future(ctx, cmd.on, "the silence procedure")
+    event = SilenceProcedureStarted(
+        proposal=cmd.proposal, started_on=cmd.on, deadline=cmd.deadline
+    )
+    return [Emit(event, cmd.on, cmd.by)]
+
+
+@dataclass(frozen=True, slots=True)
+class RecordPosition:
+    """An actor records or changes its position on a proposal."""
+
+    proposal: str
+    code: str
+    position: str
+    on: date
+    by: str
+    statement: str | None = None
+    reservation: str | None = None
+    amendment: str | None = None
+
+
+def _deciders(reg: Registry, decision: DecisionView, day: date) -> set[str]:
+    """Whose objection blocks: participants, or a project's members."""
+    if decision.kind == "widen-project":
+        project = reg.projects.get(decision.subject.get("project", ""))
+        return set(project.members) if project is not None else set()
+    return participants_on(reg, day)
+
+
+def record_position(cmd: RecordPosition, ctx: Context) -> list[Emit]:
+    """Record a position; it may break a silence or undo a provisional adoption."""
+    reg = ctx.registry
+    decision = _proposal(reg, cmd.proposal)
+    check_actor(reg, cmd.code)
+    require(
+        cmd.by == cmd.code,
+        "own-act",
+        f"{cmd.by} cannot record {cmd.code}'s position",
+        f"{cmd.code} records its own position.",
+    )
+    actor = reg.actors[cmd.code]
+    deciders = _deciders(reg, decision, cmd.on)
+    require(
+        cmd.code in deciders or "observer" in actor.roles,
+        "consensus",
+        f"{cmd.code} is neither a participant nor an observer",
+    )
+    if cmd.position == "amendment":
+        require(
+            bool(cmd.amendment),
+            "consensus",
+            "a position 'amendment' needs the amended text",
+        )
+    if decision.outcome == "provisional":
+        require(
+            cmd.code in decision.provisional_for,
+            "provisional-adoption",
+            f"{cmd.proposal} was adopted; only {', '.join(decision.provisional_for)}, "
+            "absent when it was, may still object",
+        )
+        assert decision.provisional_until is not None
+        require(
+            cmd.on <= decision.provisional_until,
+            "provisional-adoption",
+            f"the silence period for {cmd.proposal} ended on "
+            f"{decision.provisional_until.isoformat()}",
+        )
+    else:
+        require(
+            decision.outcome == "open",
+            "consensus",
+            f"{cmd.proposal} is closed ({decision.outcome})",
+            "A position can change only until the decision closes.",
+        )
+    check_not_future(ctx, cmd.on, "the position")
+    event = PositionRecorded(
+        proposal=cmd.proposal,
+        code=cmd.code,
+        position=cmd.position,
+        recorded_on=cmd.on,
+        statement=cmd.statement,
+        reservation=cmd.reservation,
+        amendment=cmd.amendment,
+    )
+    out = [Emit(event, cmd.on, cmd.code)]
+    blocking = cmd.code in deciders and cmd.position in BLOCKING
+    if decision.outcome == "provisional" and cmd.position == "objection":
+        out.append(
+            Emit(
+                ProvisionalAdoptionUndone(
+                    proposal=cmd.proposal, undone_on=cmd.on, objected_by=(cmd.code,)
+                ),
+                cmd.on,
+                cmd.code,
+            )
+        )
+    elif (
+        blocking
+        and decision.silence_deadline is not None
+        and cmd.on <= decision.silence_deadline
+        and not _ignored(decision, cmd.code)
+    ):
+        out.append(
+            Emit(
+                ProposalNotAdopted(
+                    proposal=cmd.proposal,
+                    closed_on=cmd.on,
+                    reason="silence-broken",
+                    by=(cmd.code,),
+                ),
+                cmd.on,
+                cmd.code,
+            )
+        )
+    return out
+
+
+def _ignored(decision: DecisionView, code: str) -> bool:
+    """Consensus minus one: the concerned participant's objection does not count."""
+    return decision.kind == "violation" and decision.subject.get("concerned") == code
+
+
+@dataclass(frozen=True, slots=True)
+class Decide:
+    """Close a proposal: adopt it, find it not adopted, or confirm an adoption."""
+
+    proposal: str
+    at: date
+    by: str
+
+
+@dataclass(slots=True)
+class _Outcome:
+    joined: list[str] = field(default_factory=list)
+    statements: list[AttachedStatement] = field(default_factory=list)
+    observers: list[str] = field(default_factory=list)
+
+
+def _statements(reg: Registry, decision: DecisionView, deciders: set[str]) -> _Outcome:
+    outcome = _Outcome()
+    for code, position in sorted(decision.positions.items()):
+        if code not in deciders and "observer" in reg.actors[code].roles:
+            outcome.observers.append(code)
+        if position.statement:
+            outcome.statements.append(
+                AttachedStatement(
+                    code=code, kind="interpretative-statement", text=position.statement
+                )
+            )
+        if position.reservation:
+            outcome.statements.append(
+                AttachedStatement(
+                    code=code, kind="reservation", text=position.reservation
+                )
+            )
+    return outcome
+
+
+def decide(cmd: Decide, ctx: Context) -> list[Emit]:
+    """Run the consensus (or silence) procedure on a proposal at a date."""
+    reg = ctx.registry
+    decision = _proposal(reg, cmd.proposal)
+    chair = None
+    if decision.meeting is not None and decision.meeting in reg.meetings:
+        chair = reg.meetings[decision.meeting].chair
+    require(
+        cmd.by in {reg.facilitator(), chair} - {None},
+        "facilitator",
+        f"{cmd.by} cannot close {cmd.proposal}: the facilitator or the chair does",
+    )
+    check_not_future(ctx, cmd.at, "the decision")
+    rules = ctx.rules(cmd.at)
+    if decision.outcome == "provisional":
+        assert decision.provisional_until is not None
+        require(
+            cmd.at > decision.provisional_until,
+            "provisional-adoption",
+            f"{cmd.proposal} stays provisional for "
+            f"{', '.join(decision.provisional_for)} until "
+            f"{decision.provisional_until.isoformat()}",
+            "Decide again after that day to confirm it.",
+        )
+        confirmed = Emit(
+            DecisionConfirmed(proposal=cmd.proposal, confirmed_on=cmd.at),
+            cmd.at,
+            cmd.by,
+        )
+        return [confirmed, *_consequences(reg, decision, cmd.at, cmd.by)]
+    require(
+        decision.outcome == "open",
+        "consensus",
+        f"{cmd.proposal} is closed ({decision.outcome})",
+    )
+    if decision.silence_deadline is not None:
+        return _decide_silence(reg, decision, cmd)
+    require(
+        decision.meeting is not None,
+        "consensus",
+        f"{cmd.proposal} is neither tabled at a meeting nor under silence",
+        "Put it under the silence procedure or table it at a meeting.",
+    )
+    assert decision.meeting is not None
+    meeting = reg.meetings[decision.meeting]
+    require(
+        meeting.status == "held" and meeting.starts_on <= cmd.at,
+        "consensus",
+        f"meeting {decision.meeting} has not been held",
+        "Decide at the meeting once it is held (record it as held).",
+    )
+    deciders = _deciders(reg, decision, cmd.at)
+    blockers = sorted(
+        c
+        for c, p in decision.positions.items()
+        if c in deciders and p.position in BLOCKING and not _ignored(decision, c)
+    )
+    if blockers:
+        objecting = [
+            c for c in blockers if decision.positions[c].position == "objection"
+        ]
+        reason = "objection" if objecting else "amendment"
+        event = ProposalNotAdopted(
+            proposal=cmd.proposal,
+            closed_on=cmd.at,
+            reason=reason,
+            by=tuple(objecting or blockers),
+        )
+        return [Emit(event, cmd.at, cmd.by)]
+    present = deciders & meeting.attended
+    absent = sorted(deciders - meeting.attended)
+    outcome = _statements(reg, decision, deciders)
+    disregarded = None
+    if decision.kind == "violation":
+        concerned = decision.subject.get("concerned")
+        position = decision.positions.get(str(concerned))
+        if position is not None and position.position in BLOCKING:
+            disregarded = concerned
+        present.discard(str(concerned))
+        absent = [c for c in absent if c != concerned]
+    until = None
+    if absent:
+        until = cmd.at + timedelta(days=rules.whole("procedure.silence_days"))
+    adopted = DecisionAdopted(
+        proposal=cmd.proposal,
+        adopted_on=cmd.at,
+        procedure="meeting",
+        joined=tuple(sorted(present)),
+        provisional_for=tuple(absent),
+        provisional_until=until,
+        statements=tuple(outcome.statements),
+        disregarded_objection_of=disregarded,
+        observers=tuple(outcome.observers),
+    )
+    out = [Emit(adopted, cmd.at, cmd.by)]
+    if not absent:
+        out.extend(_consequences(reg, decision, cmd.at, cmd.by))
+    return out
+
+
+def _decide_silence(reg: Registry, decision: DecisionView, cmd: Decide) -> list[Emit]:
+    assert decision.silence_deadline is not None
+    deadline = decision.silence_deadline
+    require(
+        cmd.at >= deadline,
+        "silence",
+        f"{cmd.proposal} is under silence until {deadline.isoformat()}",
+        "Decide on or after the deadline.",
+    )
+    deciders = _deciders(reg, decision, deadline)
+    breakers = sorted(
+        c
+        for c, p in decision.positions.items()
+        if c in deciders
+        and p.position in BLOCKING
+        and p.recorded_on <= deadline
+        and not _ignored(decision, c)
+    )
+    if breakers:
+        event = ProposalNotAdopted(
+            proposal=cmd.proposal,
+            closed_on=deadline,
+            reason="silence-broken",
+            by=tuple(breakers),
+        )
+        return [Emit(event, deadline, cmd.by)]
+    outcome = _statements(reg, decision, deciders)
+    disregarded = None
+    joined = set(deciders)
+    if decision.kind == "violation":
+        concerned = str(decision.subject.get("concerned"))
+        position = decision.positions.get(concerned)
+        if position is not None and position.position in BLOCKING:
+            disregarded = concerned
+        joined.discard(concerned)
+    adopted = DecisionAdopted(
+        proposal=cmd.proposal,
+        adopted_on=deadline,
+        procedure="silence",
+        joined=tuple(sorted(joined)),
+        statements=tuple(outcome.statements),
+        disregarded_objection_of=disregarded,
+        observers=tuple(outcome.observers),
+    )
+    return [
+        Emit(adopted, deadline, cmd.by),
+        *_consequences(reg, decision, deadline, cmd.by),
+    ]
+
+
+def _consequences(
+    reg: Registry, decision: DecisionView, on: date, by: str
+) -> list[Emit]:
+    """The events an adoption brings about, once it is final."""
+    subject = decision.subject
+    kind = decision.kind
+    ref = decision.proposal
+    if kind == "add-track":
+        event: Any = TrackAdded(
+            code=subject["track"],
+            name=subject["name"],
+            category=subject["category"],
+            added_on=on,
+            decision=ref,
+        )
+    elif kind == "admit-observer":
+        event = ObserverAdmitted(code=subject["code"], admitted_on=on, decision=ref)
+    elif kind == "launch-mechanism":
+        widens = subject.get("widens")
+        if widens is not None and widens == subject["mechanism"]:
+            event = MechanismWidened(
+                mechanism=widens, widened_on=on, added_members=tuple(subject["members"])
+            )
+        else:
+            event = MechanismRegistered(
+                mechanism=subject["mechanism"],
+                acronym=subject["mechanism"].upper(),
+                name=subject["name"],
+                kind="process",
+                agenda=subject["name"],
+                tracks=tuple(subject["tracks"]),
+                members=tuple(subject["members"]),
+                member_count=len(subject["members"]),
+                relation="created by decision " + ref,
+                established_on=on,
+                widens=widens,
+            )
+    elif kind == "widen-project":
+        event = ProjectScopeWidened(
+            project=subject["project"],
+            tracks=tuple(subject["tracks"]),
+            widened_on=on,
+            decision=ref,
+        )
+    elif kind == "amend-rules":
+        event = RulesAmended(changes=subject["changes"], effective_on=on, decision=ref)
+    else:  # adopt-document, declare-phase, violation: the adoption is the fact
+        return []
+    return [Emit(event, on, by)]
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawProposal:
+    """The proposer withdraws an open proposal."""
+
+    proposal: str
+    on: date
+    by: str
+
+
+def withdraw_proposal(cmd: WithdrawProposal, ctx: Context) -> list[Emit]:
+    """Only the proposer withdraws, and only while the proposal is open."""
+    reg = ctx.registry
+    decision = _proposal(reg, cmd.proposal)
+    require(
+        cmd.by == decision.tabled_by,
+        "own-act",
+        f"only {decision.tabled_by}, who tabled {cmd.proposal}, can withdraw it",
+    )
+    require(decision.outcome == "open", "consensus", f"{cmd.proposal} is closed")
+    check_not_future(ctx, cmd.on, "the withdrawal")
+    event = ProposalWithdrawn(proposal=cmd.proposal, withdrawn_on=cmd.on, by=cmd.by)
+    return [Emit(event, cmd.on, cmd.by)]

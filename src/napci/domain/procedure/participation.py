@@ -1,0 +1,419 @@
+"""Registry and meetings: open participation, attendance, the gradual rank.
+
+Rules: ``open-participation`` (states join and withdraw by their own
+notification, no one can veto it), ``own-act`` (an actor acts for itself;
+the facilitator records what meetings decide), ``facilitator``,
+``gradual-rank`` (DESIGN §4.4b), ``known-track``, ``no-future``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from napci.domain.events import (
+    ActorInvited,
+    ActorJoined,
+    ActorRegistered,
+    ActorWithdrew,
+    AttendanceConfirmed,
+    AttendanceRecorded,
+    MeetingCancelled,
+    MeetingConvened,
+    MeetingHeld,
+)
+from napci.domain.procedure.base import Context, Emit, Refusal, require
+from napci.domain.registry import Registry
+from napci.domain.rules_of_procedure import RANKS
+
+__all__ = [
+    "CancelMeeting",
+    "ConfirmAttendance",
+    "ConveneMeeting",
+    "HoldMeeting",
+    "InviteActor",
+    "JoinActor",
+    "RecordAttendance",
+    "RegisterActor",
+    "WithdrawActor",
+    "cancel_meeting",
+    "check_actor",
+    "check_facilitator",
+    "check_not_future",
+    "confirm_attendance",
+    "convene_meeting",
+    "hold_meeting",
+    "invite_actor",
+    "join_actor",
+    "record_attendance",
+    "register_actor",
+    "withdraw_actor",
+]
+
+
+def check_not_future(ctx: Context, day: date, what: str) -> None:
+    """Refuse a fact dated after today."""
+    require(
+        day <= ctx.today,
+        "no-future",
+        f"{what} is dated {day.isoformat()}, after today ({ctx.today.isoformat()})",
+        "Record it once it has happened.",
+    )
+
+
+def check_actor(registry: Registry, code: str) -> None:
+    """Refuse an actor code the registry does not know."""
+    if code not in registry.actors:
+        raise Refusal(
+            "registry",
+            f"{code} is not in the registry",
+            f"Known actors: {', '.join(sorted(registry.actors))}.",
+        )
+
+
+def check_facilitator(registry: Registry, by: str, what: str) -> None:
+    """Refuse unless ``by`` is the facilitator."""
+    facilitator = registry.facilitator()
+    require(
+        by == facilitator,
+        "facilitator",
+        f"{what} is the facilitator's ({facilitator or 'none designated'}) to "
+        f"record, not {by}'s",
+        f"Act as {facilitator}." if facilitator else None,
+    )
+
+
+def _own_act(by: str, code: str, what: str) -> None:
+    require(
+        by == code,
+        "own-act",
+        f"{by} cannot {what} on behalf of {code}",
+        f"{code} must act itself.",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterActor:
+    """Enter an organisation or institute (or a state) in the registry."""
+
+    code: str
+    name: str
+    kind: str
+    layer: str
+    on: date
+    by: str
+
+
+def register_actor(cmd: RegisterActor, ctx: Context) -> list[Emit]:
+    """The facilitator registers a new actor."""
+    reg = ctx.registry
+    check_facilitator(reg, cmd.by, "registering an actor")
+    require(
+        cmd.code not in reg.actors,
+        "registry",
+        f"{cmd.code} is already registered",
+    )
+    check_not_future(ctx, cmd.on, "the registration")
+    event = ActorRegistered(
+        code=cmd.code,
+        name={"en": cmd.name},
+        kind=cmd.kind,
+        layer=cmd.layer,
+    )
+    return [Emit(event, cmd.on, cmd.by)]
+
+
+@dataclass(frozen=True, slots=True)
+class JoinActor:
+    """A state notifies that it takes part."""
+
+    code: str
+    on: date
+    by: str
+
+
+def join_actor(cmd: JoinActor, ctx: Context) -> list[Emit]:
+    """Open participation: a state joins by its own notification, at any stage."""
+    reg = ctx.registry
+    check_actor(reg, cmd.code)
+    _own_act(cmd.by, cmd.code, "notify participation")
+    actor = reg.actors[cmd.code]
+    require(
+        actor.kind == "state",
+        "open-participation",
+        f"{cmd.code} is an {actor.kind}; organisations and institutes take part "
+        "as observers",
+        f"Table an admit-observer proposal for {cmd.code}.",
+    )
+    require(
+        actor.status != "participant",
+        "open-participation",
+        f"{cmd.code} already takes part (since {actor.joined_on})",
+    )
+    check_not_future(ctx, cmd.on, "the notification")
+    return [Emit(ActorJoined(code=cmd.code, joined_on=cmd.on), cmd.on, cmd.code)]
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawActor:
+    """A participant notifies that it no longer takes part."""
+
+    code: str
+    on: date
+    by: str
+    reason: str | None = None
+
+
+def withdraw_actor(cmd: WithdrawActor, ctx: Context) -> list[Emit]:
+    """A participant withdraws by its own notification."""
+    reg = ctx.registry
+    check_actor(reg, cmd.code)
+    _own_act(cmd.by, cmd.code, "withdraw")
+    require(
+        reg.actors[cmd.code].status == "participant",
+        "open-participation",
+        f"{cmd.code} is not a participant",
+    )
+    check_not_future(ctx, cmd.on, "the withdrawal")
+    event = ActorWithdrew(code=cmd.code, withdrew_on=cmd.on, reason=cmd.reason)
+    return [Emit(event, cmd.on, cmd.code)]
+
+
+@dataclass(frozen=True, slots=True)
+class InviteActor:
+    """The facilitator invites an actor to take part."""
+
+    code: str
+    on: date
+    by: str
+    note: str | None = None
+
+
+def invite_actor(cmd: InviteActor, ctx: Context) -> list[Emit]:
+    """Invitations come from the facilitator; participants need none."""
+    reg = ctx.registry
+    check_actor(reg, cmd.code)
+    check_facilitator(reg, cmd.by, "an invitation")
+    require(
+        reg.actors[cmd.code].status != "participant",
+        "open-participation",
+        f"{cmd.code} already takes part",
+    )
+    check_not_future(ctx, cmd.on, "the invitation")
+    event = ActorInvited(
+        code=cmd.code, invited_on=cmd.on, invited_by=cmd.by, note=cmd.note
+    )
+    return [Emit(event, cmd.on, cmd.by)]
+
+
+@dataclass(frozen=True, slots=True)
+class ConveneMeeting:
+    """Call a meeting on issue tracks."""
+
+    meeting: str
+    title: str
+    tracks: tuple[str, ...]
+    rank: str
+    layer: str
+    starts_on: date
+    on: date
+    by: str
+    host: str | None = None
+    chair: str | None = None
+    occasion: str | None = None
+    venue: str | None = None
+    format: str = "multilateral"
+    invitees: tuple[str, ...] = ()
+
+
+def _held_at_rank(reg: Registry, track: str, rank: str) -> int:
+    return sum(
+        1
+        for m in reg.meetings.values()
+        if m.status == "held" and track in m.tracks and m.rank == rank
+    )
+
+
+def convene_meeting(cmd: ConveneMeeting, ctx: Context) -> list[Emit]:
+    """Convene, with the gradual rank: one step after two meetings below."""
+    reg = ctx.registry
+    require(
+        cmd.meeting not in reg.meetings,
+        "registry",
+        f"meeting {cmd.meeting} is already convened",
+        "Choose another id.",
+    )
+    facilitator = reg.facilitator()
+    allowed = {facilitator, cmd.host} - {None}
+    require(
+        cmd.by in allowed,
+        "facilitator",
+        f"{cmd.by} cannot convene {cmd.meeting}: the facilitator or the host convenes",
+        f"Act as {' or '.join(sorted(a for a in allowed if a))}.",
+    )
+    for code in (cmd.host, cmd.chair, *cmd.invitees):
+        if code is not None:
+            check_actor(reg, code)
+    for track in cmd.tracks:
+        require(
+            track in reg.tracks and reg.tracks[track].open,
+            "known-track",
+            f"{track} is not a track on the agenda",
+            f"On the agenda: {', '.join(c for c, t in reg.tracks.items() if t.open)}.",
+        )
+    rules = ctx.rules(cmd.on)
+    needed = rules.whole("procedure.rank_meetings")
+    step = RANKS.index(cmd.rank)
+    if step > 0:
+        below = RANKS[step - 1]
+        for track in cmd.tracks:
+            held = _held_at_rank(reg, track, below)
+            require(
+                held >= needed,
+                "gradual-rank",
+                f"a {cmd.rank} meeting on {track} needs {needed} {below} meetings "
+                f"held first; the record shows {held}",
+                f"Convene it at {below} rank, or hold {needed - held} more {below} "
+                "meeting(s) first.",
+            )
+    check_not_future(ctx, cmd.on, "the convening")
+    event = MeetingConvened(
+        meeting=cmd.meeting,
+        title={"en": cmd.title},
+        tracks=cmd.tracks,
+        rank=cmd.rank,
+        layer=cmd.layer,
+        starts_on=cmd.starts_on,
+        host=cmd.host,
+        chair=cmd.chair,
+        occasion=cmd.occasion,
+        venue=cmd.venue,
+        format=cmd.format,
+        invitees=cmd.invitees,
+    )
+    return [Emit(event, cmd.on, cmd.by)]
+
+
+def _meeting(reg: Registry, meeting: str) -> None:
+    if meeting not in reg.meetings:
+        raise Refusal("registry", f"meeting {meeting} is not convened")
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmAttendance:
+    """An actor confirms it will attend."""
+
+    meeting: str
+    code: str
+    on: date
+    by: str
+
+
+def confirm_attendance(cmd: ConfirmAttendance, ctx: Context) -> list[Emit]:
+    """Only the actor itself confirms; a cancelled or past meeting is refused."""
+    reg = ctx.registry
+    _meeting(reg, cmd.meeting)
+    check_actor(reg, cmd.code)
+    _own_act(cmd.by, cmd.code, "confirm attendance")
+    meeting = reg.meetings[cmd.meeting]
+    require(
+        meeting.status == "convened",
+        "meetings",
+        f"meeting {cmd.meeting} is {meeting.status}",
+    )
+    check_not_future(ctx, cmd.on, "the confirmation")
+    event = AttendanceConfirmed(meeting=cmd.meeting, code=cmd.code)
+    return [Emit(event, cmd.on, cmd.code)]
+
+
+def _recorder(reg: Registry, meeting: str, by: str, what: str) -> None:
+    view = reg.meetings[meeting]
+    allowed = {reg.facilitator(), view.host, view.chair} - {None}
+    require(
+        by in allowed,
+        "facilitator",
+        f"{what} of {meeting} is recorded by the facilitator, the host or the "
+        f"chair, not {by}",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RecordAttendance:
+    """Record whether an actor attended."""
+
+    meeting: str
+    code: str
+    attended: bool
+    on: date
+    by: str
+
+
+def record_attendance(cmd: RecordAttendance, ctx: Context) -> list[Emit]:
+    """The facilitator, host or chair records attendance."""
+    reg = ctx.registry
+    _meeting(reg, cmd.meeting)
+    check_actor(reg, cmd.code)
+    _recorder(reg, cmd.meeting, cmd.by, "attendance")
+    require(
+        reg.meetings[cmd.meeting].status != "cancelled",
+        "meetings",
+        f"meeting {cmd.meeting} was cancelled",
+    )
+    check_not_future(ctx, cmd.on, "the attendance")
+    event = AttendanceRecorded(
+        meeting=cmd.meeting, code=cmd.code, attended=cmd.attended
+    )
+    return [Emit(event, cmd.on, cmd.by)]
+
+
+@dataclass(frozen=True, slots=True)
+class HoldMeeting:
+    """Record that a convened meeting took place."""
+
+    meeting: str
+    held_on: date
+    by: str
+    ends_on: date | None = None
+
+
+def hold_meeting(cmd: HoldMeeting, ctx: Context) -> list[Emit]:
+    """A meeting is held once, on or after the day it was convened for."""
+    reg = ctx.registry
+    _meeting(reg, cmd.meeting)
+    _recorder(reg, cmd.meeting, cmd.by, "the holding")
+    meeting = reg.meetings[cmd.meeting]
+    require(
+        meeting.status == "convened",
+        "meetings",
+        f"meeting {cmd.meeting} is already {meeting.status}",
+    )
+    check_not_future(ctx, cmd.held_on, "the meeting")
+    event = MeetingHeld(meeting=cmd.meeting, held_on=cmd.held_on, ends_on=cmd.ends_on)
+    return [Emit(event, cmd.held_on, cmd.by)]
+
+
+@dataclass(frozen=True, slots=True)
+class CancelMeeting:
+    """Call off a convened meeting."""
+
+    meeting: str
+    on: date
+    by: str
+    reason: str | None = None
+
+
+def cancel_meeting(cmd: CancelMeeting, ctx: Context) -> list[Emit]:
+    """Only a meeting not yet held can be cancelled."""
+    reg = ctx.registry
+    _meeting(reg, cmd.meeting)
+    _recorder(reg, cmd.meeting, cmd.by, "the cancellation")
+    require(
+        reg.meetings[cmd.meeting].status == "convened",
+        "meetings",
+        f"meeting {cmd.meeting} is {reg.meetings[cmd.meeting].status}",
+    )
+    check_not_future(ctx, cmd.on, "the cancellation")
+    event = MeetingCancelled(
+        meeting=cmd.meeting, cancelled_on=cmd.on, reason=cmd.reason
+    )
+    return [Emit(event, cmd.on, cmd.by)]

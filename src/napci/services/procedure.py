@@ -1,0 +1,131 @@
+"""Running commands through the rules of procedure.
+
+A use case is a function of (command, unit of work): fold the record, ask
+the rule, draft its events (signed when the acting delegation's key is
+given), append them in one batch. A refusal, an invalid command or a failed
+signature appends nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from napci.adapters.db.ledger import AppendResult
+from napci.domain.procedure import RULES, Context, Emit, Gate, Refusal
+from napci.domain.signing import KeyPair
+from napci.services.drafting import draft
+
+if TYPE_CHECKING:
+    from napci.services.platform import Platform
+
+__all__ = [
+    "InvalidCommand",
+    "context_for",
+    "execute",
+    "execute_all",
+    "gate_for",
+    "judge",
+]
+
+
+class InvalidCommand(ValueError):
+    """A command whose values do not make a valid event; nothing was appended."""
+
+
+def gate_for(platform: Platform) -> Callable[[date], Gate]:
+    """A function giving the road-map phase and regional trust on a date."""
+
+    def gate(day: date) -> Gate:
+        roadmap = platform.status(day)
+        missing = tuple(
+            f"phase {check.phase} ({check.name}): {criterion.missing}"
+            for check in roadmap.checks
+            for criterion in check.criteria
+            if not criterion.met and criterion.missing
+        )
+        trust = roadmap.objectives.foundation.get("regional_trust_index")
+        return Gate(roadmap.phase, trust, missing)
+
+    return gate
+
+
+def context_for(platform: Platform, today: date | None = None) -> Context:
+    """What the rules may know: the record folded now, the day, the gate."""
+    return Context(
+        today=today or datetime.now(UTC).date(),
+        registry=platform.registry(),
+        gate=gate_for(platform),
+    )
+
+
+def judge(context: Context, command: Any) -> list[Emit]:
+    """The events ``command`` would bring about; raises :class:`Refusal`."""
+    rule = RULES.get(type(command))
+    if rule is None:
+        raise TypeError(f"no rule judges {type(command).__name__}")
+    try:
+        return list(rule(command, context))
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise InvalidCommand(f"invalid command: {problems}") from None
+
+
+def execute(
+    platform: Platform,
+    command: Any,
+    *,
+    principal: str | None,
+    key: KeyPair | None = None,
+    today: date | None = None,
+) -> AppendResult:
+    """Judge ``command`` and append what it brings about, atomically.
+
+    With ``key``, events recorded on behalf of the key's actor are signed.
+    """
+    return execute_all(platform, [command], principal=principal, key=key, today=today)
+
+
+def execute_all(
+    platform: Platform,
+    commands: list[Any],
+    *,
+    principal: str | None,
+    key: KeyPair | None = None,
+    today: date | None = None,
+) -> AppendResult:
+    """Judge independent commands against the same record; append all or none."""
+    context = context_for(platform, today)
+    emits = [emit for command in commands for emit in judge(context, command)]
+    if not emits:
+        raise Refusal("procedure", "the command brings nothing about")
+    signs_for = None
+    if key is not None:
+        owner = context.registry.keys.get(key.key_id)
+        if owner is None or owner.revoked:
+            raise Refusal(
+                "signature",
+                f"key {key.key_id} is not registered (or was revoked)",
+                "Register it with 'napci keys new'.",
+            )
+        signs_for = owner.code
+    drafts = []
+    for emit in emits:
+        signer = key if signs_for is not None and signs_for == emit.actor else None
+        drafts.append(
+            draft(
+                emit.event,
+                occurred_at=emit.on,
+                actor=emit.actor,
+                classification=emit.classification,
+                key=signer,
+            )
+        )
+    result: AppendResult = platform.append(drafts, principal=principal)
+    return result
