@@ -295,6 +295,16 @@ def test_a_verb_on_an_uninitialised_database_says_to_run_init(
 ) -> None:
     url = f"sqlite:///{tmp_path / 'never.db'}"
     result = run(runner, *verb, "--db", url, code=2)
+    assert "there is no database at" in flat(result.stderr)
+    assert "run 'napci init'" in flat(result.stderr)
+    assert not (tmp_path / "never.db").exists()
+
+
+def test_a_verb_on_an_empty_database_file_says_to_run_init(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    (tmp_path / "empty.db").touch()
+    result = run(runner, "actors", "--db", f"sqlite:///{tmp_path / 'empty.db'}", code=2)
     assert "not initialised: run 'napci init'" in flat(result.stderr)
 
 

@@ -73,6 +73,8 @@ def platform(db: str | None, *, migrate: bool = False) -> Iterator[Platform]:
         yield opened
     except (LedgerError, ValueError) as exc:
         fail(str(exc))
+    except OSError as exc:
+        fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
     finally:
         opened.close()
 

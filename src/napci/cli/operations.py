@@ -16,6 +16,7 @@ from napci.domain.procedure import (
     ConveneMeeting,
     HoldMeeting,
     InviteActor,
+    IssueDocument,
     JoinActor,
     RecordAttendance,
     RecordIncident,
@@ -31,6 +32,10 @@ from napci.services.platform import Platform
 __all__ = ["incidents_app", "register"]
 
 incidents_app = typer.Typer(help="Incidents recorded by the facilitator.")
+documents_app = typer.Typer(
+    help="Statements, chair's statements, recognitions and visions.",
+    invoke_without_command=True,
+)
 Code = Annotated[str, typer.Argument(help="An actor's code, e.g. PRK.")]
 Meeting = Annotated[str, typer.Argument(help="The meeting's id.")]
 
@@ -373,7 +378,82 @@ def ownership_verb(
     console.print(table)
 
 
+@documents_app.callback()
+def documents(
+    ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False
+) -> None:
+    """List issued documents.
+
+    Example: napci documents --json
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    with platform(db) as napci:
+        rows = list(napci.registry().documents.values())
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title="Documents")
+    for column in ("document", "kind", "issued", "by", "tracks", "title"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            row["document"],
+            row["kind"],
+            row["issued_on"],
+            row.get("issued_by") or "",
+            ", ".join(row.get("tracks", ())),
+            row["title"].get("en", ""),
+        )
+    console.print(table)
+
+
+@documents_app.command("issue")
+def documents_issue(
+    document: Annotated[str, typer.Argument(help="The document's id.")],
+    kind: Annotated[
+        str,
+        typer.Option(
+            help="statement, chair-statement, concept-paper, report, recognition "
+            "or vision."
+        ),
+    ],
+    title: Annotated[str, typer.Option(help="Its title in English.")],
+    track: Annotated[
+        list[str] | None, typer.Option("--track", help="A track it concerns (repeat).")
+    ] = None,
+    meeting: Annotated[
+        str | None, typer.Option(help="The meeting it comes from.")
+    ] = None,
+    text: Annotated[str | None, typer.Option(help="Its text or summary.")] = None,
+    actor: ActorOption = None,
+    on: OnOption = None,
+    db: DbOption = None,
+) -> None:
+    """Issue a document; a recognition or vision is a draft until adopted.
+
+    Example: napci documents issue rec-ns --kind recognition --title "Common
+    recognition on nuclear safety" --track nuclear-safety --actor KOR
+    """
+    run(
+        db,
+        lambda n: [
+            IssueDocument(
+                document=document,
+                kind=kind,
+                title=title,
+                on=day(on),
+                by=acting(n, actor),
+                tracks=tuple(track or ()),
+                meeting=meeting,
+                text=text,
+            )
+        ],
+    )
+
+
 def register(app: typer.Typer) -> None:
-    """Add the incidents group and the ownership verb."""
+    """Add the incidents and documents groups and the ownership verb."""
     app.add_typer(incidents_app, name="incidents")
+    app.add_typer(documents_app, name="documents")
     app.command("ownership")(ownership_verb)

@@ -8,11 +8,17 @@ not, the first ``seq`` at which they do not.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from napci.domain.canonical import GENESIS_HASH
-from napci.domain.envelope import CLASSIFICATIONS, RecordedEvent, compute_hash
+from napci.domain.envelope import (
+    CLASSIFICATIONS,
+    RecordedEvent,
+    envelope_hash,
+    signing_bytes,
+)
 from napci.domain.events import EVENT_TYPES
 from napci.domain.signing import verify_signature
 
@@ -20,6 +26,7 @@ __all__ = ["ChainVerifier", "KeyRing", "RegisteredKey", "VerifyReport"]
 
 _KEY_REGISTERED = "KeyRegistered"
 _KEY_REVOKED = "KeyRevoked"
+_KEY_TYPES = (_KEY_REGISTERED, _KEY_REVOKED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,49 +151,131 @@ class ChainVerifier:
 
     def feed(self, event: RecordedEvent) -> bool:
         """Check the next event; ``False`` once the chain is broken."""
-        self.seen += 1
-        if self.first_bad_seq is not None:
-            return False
-        expected = self.count + 1
-        if event.seq != expected:
-            if event.seq > expected:
-                return self._fail(expected, f"event {expected} is missing")
-            return self._fail(event.seq, f"seq {event.seq} appears out of order")
-        if event.prev_hash != self.head:
-            return self._fail(
-                event.seq, "prev_hash does not match the previous event's hash"
+        return self.feed_rows(
+            (
+                (
+                    event.seq,
+                    event.id,
+                    event.type,
+                    event.version,
+                    event.occurred_at,
+                    event.recorded_at,
+                    event.actor,
+                    event.principal,
+                    event.classification,
+                    event.payload_json,
+                    event.signer,
+                    event.signature,
+                    event.prev_hash,
+                    event.hash,
+                ),
             )
-        if compute_hash(**event.envelope_fields()) != event.hash:
-            return self._fail(event.seq, "hash does not match the event's content")
-        if event.classification not in CLASSIFICATIONS:
-            return self._fail(
-                event.seq, f"unknown classification {event.classification!r}"
-            )
-        if (event.type, event.version) not in EVENT_TYPES:
-            return self._fail(
-                event.seq, f"unknown event type {event.type} v{event.version}"
-            )
-        payload: dict[str, Any] | None = None
-        if event.type in (_KEY_REGISTERED, _KEY_REVOKED):
-            payload = json.loads(event.payload_json)
-        if event.signature is not None or event.signer is not None:
-            self.signed += 1
-            if self.check_signatures:
-                problem = self.keys.problem(
-                    type_=event.type,
-                    actor=event.actor,
-                    payload=payload,
-                    signer=event.signer,
-                    signature=event.signature,
-                    message=event.signing_bytes(),
-                )
-                if problem is not None:
-                    return self._fail(event.seq, problem)
-        if payload is not None:
-            self.keys.observe(event.seq, event.type, payload)
-        self.count = event.seq
-        self.head = event.hash
-        return True
+        )
+
+    def feed_rows(self, rows: Iterable[Sequence[Any]]) -> bool:
+        """Check the next events, given as rows in :class:`RecordedEvent` order.
+
+        The same checks as :meth:`feed`, event by event, without building an
+        object per event: a store streams its rows straight in. ``False``
+        once the chain is broken (the rest of ``rows`` is only counted).
+        """
+        it = iter(rows)
+        seen, count, head, signed = self.seen, self.count, self.head, self.signed
+        check_signatures = self.check_signatures
+        keys = self.keys
+        bad: tuple[int, str] | None = None
+        try:
+            if self.first_bad_seq is None:
+                for row in it:
+                    seen += 1
+                    (
+                        seq,
+                        id_,
+                        type_,
+                        version,
+                        occurred_at,
+                        recorded_at,
+                        actor,
+                        principal,
+                        classification,
+                        payload_json,
+                        signer,
+                        signature,
+                        prev_hash,
+                        hash_,
+                    ) = row
+                    expected = count + 1
+                    if seq != expected:
+                        if seq > expected:
+                            bad = expected, f"event {expected} is missing"
+                        else:
+                            bad = seq, f"seq {seq} appears out of order"
+                        break
+                    if prev_hash != head:
+                        bad = seq, "prev_hash does not match the previous event's hash"
+                        break
+                    computed = envelope_hash(
+                        seq,
+                        id_,
+                        type_,
+                        version,
+                        occurred_at,
+                        recorded_at,
+                        actor,
+                        principal,
+                        classification,
+                        payload_json,
+                        signer,
+                        signature,
+                        prev_hash,
+                    )
+                    if computed != hash_:
+                        bad = seq, "hash does not match the event's content"
+                        break
+                    if classification not in CLASSIFICATIONS:
+                        bad = seq, f"unknown classification {classification!r}"
+                        break
+                    if (type_, version) not in EVENT_TYPES:
+                        bad = seq, f"unknown event type {type_} v{version}"
+                        break
+                    payload: dict[str, Any] | None = None
+                    if type_ in _KEY_TYPES:
+                        payload = json.loads(payload_json)
+                    if signature is not None or signer is not None:
+                        signed += 1
+                        if check_signatures:
+                            problem = keys.problem(
+                                type_=type_,
+                                actor=actor,
+                                payload=payload,
+                                signer=signer,
+                                signature=signature,
+                                message=signing_bytes(
+                                    id=id_,
+                                    type=type_,
+                                    version=version,
+                                    occurred_at=occurred_at,
+                                    actor=actor,
+                                    classification=classification,
+                                    payload_json=payload_json,
+                                    signer=signer,
+                                ),
+                            )
+                            if problem is not None:
+                                bad = seq, problem
+                                break
+                    if payload is not None:
+                        keys.observe(seq, type_, payload)
+                    count = seq
+                    head = hash_
+            for _ in it:  # after a failure: only count what the store holds
+                seen += 1
+        finally:
+            self.seen, self.count, self.head = seen, count, head
+            self.signed = signed
+        if bad is not None:
+            self._fail(*bad)
+        return self.first_bad_seq is None
 
     def finish(self, recorded_head: tuple[int, str] | None) -> VerifyReport:
         """Compare with the head the store says it has and report.

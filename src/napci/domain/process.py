@@ -356,7 +356,9 @@ def _commitment_settled(status: str, on_field: str) -> Any:
 
 
 def _incident(reg: Registry, p: dict[str, Any]) -> None:
-    reg.incidents[p["incident"]] = p
+    reg.incidents[p["incident"]] = {
+        k: v for k, v in p.items() if not k.startswith("__")
+    }
 
 
 @dataclass(slots=True)

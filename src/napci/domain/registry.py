@@ -297,8 +297,12 @@ def _support_expressed(reg: Registry, p: dict[str, Any]) -> None:
         actor.support_expressed_on = on
 
 
+def _clean(p: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in p.items() if not k.startswith("__")}
+
+
 def _document_issued(reg: Registry, p: dict[str, Any]) -> None:
-    reg.documents[p["document"]] = p
+    reg.documents[p["document"]] = _clean(p)
 
 
 def _track_added(reg: Registry, p: dict[str, Any]) -> None:

@@ -161,6 +161,26 @@ def _events(path: Path) -> Iterator[tuple[int, RecordedEvent]]:
             yield number, _event_from_line(number, line)
 
 
+def _verified_again(path: Path, after: int, head: str) -> Iterator[RecordedEvent]:
+    """The events after ``after``, checked again as they are written.
+
+    The file is read twice (a million events do not fit in memory); this
+    second reading is verified as strictly as the first, so a file changed
+    between the two readings is refused, inside the writing transaction.
+    """
+    verifier = ChainVerifier()
+    for number, event in _events(path):
+        if not verifier.feed(event):
+            raise ImportError_(
+                f"line {number}: seq {verifier.first_bad_seq}: {verifier.problem} "
+                "(the file changed while it was imported)"
+            )
+        if event.seq > after:
+            yield event
+    if verifier.head != head:
+        raise ImportError_("the file changed while it was imported")
+
+
 def import_ledger(ledger: SqlLedger, path: Path) -> ImportResult:
     """Check an export whole, then append what this ledger does not hold."""
     try:
@@ -200,6 +220,6 @@ def import_ledger(ledger: SqlLedger, path: Path) -> ImportResult:
             f"the export holds {count} events, fewer than the {head_seq} this "
             "database already has; a ledger is never shortened"
         )
-    appended = ledger.restore(e for _, e in _events(path) if e.seq > head_seq)
+    appended = ledger.restore(_verified_again(path, head_seq, verifier.head))
     new_seq, new_hash = ledger.head()
     return ImportResult(count, head_seq, appended, new_seq, new_hash)

@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 
-from napci.adapters.db import SqlLedger, check_schema, make_engine, upgrade
+from napci.adapters.db import SchemaError, SqlLedger, check_schema, make_engine, upgrade
 from napci.adapters.db.ledger import AppendResult, LedgerError
 from napci.domain.chain import VerifyReport
 from napci.domain.envelope import EventDraft, format_timestamp
@@ -108,7 +109,8 @@ class Platform:
 
         The private key goes to ``out_dir/ACTOR-KEYID.key`` (mode 0600) and is
         never stored in the record; the registration is signed with the new
-        key itself, proving possession.
+        key itself, proving possession. The key file appears only once the
+        registration is recorded.
         """
         registry = self.registry()
         if actor not in registry.actors:
@@ -119,28 +121,37 @@ class Platform:
         pair = generate_key_pair()
         out_dir.mkdir(parents=True, exist_ok=True)
         path = out_dir / f"{actor}-{pair.key_id.split(':')[1]}.key"
-        path.touch(mode=0o600, exist_ok=False)
-        path.write_bytes(pair.private_pem())
-        if register:
-            now = datetime.now(UTC)
-            event = KeyRegistered(
-                code=actor,
-                key_id=pair.key_id,
-                public_key=pair.public_key_b64,
-                registered_on=now.date(),
-            )
-            self.append(
-                [
-                    draft(
-                        event,
-                        occurred_at=now,
-                        actor=actor,
-                        key=pair,
-                    )
-                ],
-                principal=principal,
-            )
+        partial = path.with_name(path.name + ".partial")
+        partial.touch(mode=0o600, exist_ok=False)
+        try:
+            partial.write_bytes(pair.private_pem())
+            if register:
+                now = datetime.now(UTC)
+                event = KeyRegistered(
+                    code=actor,
+                    key_id=pair.key_id,
+                    public_key=pair.public_key_b64,
+                    registered_on=now.date(),
+                )
+                self.append(
+                    [draft(event, occurred_at=now, actor=actor, key=pair)],
+                    principal=principal,
+                )
+            partial.replace(path)
+        finally:
+            partial.unlink(missing_ok=True)
         return pair, path
+
+
+def sqlite_file_missing(url: str) -> str | None:
+    """The path of a SQLite database file that does not exist, if ``url`` names one."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    database = parsed.database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        return None
+    return None if Path(database).exists() else database
 
 
 def open_platform(settings: Settings, *, migrate: bool = False) -> Platform:
@@ -150,6 +161,12 @@ def open_platform(settings: Settings, *, migrate: bool = False) -> Platform:
     database at another schema revision is refused with a message saying
     what to run.
     """
+    if not migrate:
+        missing = sqlite_file_missing(settings.database_url)
+        if missing is not None:
+            raise SchemaError(
+                f"there is no database at {missing}: run 'napci init' to create it"
+            )
     engine = make_engine(settings.database_url)
     try:
         if migrate:

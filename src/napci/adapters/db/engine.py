@@ -14,10 +14,13 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-__all__ = ["WRITE", "make_engine"]
+__all__ = ["SQLITE_BEGIN_WRITE", "WRITE", "make_engine"]
 
 #: Execution option that marks a connection as a writer.
 WRITE = "napci_write"
+
+#: How a writer's transaction begins on SQLite: with the write lock taken.
+SQLITE_BEGIN_WRITE = "BEGIN IMMEDIATE"
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 
@@ -57,5 +60,5 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        mode = "IMMEDIATE" if connection.get_execution_options().get(WRITE) else ""
-        connection.exec_driver_sql(f"BEGIN {mode}".strip())
+        writer = connection.get_execution_options().get(WRITE)
+        connection.exec_driver_sql(SQLITE_BEGIN_WRITE if writer else "BEGIN")

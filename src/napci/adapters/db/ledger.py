@@ -10,14 +10,16 @@ not at all, and no two appenders can ever read the same head.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, func, select
+from sqlalchemy.exc import DBAPIError, NoResultFound
 
-from napci.adapters.db.engine import WRITE
+from napci.adapters.db.engine import SQLITE_BEGIN_WRITE, WRITE
 from napci.adapters.db.schema import events, ledger_head
 from napci.domain.canonical import GENESIS_HASH, canonical_json
 from napci.domain.chain import ChainVerifier, KeyRing, VerifyReport
@@ -25,7 +27,7 @@ from napci.domain.envelope import (
     CLASSIFICATIONS,
     EventDraft,
     RecordedEvent,
-    compute_hash,
+    envelope_hash,
     format_timestamp,
     parse_timestamp,
 )
@@ -36,6 +38,7 @@ __all__ = ["AppendResult", "IdConflictError", "LedgerError", "SqlLedger"]
 _KEY_TYPES = ("KeyRegistered", "KeyRevoked")
 _ID_CHUNK = 500
 _INSERT_CHUNK = 10_000
+_VERIFY_FETCH = 10_000
 _COLUMNS = (
     events.c.seq,
     events.c.id,
@@ -80,16 +83,17 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _same_content(draft: EventDraft, row: Row[Any]) -> bool:
+def _same_content(draft: EventDraft, row: Sequence[Any]) -> bool:
+    # row: a stored event's columns in _COLUMNS order
     return bool(
-        draft.type == row.type
-        and draft.version == row.version
-        and draft.occurred_at == row.occurred_at
-        and draft.actor == row.actor
-        and draft.classification == row.classification
-        and draft.payload_json == row.payload
-        and draft.signer == row.signer
-        and draft.signature == row.signature
+        draft.type == row[2]
+        and draft.version == row[3]
+        and draft.occurred_at == row[4]
+        and draft.actor == row[6]
+        and draft.classification == row[8]
+        and draft.payload_json == row[9]
+        and draft.signer == row[10]
+        and draft.signature == row[11]
     )
 
 
@@ -132,6 +136,7 @@ class SqlLedger:
         self._clock = clock
         self._postgres = engine.dialect.name == "postgresql"
         self._sql = _Statements(postgres=self._postgres)
+        self._dbapi_error: type[Exception] = engine.dialect.loaded_dbapi.Error
         self._keys = KeyRing()
         self._keys_seq = 0
 
@@ -149,113 +154,198 @@ class SqlLedger:
         whole batch with :class:`LedgerError`.
         """
         payloads = [check_draft(d) for d in drafts]
-        with self.engine.connect() as conn:
-            conn = conn.execution_options(**{WRITE: True})
-            with conn.begin():
-                head_seq, head_hash = self._lock_head(conn)
-                fresh, already = self._dedupe(conn, drafts, payloads)
-                keys = self._keyring(conn, head_seq)
-                recorded_at = format_timestamp(self._clock())
-                out: list[RecordedEvent] = []
-                seq, prev = head_seq, head_hash
-                for draft, payload in fresh:
-                    if draft.signer is not None or draft.signature is not None:
-                        problem = keys.problem(
-                            type_=draft.type,
-                            actor=draft.actor,
-                            payload=payload,
-                            signer=draft.signer,
-                            signature=draft.signature,
-                            message=draft.signing_bytes(),
-                        )
-                        if problem is not None:
-                            raise LedgerError(
-                                f"event {draft.id} ({draft.type}): {problem}"
-                            )
-                    seq += 1
-                    if draft.type in _KEY_TYPES:
-                        keys.observe(seq, draft.type, payload)
-                    fields: dict[str, Any] = {
-                        "seq": seq,
-                        "id": draft.id,
-                        "type": draft.type,
-                        "version": draft.version,
-                        "occurred_at": draft.occurred_at,
-                        "recorded_at": recorded_at,
-                        "actor": draft.actor,
-                        "principal": principal,
-                        "classification": draft.classification,
-                        "payload_json": draft.payload_json,
-                        "signer": draft.signer,
-                        "signature": draft.signature,
-                        "prev_hash": prev,
-                    }
-                    prev = compute_hash(**fields)
-                    out.append(RecordedEvent(hash=prev, **fields))
-                if out:
-                    self._insert(conn, out)
-            if out:
-                self._keys, self._keys_seq = keys, seq
-        return AppendResult(tuple(out), tuple(already), seq, prev)
+        with self._write() as cursor:
+            head_seq, head_hash = self._head_of(cursor)
+            fresh, already = self._dedupe(cursor, drafts, payloads)
+            keys = self._keyring(cursor, head_seq)
+            recorded_at = format_timestamp(self._clock())
+            rows: list[tuple[Any, ...]] = []
+            seq, prev = head_seq, head_hash
+            for draft, payload in fresh:
+                if draft.signer is not None or draft.signature is not None:
+                    problem = keys.problem(
+                        type_=draft.type,
+                        actor=draft.actor,
+                        payload=payload,
+                        signer=draft.signer,
+                        signature=draft.signature,
+                        message=draft.signing_bytes(),
+                    )
+                    if problem is not None:
+                        raise LedgerError(f"event {draft.id} ({draft.type}): {problem}")
+                seq += 1
+                if draft.type in _KEY_TYPES:
+                    keys.observe(seq, draft.type, payload)
+                row = (  # the envelope, in RecordedEvent field order
+                    seq,
+                    draft.id,
+                    draft.type,
+                    draft.version,
+                    draft.occurred_at,
+                    recorded_at,
+                    draft.actor,
+                    principal,
+                    draft.classification,
+                    draft.payload_json,
+                    draft.signer,
+                    draft.signature,
+                    prev,
+                )
+                prev = envelope_hash(*row)
+                rows.append((*row, prev))
+            if rows:
+                self._insert_rows(cursor, rows)
+        if rows:  # committed: the key ring is the ledger's now
+            self._keys, self._keys_seq = keys, seq
+        out = tuple(RecordedEvent(*row) for row in rows)
+        return AppendResult(out, tuple(already), seq, prev)
 
-    def restore(self, recorded: Sequence[RecordedEvent]) -> AppendResult:
-        """Append events that were recorded elsewhere, exactly as they are.
+    def restore(self, recorded: Iterable[RecordedEvent]) -> int:
+        """Append events recorded elsewhere, exactly as they are; return how many.
 
-        Used by import: the events must continue this ledger's chain (their
-        first ``seq`` and ``prev_hash`` follow the current head). The caller
+        Used by import. The events must continue this ledger's chain: the
+        first follows the current head, each the one before. They land in
+        one transaction, streamed in chunks: all of them or none. The caller
         has verified their hashes and signatures.
         """
-        if not recorded:
-            seq, hash_ = self.head()
-            return AppendResult((), (), seq, hash_)
+        count = 0
         with self.engine.connect() as conn:
             conn = conn.execution_options(**{WRITE: True})
             with conn.begin():
-                head_seq, head_hash = self._lock_head(conn)
-                first = recorded[0]
-                if first.seq != head_seq + 1 or first.prev_hash != head_hash:
-                    raise LedgerError(
-                        f"the events start at seq {first.seq} after "
-                        f"{first.prev_hash[:12]}…, but this ledger's head is seq "
-                        f"{head_seq} ({head_hash[:12]}…)"
-                    )
-                existing = self._existing(conn, [e.id for e in recorded])
-                if existing:
-                    raise IdConflictError(
-                        f"event id {sorted(existing)[0]} is already recorded here"
-                    )
-                self._insert(conn, recorded)
-                last = recorded[-1]
-        return AppendResult(tuple(recorded), (), last.seq, last.hash)
+                seq, prev = self._lock_head(conn)
+                chunk: list[RecordedEvent] = []
+                for event in recorded:
+                    if event.seq != seq + 1 or event.prev_hash != prev:
+                        raise LedgerError(
+                            f"event seq {event.seq} does not continue this "
+                            f"ledger's chain at seq {seq} ({prev[:12]}…)"
+                        )
+                    seq, prev = event.seq, event.hash
+                    chunk.append(event)
+                    if len(chunk) == _INSERT_CHUNK:
+                        self._restore_chunk(conn, chunk)
+                        count += len(chunk)
+                        chunk = []
+                if chunk:
+                    self._restore_chunk(conn, chunk)
+                    count += len(chunk)
+        return count
+
+    def _restore_chunk(self, conn: Connection, chunk: list[RecordedEvent]) -> None:
+        existing = self._existing(conn, [e.id for e in chunk])
+        if existing:
+            raise IdConflictError(
+                f"event id {sorted(existing)[0]} is already recorded here"
+            )
+        self._insert(conn, chunk)
+
+    # The append and verify paths talk to the driver directly (DB-API
+    # cursors): SQLAlchemy's connection, transaction and statement machinery
+    # costs more per single-event append than SQLite's own work does. Driver
+    # errors still surface as SQLAlchemy's exceptions.
+
+    @contextmanager
+    def _driver_errors(self) -> Iterator[None]:
+        """Raise the driver's errors as SQLAlchemy's, as ``Connection`` would."""
+        try:
+            yield
+        except self._dbapi_error as exc:
+            raise DBAPIError.instance(
+                None, None, exc, self._dbapi_error, dialect=self.engine.dialect
+            ) from exc
+
+    @contextmanager
+    def _write(self) -> Iterator[Any]:
+        """A cursor in a write transaction: committed if the block returns.
+
+        What a ``WRITE`` connection's ``begin()`` does (see the engine): on
+        SQLite ``BEGIN IMMEDIATE``, which takes the write lock at once; on
+        PostgreSQL the driver's implicit transaction, which the head's row
+        lock (``SELECT ... FOR UPDATE``) serialises.
+        """
+        connection = self.engine.raw_connection()  # a pooled connection
+        try:
+            with self._driver_errors():
+                cursor = connection.cursor()
+                try:
+                    if not self._postgres:
+                        cursor.execute(SQLITE_BEGIN_WRITE)
+                    try:
+                        yield cursor
+                    except BaseException:
+                        connection.rollback()
+                        raise
+                    connection.commit()
+                finally:
+                    cursor.close()
+        finally:
+            connection.close()  # back to the pool
+
+    @contextmanager
+    def _cursor(self, conn: Connection, name: str | None = None) -> Iterator[Any]:
+        """A cursor in ``conn``'s transaction; ``name``: server-side (PostgreSQL)."""
+        dbapi_connection = conn.connection
+        with self._driver_errors():
+            cursor = (
+                dbapi_connection.cursor()
+                if name is None
+                else dbapi_connection.cursor(name)
+            )
+            try:
+                yield cursor
+            finally:
+                cursor.close()
 
     def _lock_head(self, conn: Connection) -> tuple[int, str]:
-        row = conn.exec_driver_sql(self._sql.lock_head).one()
+        with self._cursor(conn) as cursor:
+            return self._head_of(cursor)
+
+    def _head_of(self, cursor: Any) -> tuple[int, str]:
+        """The head's (seq, hash), locked for this transaction."""
+        cursor.execute(self._sql.lock_head)
+        row = cursor.fetchone()
+        if row is None:  # as Result.one() would say
+            raise NoResultFound("No row was found when one was required")
         return int(row[0]), str(row[1])
 
     def _insert(self, conn: Connection, recorded: Sequence[RecordedEvent]) -> None:
         """Insert recorded events (in chunks) and move the head to the last."""
-        sql = self._sql
-        for start in range(0, len(recorded), _INSERT_CHUNK):
-            chunk = recorded[start : start + _INSERT_CHUNK]
-            conn.exec_driver_sql(sql.insert_event, [_row_tuple(e) for e in chunk])
-        last = recorded[-1]
-        conn.exec_driver_sql(sql.update_head, (last.seq, last.hash))
+        with self._cursor(conn) as cursor:
+            self._insert_rows(cursor, [_row_tuple(e) for e in recorded])
 
-    def _existing(self, conn: Connection, ids: Sequence[str]) -> dict[str, Any]:
-        found: dict[str, Any] = {}
+    def _insert_rows(self, cursor: Any, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Insert events as rows in _COLUMNS order; move the head to the last."""
+        sql = self._sql
+        for start in range(0, len(rows), _INSERT_CHUNK):
+            cursor.executemany(sql.insert_event, rows[start : start + _INSERT_CHUNK])
+        last = rows[-1]
+        cursor.execute(sql.update_head, (last[0], last[-1]))
+
+    def _existing(
+        self, conn: Connection, ids: Sequence[str]
+    ) -> dict[str, tuple[Any, ...]]:
+        with self._cursor(conn) as cursor:
+            return self._rows_with_ids(cursor, ids)
+
+    def _rows_with_ids(
+        self, cursor: Any, ids: Sequence[str]
+    ) -> dict[str, tuple[Any, ...]]:
+        """The stored rows (in _COLUMNS order) of those of ``ids`` recorded here."""
+        found: dict[str, tuple[Any, ...]] = {}
         for start in range(0, len(ids), _ID_CHUNK):
             chunk = tuple(ids[start : start + _ID_CHUNK])
-            for row in conn.exec_driver_sql(self._sql.select_ids(len(chunk)), chunk):
-                found[row.id] = row
+            cursor.execute(self._sql.select_ids(len(chunk)), chunk)
+            for row in cursor.fetchall():
+                found[row[1]] = tuple(row)
         return found
 
     def _dedupe(
         self,
-        conn: Connection,
+        cursor: Any,
         drafts: Sequence[EventDraft],
         payloads: Sequence[dict[str, Any]],
     ) -> tuple[list[tuple[EventDraft, dict[str, Any]]], list[str]]:
-        existing = self._existing(conn, [d.id for d in drafts])
+        existing = self._rows_with_ids(cursor, [d.id for d in drafts])
         fresh: list[tuple[EventDraft, dict[str, Any]]] = []
         already: list[str] = []
         in_batch: dict[str, EventDraft] = {}
@@ -264,7 +354,7 @@ class SqlLedger:
             if row is not None:
                 if not _same_content(draft, row):
                     raise IdConflictError(
-                        f"event id {draft.id} is already recorded at seq {row.seq} "
+                        f"event id {draft.id} is already recorded at seq {row[0]} "
                         "with different content"
                     )
                 already.append(draft.id)
@@ -282,20 +372,15 @@ class SqlLedger:
             fresh.append((draft, payload))
         return fresh, already
 
-    def _keyring(self, conn: Connection, head_seq: int) -> KeyRing:
+    def _keyring(self, cursor: Any, head_seq: int) -> KeyRing:
         """The key ring as of ``head_seq``: the cached one plus newer key events."""
         if head_seq < self._keys_seq:  # the database was replaced under us
             self._keys, self._keys_seq = KeyRing(), 0
         ring = KeyRing(dict(self._keys.keys))
         if head_seq > self._keys_seq:
-            query = (
-                select(events.c.seq, events.c.type, events.c.payload)
-                .where(events.c.type.in_(_KEY_TYPES))
-                .where(events.c.seq > self._keys_seq)
-                .order_by(events.c.seq)
-            )
-            for row in conn.execute(query):
-                ring.observe(row.seq, row.type, json.loads(row.payload))
+            cursor.execute(self._sql.key_events, (*_KEY_TYPES, self._keys_seq))
+            for seq, type_, payload in cursor.fetchall():
+                ring.observe(seq, type_, json.loads(payload))
         return ring
 
     # -- reading ------------------------------------------------------------
@@ -373,12 +458,14 @@ class SqlLedger:
                         ledger_head.c.id == 1
                     )
                 ).one_or_none()
-                result = conn.execution_options(yield_per=20_000).execute(
-                    select(*_COLUMNS).order_by(events.c.seq)
-                )
-                feed = verifier.feed
-                for row in result:
-                    feed(_row_event(row))
+                # Rows go straight from the driver to the verifier: no Row or
+                # RecordedEvent per event. A server-side cursor on PostgreSQL.
+                name = "napci_verify" if self._postgres else None
+                with self._cursor(conn, name) as cursor:
+                    cursor.execute(self._sql.select_all)
+                    feed_rows = verifier.feed_rows
+                    while rows := cursor.fetchmany(_VERIFY_FETCH):
+                        feed_rows(rows)
         head = None if recorded is None else (int(recorded.seq), str(recorded.hash))
         return verifier.finish(head)
 
@@ -423,6 +510,12 @@ class _Statements:
         self.insert_event = (
             f"INSERT INTO events ({self.columns}) "
             f"VALUES ({', '.join([ph] * len(_COLUMNS))})"
+        )
+        self.select_all = f"SELECT {self.columns} FROM events ORDER BY seq"
+        self.key_events = (
+            "SELECT seq, type, payload FROM events "
+            f"WHERE type IN ({', '.join([ph] * len(_KEY_TYPES))}) AND seq > {ph} "
+            "ORDER BY seq"
         )
         self._select_ids: dict[int, str] = {}
 

@@ -18,6 +18,7 @@ from napci.domain.events import (
     ActorWithdrew,
     AttendanceConfirmed,
     AttendanceRecorded,
+    DocumentIssued,
     MeetingCancelled,
     MeetingConvened,
     MeetingHeld,
@@ -32,6 +33,7 @@ __all__ = [
     "ConveneMeeting",
     "HoldMeeting",
     "InviteActor",
+    "IssueDocument",
     "JoinActor",
     "RecordAttendance",
     "RegisterActor",
@@ -44,6 +46,7 @@ __all__ = [
     "convene_meeting",
     "hold_meeting",
     "invite_actor",
+    "issue_document",
     "join_actor",
     "record_attendance",
     "register_actor",
@@ -415,5 +418,71 @@ def cancel_meeting(cmd: CancelMeeting, ctx: Context) -> list[Emit]:
     check_not_future(ctx, cmd.on, "the cancellation")
     event = MeetingCancelled(
         meeting=cmd.meeting, cancelled_on=cmd.on, reason=cmd.reason
+    )
+    return [Emit(event, cmd.on, cmd.by)]
+
+
+@dataclass(frozen=True, slots=True)
+class IssueDocument:
+    """Issue a document: a statement, a chair's statement, or a draft to adopt."""
+
+    document: str
+    kind: str
+    title: str
+    on: date
+    by: str
+    tracks: tuple[str, ...] = ()
+    meeting: str | None = None
+    text: str | None = None
+
+
+def issue_document(cmd: IssueDocument, ctx: Context) -> list[Emit]:
+    """Participants issue documents; a chair's statement comes from the chair.
+
+    A recognition or vision issued here is a draft: it binds no one until a
+    consensus adopts it (an adopt-document proposal).
+    """
+    reg = ctx.registry
+    require(
+        cmd.document not in reg.documents,
+        "registry",
+        f"document {cmd.document} has been issued already",
+        "Choose another id.",
+    )
+    check_actor(reg, cmd.by)
+    if cmd.meeting is not None:
+        _meeting(reg, cmd.meeting)
+    if cmd.kind == "chair-statement":
+        chair = None if cmd.meeting is None else reg.meetings[cmd.meeting].chair
+        require(
+            cmd.meeting is not None and cmd.by == chair,
+            "chair-statement",
+            f"a chair's statement is issued by the chair of its meeting"
+            f"{'' if chair is None else f' ({chair})'}, not {cmd.by}",
+            "Name the meeting (--meeting) and act as its chair.",
+        )
+    else:
+        actor = reg.actors[cmd.by]
+        require(
+            actor.status == "participant" or "observer" in actor.roles,
+            "observer",
+            f"{cmd.by} is neither a participant nor an observer",
+        )
+    for track in cmd.tracks:
+        require(
+            track in reg.tracks and reg.tracks[track].open,
+            "known-track",
+            f"{track} is not a track on the agenda",
+        )
+    check_not_future(ctx, cmd.on, "the document")
+    event = DocumentIssued(
+        document=cmd.document,
+        kind=cmd.kind,
+        title={"en": cmd.title},
+        issued_by=cmd.by,
+        issued_on=cmd.on,
+        tracks=cmd.tracks,
+        meeting=cmd.meeting,
+        text=cmd.text,
     )
     return [Emit(event, cmd.on, cmd.by)]
