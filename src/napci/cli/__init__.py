@@ -15,6 +15,8 @@ from napci.cli.common import (
 )
 from napci.cli.projects import projects_app
 from napci.cli.proposals import proposals_app
+from napci.cli.serve import serve
+from napci.cli.users import users_app
 
 __all__ = ["app", "main"]
 
@@ -33,6 +35,8 @@ trust.register(app)
 operations.register(app)
 app.add_typer(proposals_app, name="proposals")
 app.add_typer(projects_app, name="projects")
+app.add_typer(users_app, name="users")
+app.command("serve")(serve)
 
 
 @app.command()

@@ -203,6 +203,7 @@ class Registry:
     initiatives: dict[str, int] = field(default_factory=dict)
     keys: dict[str, KeyView] = field(default_factory=dict)
     seq: int = 0
+    last_day: date | None = None
 
     def apply(self, event: RecordedEvent) -> None:
         """Fold one recorded event in."""
@@ -213,6 +214,9 @@ class Registry:
             payload["__actor"] = event.actor
             handler(self, payload)
         self.seq = event.seq
+        day = date.fromisoformat(event.occurred_at[:10])
+        if self.last_day is None or day > self.last_day:
+            self.last_day = day
 
     def participants(self) -> list[str]:
         """Codes of the current participants."""

@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 
 from napci.adapters.db import SchemaError, SqlLedger, check_schema, make_engine, upgrade
 from napci.adapters.db.ledger import AppendResult, LedgerError
+from napci.adapters.db.users import UserStore
 from napci.domain.chain import VerifyReport
 from napci.domain.envelope import EventDraft, format_timestamp
 from napci.domain.events import KeyRegistered
@@ -20,10 +21,10 @@ from napci.domain.roadmap import Roadmap, assess
 from napci.domain.signing import KeyPair, generate_key_pair
 from napci.services.drafting import draft
 from napci.services.seed import record_drafts
-from napci.services.trust import TrustError, TrustService, rules_on
+from napci.services.trust import TrustError, TrustService
 from napci.settings import Settings
 
-__all__ = ["InitResult", "Platform", "open_platform"]
+__all__ = ["InitResult", "Platform", "open_platform", "status_of"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,7 @@ class Platform:
         self.engine = engine
         self.ledger = SqlLedger(engine)
         self.trust = TrustService(engine)
+        self.users = UserStore(engine)
 
     def close(self) -> None:
         """Release the database connections."""
@@ -77,28 +79,28 @@ class Platform:
         """Recompute the chain and the signatures."""
         return self.ledger.verify()
 
-    def registry(self, as_of: date | None = None) -> Registry:
+    def registry(
+        self, as_of: date | None = None, *, clearance: tuple[str, ...] | None = None
+    ) -> Registry:
         """Actors, tracks, meetings and mechanisms as the record stands.
 
         With ``as_of``, as it stood at the end of that day: events that
-        occurred later are left out.
+        occurred later are left out. With ``clearance``, only events of those
+        classifications are read.
         """
         events = self.ledger.iter_events()
-        if as_of is None:
-            return fold_registry(events)
-        before = format_timestamp(as_of + timedelta(days=1))
-        return fold_registry(e for e in events if e.occurred_at < before)
+        before = None if as_of is None else format_timestamp(as_of + timedelta(days=1))
+        return fold_registry(
+            e
+            for e in events
+            if (before is None or e.occurred_at < before)
+            and (clearance is None or e.classification in clearance)
+        )
 
     def status(self, as_of: date | None = None) -> Roadmap:
         """The road-map phase and the objectives, as of a date (today's)."""
-        state, day = self.trust.state_as_of(as_of)
-        figures = self.trust.figures(day)
-        try:
-            year_ago = self.trust.figures(day - timedelta(days=365)).regional_index
-        except TrustError:
-            year_ago = None
-        rules = rules_on(state, day)
-        return assess(self.registry(day), day, rules, figures.regional_index, year_ago)
+        _, day = self.trust.state_as_of(as_of)
+        return status_of(self.registry(day), self.trust, day)
 
     # -- keys ---------------------------------------------------------------
 
@@ -141,6 +143,18 @@ class Platform:
         finally:
             partial.unlink(missing_ok=True)
         return pair, path
+
+
+def status_of(registry: Registry, trust: TrustService, day: date) -> Roadmap:
+    """The road-map assessment of ``registry`` (as it stood on ``day``)."""
+    figures = trust.figures(day)
+    try:
+        year_ago = trust.figures(day - timedelta(days=365)).regional_index
+    except TrustError:
+        year_ago = None
+    return assess(
+        registry, day, registry.rules_on(day), figures.regional_index, year_ago
+    )
 
 
 def sqlite_file_missing(url: str) -> str | None:

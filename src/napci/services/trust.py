@@ -38,10 +38,14 @@ def rules_on(state: TrustState, day: date) -> Rules:
 
 
 class TrustService:
-    """Trust figures over one ledger."""
+    """Trust figures over one ledger, as a reader with ``clearance`` sees it
+    (every event when ``clearance`` is None)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self, engine: Engine, *, clearance: tuple[str, ...] | None = None
+    ) -> None:
         self.engine = engine
+        self.clearance = clearance
         self._lock = threading.Lock()
         self._current: TrustState | None = None
 
@@ -55,7 +59,12 @@ class TrustService:
             ).scalar_one()
             rows = {
                 type_: extract_rows(
-                    conn, type_, fields, after=state.seq, before_occurred=before_text
+                    conn,
+                    type_,
+                    fields,
+                    after=state.seq,
+                    before_occurred=before_text,
+                    classifications=self.clearance,
                 )
                 for type_, fields in EXTRACT.items()
             }

@@ -8,7 +8,7 @@ as typed columns, in ``seq`` order. Arrays come back as JSON text.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -51,16 +51,18 @@ def extract_rows(
     *,
     after: int = 0,
     before_occurred: str | None = None,
+    classifications: tuple[str, ...] | None = None,
 ) -> list[tuple[Any, ...]]:
     """Rows ``(seq, occurred_at, field...)`` of events of ``type_`` in seq order.
 
     ``after`` skips events up to that seq; ``before_occurred`` keeps only
     events whose ``occurred_at`` sorts before it (canonical timestamps sort as
-    text). Booleans come back as 0/1, arrays and objects as JSON text.
+    text); ``classifications`` keeps only events a reader is cleared for.
+    Booleans come back as 0/1, arrays and objects as JSON text.
     """
     for path, _ in fields:
         _check_path(path)
-    params: Mapping[str, Any] = {
+    params: dict[str, Any] = {
         "type": type_,
         "after": after,
         "before": before_occurred,
@@ -68,6 +70,10 @@ def extract_rows(
     where = "type = :type AND seq > :after"
     if before_occurred is not None:
         where += " AND occurred_at < :before"
+    if classifications is not None:
+        names = [f"c{i}" for i in range(len(classifications))]
+        params.update(zip(names, classifications, strict=True))
+        where += f" AND classification IN ({', '.join(':' + n for n in names)})"
     if conn.dialect.name == "postgresql":
         columns = ", ".join(_postgres_expr(p, k) for p, k in fields)
         sql = (
@@ -81,4 +87,4 @@ def extract_rows(
             f"SELECT seq, occurred_at{', ' + columns if columns else ''} "
             f"FROM events WHERE {where} ORDER BY seq"
         )
-    return [tuple(row) for row in conn.execute(text(sql), dict(params))]
+    return [tuple(row) for row in conn.execute(text(sql), params)]

@@ -13,7 +13,7 @@ from sqlalchemy import (
     Text,
 )
 
-__all__ = ["events", "ledger_head", "metadata"]
+__all__ = ["events", "ledger_head", "metadata", "users"]
 
 metadata = MetaData(
     naming_convention={
@@ -60,4 +60,18 @@ ledger_head = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("seq", BigInteger, nullable=False),
     Column("hash", String(64), nullable=False),
+)
+
+# People who use the platform. A token is shown once and stored as its
+# SHA-256 (tokens are 256 random bits: no slow hash is needed).
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("actor", String(16)),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", String(27), nullable=False),
+    Column("revoked_at", String(27)),
 )

@@ -1,0 +1,78 @@
+"""The web application factory: ``create_app(settings)``."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from napci import __version__
+from napci.adapters.db.ledger import LedgerError
+from napci.domain.procedure import Refusal
+from napci.services.platform import Platform, open_platform
+from napci.services.procedure import InvalidCommand
+from napci.services.trust import TrustError
+from napci.settings import Settings
+from napci.web.problems import Problem, problem_response
+from napci.web.state import WebState
+
+__all__ = ["create_app", "prepare"]
+
+
+def prepare(settings: Settings) -> Platform:
+    """Create or migrate the database and load the NAPCI record when empty."""
+    platform = open_platform(settings, migrate=True)
+    if platform.ledger.head()[0] == 0:
+        platform.init(principal="napci:serve")
+    return platform
+
+
+def create_app(settings: Settings, *, platform: Platform | None = None) -> FastAPI:
+    """The application over the record named by ``settings``."""
+    app = FastAPI(
+        title="napci",
+        version=__version__,
+        description="The Northeast Asia Peace and Cooperation Initiative: its "
+        "record, its rules and the trust it shows.",
+        openapi_url="/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.web = WebState(platform or prepare(settings))
+
+    async def on_error(request: Request, exc: Exception) -> Response:
+        if request.url.path.startswith("/api/"):
+            return problem_response(request, exc)
+        from napci.web.pages import error_page
+
+        return error_page(request, exc)
+
+    for kind in (
+        Problem,
+        Refusal,
+        InvalidCommand,
+        TrustError,
+        LedgerError,
+        RequestValidationError,
+        StarletteHTTPException,
+    ):
+        app.add_exception_handler(kind, on_error)
+
+    from napci.web.api import router as api_router
+    from napci.web.pages import router as pages_router
+
+    app.include_router(api_router, prefix="/api/v1")
+    app.include_router(pages_router)
+    static = Path(str(resources.files("napci.web").joinpath("static")))
+    app.mount("/static", StaticFiles(directory=static), name="static")
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> JSONResponse:
+        return JSONResponse({"ok": True})
+
+    return app

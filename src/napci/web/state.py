@@ -1,0 +1,113 @@
+"""What the web app keeps between requests: the record's read models, current.
+
+Each read model is folded once and then kept current by folding only the
+events appended since (the same fold as a full replay). Readers see the
+record through their clearance: an anonymous reader's registry is folded from
+``public`` events only. Serialised responses are cached by the ledger head,
+so a thousand readers of an unchanged record cost one computation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from napci.domain.registry import Registry
+from napci.domain.roadmap import Roadmap
+from napci.services.platform import Platform, status_of
+from napci.services.trust import TrustService
+
+__all__ = ["Cached", "WebState"]
+
+_CACHE_SIZE = 512
+
+
+@dataclass(frozen=True, slots=True)
+class Cached:
+    """A computed response: its entity tag and its body."""
+
+    etag: str
+    body: Any
+
+
+class WebState:
+    """The platform and its read models, shared by every request."""
+
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+        self._lock = threading.RLock()
+        self._registries: dict[tuple[str, ...], Registry] = {}
+        self._trust: dict[tuple[str, ...], TrustService] = {}
+        self._cache: OrderedDict[tuple[Any, ...], Cached] = OrderedDict()
+
+    def head(self) -> tuple[int, str]:
+        """The ledger's head (seq, hash)."""
+        return self.platform.ledger.head()
+
+    def registry(self, clearance: tuple[str, ...]) -> Registry:
+        """The registry as ``clearance`` may see it, brought up to the head."""
+        with self._lock:
+            registry = self._registries.get(clearance)
+            if registry is None:
+                registry = Registry()
+                self._registries[clearance] = registry
+            head_seq, _ = self.head()
+            if head_seq > registry.seq:
+                for event in self.platform.ledger.iter_events(
+                    after=registry.seq, upto=head_seq
+                ):
+                    if event.classification in clearance:
+                        registry.apply(event)
+                registry.seq = head_seq
+            return registry
+
+    def trust(self, clearance: tuple[str, ...]) -> TrustService:
+        """The trust service for ``clearance``."""
+        with self._lock:
+            service = self._trust.get(clearance)
+            if service is None:
+                service = TrustService(self.platform.engine, clearance=clearance)
+                self._trust[clearance] = service
+            return service
+
+    def status(self, as_of: date | None, clearance: tuple[str, ...]) -> Roadmap:
+        """The road-map and objectives as ``clearance`` may see them."""
+        trust = self.trust(clearance)
+        _, day = trust.state_as_of(as_of)
+        registry = self.registry(clearance)
+        if (
+            as_of is not None
+            and registry.last_day is not None
+            and as_of < registry.last_day
+        ):
+            registry = self.platform.registry(day, clearance=clearance)
+        return status_of(registry, trust, day)
+
+    def cached(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Cached:
+        """``compute()``'s result for ``key`` at the current head, cached."""
+        _, head = self.head()
+        full = (*key, head)
+        with self._lock:
+            hit = self._cache.get(full)
+            if hit is not None:
+                self._cache.move_to_end(full)
+                return hit
+        body = compute()
+        digest = hashlib.sha256(repr(key).encode("utf-8")).hexdigest()[:8]
+        etag = f'"{head[:16]}-{digest}"'
+        entry = Cached(etag, body)
+        with self._lock:
+            self._cache[full] = entry
+            while len(self._cache) > _CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return entry
+
+    @staticmethod
+    def today() -> date:
+        """Today (UTC)."""
+        return datetime.now(UTC).date()
