@@ -20,6 +20,7 @@ from napci.domain.signing import KeyPair
 from napci.services.drafting import draft
 
 if TYPE_CHECKING:
+    from napci.domain.registry import Registry
     from napci.services.platform import Platform
 
 __all__ = [
@@ -53,11 +54,17 @@ def gate_for(platform: Platform) -> Callable[[date], Gate]:
     return gate
 
 
-def context_for(platform: Platform, today: date | None = None) -> Context:
-    """What the rules may know: the record folded now, the day, the gate."""
+def context_for(
+    platform: Platform, today: date | None = None, registry: Registry | None = None
+) -> Context:
+    """What the rules may know: the record folded now, the day, the gate.
+
+    A caller that keeps the registry current (the web app) passes it in;
+    otherwise the record is folded afresh.
+    """
     return Context(
         today=today or datetime.now(UTC).date(),
-        registry=platform.registry(),
+        registry=platform.registry() if registry is None else registry,
         gate=gate_for(platform),
     )
 
@@ -84,12 +91,20 @@ def execute(
     principal: str | None,
     key: KeyPair | None = None,
     today: date | None = None,
+    registry: Registry | None = None,
 ) -> AppendResult:
     """Judge ``command`` and append what it brings about, atomically.
 
     With ``key``, events recorded on behalf of the key's actor are signed.
     """
-    return execute_all(platform, [command], principal=principal, key=key, today=today)
+    return execute_all(
+        platform,
+        [command],
+        principal=principal,
+        key=key,
+        today=today,
+        registry=registry,
+    )
 
 
 def execute_all(
@@ -99,9 +114,10 @@ def execute_all(
     principal: str | None,
     key: KeyPair | None = None,
     today: date | None = None,
+    registry: Registry | None = None,
 ) -> AppendResult:
     """Judge independent commands against the same record; append all or none."""
-    context = context_for(platform, today)
+    context = context_for(platform, today, registry)
     emits = [emit for command in commands for emit in judge(context, command)]
     if not emits:
         raise Refusal("procedure", "the command brings nothing about")
