@@ -266,7 +266,8 @@ def convene_meeting(cmd: ConveneMeeting, ctx: Context) -> list[Emit]:
         )
     rules = ctx.rules(cmd.on)
     needed = rules.whole("procedure.rank_meetings")
-    step = RANKS.index(cmd.rank)
+    # An unknown rank has no step: the event's schema refuses it below.
+    step = RANKS.index(cmd.rank) if cmd.rank in RANKS else 0
     if step > 0:
         below = RANKS[step - 1]
         for track in cmd.tracks:
