@@ -373,13 +373,6 @@ def test_two_years_take_the_road_map_from_phase_1_to_phase_3(db_url: str) -> Non
     assert napci.commands > 80
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: 'proposals table --kind declare-phase' without --phase "
-    "passes phase None to _check_subject, whose int() raises TypeError: a "
-    "traceback instead of a refusal (cli/proposals.py _subject, "
-    "domain/procedure/decisions.py _check_subject)",
-)
 def test_a_declaration_without_its_phase_is_refused_not_a_crash(
     sqlite_url: str,
 ) -> None:

@@ -243,12 +243,6 @@ def test_meeting_rank_rises_one_step_after_two_meetings_below(record: Record) ->
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product gap: ConveneMeeting checks the gradual rank only per issue "
-    "track, so a multilateral ministerial or summit meeting convened with no "
-    "track bypasses it (participation.py, convene_meeting)",
-)
 def test_a_multilateral_high_level_meeting_without_a_track_is_not_a_loophole(
     record: Record,
 ) -> None:

@@ -645,11 +645,6 @@ def test_a_violation_concerns_a_participant(record: Record) -> None:
 # -- chronology: known bugs, kept as strict expected failures ------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: decide() does not check that the decision date is on or "
-    "after the day the proposal was tabled (decisions.py, decide)",
-)
 def test_no_decision_predates_its_proposal(record: Record) -> None:
     record.meeting("environment-2015", ("environment",), date(2015, 3, 1))
     record.issue(
@@ -669,11 +664,6 @@ def test_no_decision_predates_its_proposal(record: Record) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: record_position() admits a position dated before the "
-    "proposal was tabled (decisions.py, record_position)",
-)
 def test_no_position_predates_its_proposal(record: Record) -> None:
     record.table("admit-sejong", {"kind": "admit-observer", "code": "SEJONG"}, DEADLINE)
     record.refused(
@@ -682,12 +672,6 @@ def test_no_position_predates_its_proposal(record: Record) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: start_silence() admits a silence started (and ending) "
-    "before the proposal was tabled, so the adoption predates the tabling "
-    "(decisions.py, start_silence)",
-)
 def test_no_silence_adoption_predates_its_proposal(record: Record) -> None:
     tabled = date(2015, 7, 1)
     record.table("admit-sejong", {"kind": "admit-observer", "code": "SEJONG"}, tabled)
@@ -699,13 +683,6 @@ def test_no_silence_adoption_predates_its_proposal(record: Record) -> None:
     assert date.fromisoformat(payload(events[0])["adopted_on"]) >= tabled
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: an objection recorded after the silence deadline but "
-    "before the decision is admitted, ignored by _decide_silence, and its author "
-    "is listed among those who joined the consensus (decisions.py, "
-    "record_position / _decide_silence)",
-)
 def test_an_objector_is_never_listed_as_joining_the_consensus(record: Record) -> None:
     observer_proposal_under_silence(record)
     try:
@@ -716,13 +693,6 @@ def test_an_objector_is_never_listed_as_joining_the_consensus(record: Record) ->
     assert "CHN" not in payload(events[0]).get("joined", [])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product gap: a vision adopted provisionally for an absent participant "
-    "and confirmed after the silence period is never 'adopted by all "
-    "participants' for the road-map (roadmap.py, _phase3 compares with "
-    "DecisionView.joined only)",
-)
 def test_a_confirmed_provisional_vision_is_adopted_by_all(record: Record) -> None:
     day = date(2016, 3, 1)
     record.convene("vision-2016", ("environment",), day)

@@ -290,7 +290,7 @@ def test_widening_a_project_is_for_its_members_to_decide(record: Record) -> None
     # JPN is a participant but not a member: it has no say on the project.
     record.refused(
         RecordPosition("widen-dust", "JPN", "objection", date(2015, 5, 2), "JPN"),
-        "consensus",
+        "members-consent",
     )
 
     events = record.decide("widen-dust", date(2015, 5, 15))
@@ -303,12 +303,6 @@ def test_widening_a_project_is_for_its_members_to_decide(record: Record) -> None
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: a participant that is not a member of the project is "
-    "told it is 'neither a participant nor an observer' (decisions.py, "
-    "record_position)",
-)
 def test_a_non_member_is_told_it_is_not_a_member(record: Record) -> None:
     record.run(launch())
     record.table(
@@ -320,7 +314,7 @@ def test_a_non_member_is_told_it_is_not_a_member(record: Record) -> None:
     record.run(StartSilence("widen-dust", date(2015, 5, 15), date(2015, 5, 1), "CHN"))
     refusal = record.refused(
         RecordPosition("widen-dust", "JPN", "objection", date(2015, 5, 2), "JPN"),
-        "consensus",
+        "members-consent",
     )
     assert "not a member" in refusal.reason
 
@@ -339,11 +333,6 @@ def test_a_member_breaks_the_silence_on_widening(record: Record) -> None:
     assert record.registry().projects["dust"].tracks == ["environment"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: fulfil_commitment() admits a fulfilment dated before the "
-    "commitment was made (cooperation.py, fulfil_commitment)",
-)
 def test_a_commitment_is_not_kept_before_it_is_made(record: Record) -> None:
     record.run(launch())
     record.run(commit("dust-chn", "CHN", date(2015, 9, 30), on=date(2015, 5, 1)))

@@ -492,12 +492,6 @@ def test_an_unknown_rank_is_an_invalid_command(record: Record) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: a declare-phase subject whose phase is not a number "
-    "raises a bare ValueError from int() in _check_subject (decisions.py) "
-    "instead of InvalidCommand",
-)
 def test_a_phase_that_is_not_a_number_is_an_invalid_command(record: Record) -> None:
     record.invalid(
         TableProposal(
@@ -657,11 +651,6 @@ def test_ownership_index_and_next_host(record: Record) -> None:
     assert info.value.rule == "ownership"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: hold_meeting() says a meeting is held on or after the day "
-    "it was convened for, but does not check it (participation.py, hold_meeting)",
-)
 def test_a_meeting_is_not_held_before_the_day_it_was_convened_for(
     record: Record,
 ) -> None:
@@ -669,11 +658,6 @@ def test_a_meeting_is_not_held_before_the_day_it_was_convened_for(
     record.refused(HoldMeeting("energy-2015", date(2015, 4, 1), "KOR"), "meetings")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product gap: the DPRK-engagement objective always reports "
-    "projects_joined as [] (roadmap.py, _objectives)",
-)
 def test_the_dprk_engagement_objective_counts_projects_joined(record: Record) -> None:
     record.run(
         LaunchProject(
@@ -687,12 +671,6 @@ def test_the_dprk_engagement_objective_counts_projects_joined(record: Record) ->
     assert dprk["projects_joined"] == ["dust"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: participants_on() (decisions.py) uses the actor's current "
-    "status, so a participant that withdrew later vanishes from every earlier "
-    "date: ownership, next-host, tabling and deciders as of a past day",
-)
 def test_a_later_withdrawal_does_not_rewrite_the_past(record: Record) -> None:
     record.run(WithdrawActor("MNG", date(2016, 9, 1), "MNG"))
     shares = ownership(record.registry(), date(2015, 12, 31))["shares"]

@@ -260,7 +260,9 @@ def _decision_adopted(reg: Registry, p: dict[str, Any]) -> None:
 def _decision_confirmed(reg: Registry, p: dict[str, Any]) -> None:
     decision = reg.decisions.get(p["proposal"])
     if decision is not None and decision.outcome == "provisional":
+        # The absent participants let the silence period pass: they join.
         decision.outcome = "adopted"
+        decision.joined = tuple(sorted({*decision.joined, *decision.provisional_for}))
 
 
 def _adoption_undone(reg: Registry, p: dict[str, Any]) -> None:

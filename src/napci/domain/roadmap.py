@@ -389,7 +389,9 @@ def _objectives(
             if dprk is None or dprk.invited_on is None
             else dprk.invited_on.isoformat(),
             "meetings_attended": dprk_meetings,
-            "projects_joined": [],
+            "projects_joined": sorted(
+                p.project for p in registry.projects.values() if "PRK" in p.members
+            ),
         },
     )
 

@@ -271,6 +271,12 @@ def fulfil_commitment(cmd: FulfilCommitment, ctx: Context) -> list[Emit]:
         "commitments",
         f"commitment {cmd.commitment} is {commitment.status}",
     )
+    require(
+        cmd.on >= commitment.made_on,
+        "commitments",
+        f"commitment {cmd.commitment} was made on {commitment.made_on}; it cannot "
+        f"be kept on {cmd.on}",
+    )
     grace = ctx.rules(cmd.on).whole("procedure.commitment_grace_days")
     require(
         cmd.on < commitment.overdue_on(grace),

@@ -55,12 +55,26 @@ BLOCKING = ("objection", "amendment")
 
 
 def participants_on(reg: Registry, day: date) -> set[str]:
-    """Participants on ``day``: joined on or before it and not withdrawn."""
+    """Participants on ``day``: joined on or before it, not withdrawn by then."""
     return {
         c
         for c, a in reg.actors.items()
-        if a.status == "participant" and a.joined_on is not None and a.joined_on <= day
+        if a.joined_on is not None
+        and a.joined_on <= day
+        and (
+            a.status == "participant"
+            or (a.withdrew_on is not None and a.withdrew_on > day)
+        )
     }
+
+
+def _not_before_tabling(decision: DecisionView, day: date, what: str) -> None:
+    require(
+        day >= decision.tabled_on,
+        "consensus",
+        f"{what} is dated {day.isoformat()}, before {decision.proposal} was tabled "
+        f"({decision.tabled_on.isoformat()})",
+    )
 
 
 def _proposal(reg: Registry, proposal: str) -> DecisionView:
@@ -154,14 +168,17 @@ def _check_subject(cmd: TableProposal, ctx: Context) -> None:
         for code in subject.get("members", ()):
             check_actor(reg, code)
     elif kind == "declare-phase":
-        phase = int(subject.get("phase", 0))
-        gate = ctx.gate(cmd.on)
-        require(
-            phase <= gate.phase,
-            "road-map",
-            f"the record meets phase {gate.phase}, not phase {phase}",
-            "A phase is declared once the record meets its criteria.",
-        )
+        phase = subject.get("phase")
+        # A phase that is not a number is left to the event's schema, which
+        # refuses it as an invalid command.
+        if isinstance(phase, int) and not isinstance(phase, bool):
+            gate = ctx.gate(cmd.on)
+            require(
+                phase <= gate.phase,
+                "road-map",
+                f"the record meets phase {gate.phase}, not phase {phase}",
+                "A phase is declared once the record meets its criteria.",
+            )
     elif kind == "violation":
         concerned = subject.get("concerned", "")
         require(
@@ -235,6 +252,7 @@ def start_silence(cmd: StartSilence, ctx: Context) -> list[Emit]:
         "proposer can",
     )
     require(decision.outcome == "open", "silence", f"{cmd.proposal} is closed")
+    _not_before_tabling(decision, cmd.on, "the silence procedure")
     require(
         decision.silence_deadline is None,
         "silence",
@@ -287,11 +305,29 @@ def record_position(cmd: RecordPosition, ctx: Context) -> list[Emit]:
     )
     actor = reg.actors[cmd.code]
     deciders = _deciders(reg, decision, cmd.on)
+    if decision.kind == "widen-project":
+        require(
+            cmd.code in deciders or "observer" in actor.roles,
+            "members-consent",
+            f"{cmd.code} is not a member of project "
+            f"{decision.subject.get('project')}: widening a project is for its "
+            "members to decide",
+            "Join the project first, by your own act.",
+        )
     require(
         cmd.code in deciders or "observer" in actor.roles,
         "consensus",
         f"{cmd.code} is neither a participant nor an observer",
     )
+    _not_before_tabling(decision, cmd.on, "the position")
+    if decision.outcome == "open" and decision.silence_deadline is not None:
+        require(
+            cmd.on <= decision.silence_deadline,
+            "silence",
+            f"the silence on {cmd.proposal} ended on "
+            f"{decision.silence_deadline.isoformat()}; silence was consent",
+            "Decide the proposal; a new proposal can reopen the question.",
+        )
     if cmd.position == "amendment":
         require(
             bool(cmd.amendment),
@@ -416,6 +452,7 @@ def decide(cmd: Decide, ctx: Context) -> list[Emit]:
         f"{cmd.by} cannot close {cmd.proposal}: the facilitator or the chair does",
     )
     check_not_future(ctx, cmd.at, "the decision")
+    _not_before_tabling(decision, cmd.at, "the decision")
     rules = ctx.rules(cmd.at)
     if decision.outcome == "provisional":
         assert decision.provisional_until is not None

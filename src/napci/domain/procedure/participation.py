@@ -229,11 +229,15 @@ class ConveneMeeting:
     invitees: tuple[str, ...] = ()
 
 
-def _held_at_rank(reg: Registry, track: str, rank: str) -> int:
+def _held_at_rank(reg: Registry, track: str | None, rank: str) -> int:
+    """Meetings held at ``rank`` on ``track`` (on no track when None)."""
     return sum(
         1
         for m in reg.meetings.values()
-        if m.status == "held" and track in m.tracks and m.rank == rank
+        if m.status == "held"
+        and m.rank == rank
+        and (track in m.tracks if track is not None else not m.tracks)
+        and m.format == "multilateral"
     )
 
 
@@ -270,12 +274,18 @@ def convene_meeting(cmd: ConveneMeeting, ctx: Context) -> list[Emit]:
     step = RANKS.index(cmd.rank) if cmd.rank in RANKS else 0
     if step > 0:
         below = RANKS[step - 1]
-        for track in cmd.tracks:
-            held = _held_at_rank(reg, track, below)
+        # A multilateral meeting on no particular track climbs the ranks too;
+        # bilateral meetings and forums are outside the ladder.
+        general: tuple[str | None, ...] = (
+            (None,) if cmd.format == "multilateral" else ()
+        )
+        for ladder in cmd.tracks or general:
+            held = _held_at_rank(reg, ladder, below)
+            where = f"on {ladder}" if ladder else "on no particular track"
             require(
                 held >= needed,
                 "gradual-rank",
-                f"a {cmd.rank} meeting on {track} needs {needed} {below} meetings "
+                f"a {cmd.rank} meeting {where} needs {needed} {below} meetings "
                 f"held first; the record shows {held}",
                 f"Convene it at {below} rank, or hold {needed - held} more {below} "
                 "meeting(s) first.",
@@ -390,6 +400,12 @@ def hold_meeting(cmd: HoldMeeting, ctx: Context) -> list[Emit]:
         meeting.status == "convened",
         "meetings",
         f"meeting {cmd.meeting} is already {meeting.status}",
+    )
+    require(
+        cmd.held_on >= meeting.starts_on,
+        "meetings",
+        f"meeting {cmd.meeting} was convened for {meeting.starts_on.isoformat()}; "
+        f"it cannot have been held on {cmd.held_on.isoformat()}",
     )
     check_not_future(ctx, cmd.held_on, "the meeting")
     event = MeetingHeld(meeting=cmd.meeting, held_on=cmd.held_on, ends_on=cmd.ends_on)
