@@ -48,7 +48,9 @@ _SPEC: Final[dict[str, tuple[RuleValue, float | None, float | None]]] = {
     "trust.commitment_broken": (3.0, 0.0, 100.0),
     "trust.no_show": (0.5, 0.0, 100.0),
     "trust.incident": (1.0, 0.0, 100.0),
-    "trust.half_life_days": (730.0, 1.0, 36_500.0),
+    # At least a quarter: evidence is stored as w·2^(t/H), t counted from 2000,
+    # which must stay a finite float for centuries.
+    "trust.half_life_days": (730.0, 90.0, 36_500.0),
     # §5.2 opinions
     "trust.prior_weight": (2.0, 0.01, 100.0),
     "trust.base_rate": (0.3, 0.0, 1.0),

@@ -17,6 +17,7 @@ import numpy.typing as npt
 
 from napci.domain.rules_of_procedure import LAYERS, RANKS, Rules
 from napci.domain.trust import (
+    _row_stochastic,
     averaging_fusion_arrays,
     eigentrust,
     opinions_from_evidence_arrays,
@@ -37,6 +38,8 @@ FloatArray = npt.NDArray[np.float64]
 
 _NEGATIVE = np.array([k in NEGATIVE_KINDS for k in KINDS])
 LADDER = ("none", "dialogue", "common recognition", "common vision")
+_EIGENTRUST_TOL = 1e-9  # eigentrust()'s defaults
+_EIGENTRUST_STEPS = 10_000
 
 
 def _day(value: date) -> int:
@@ -133,23 +136,7 @@ def dialogue_counts(
     state: TrustState, as_of: int, window: int
 ) -> npt.NDArray[np.float64]:
     """Co-attendances per ordered pair and track within ``window`` days."""
-    a, k = state.n_actors, state.n_tracks
-    m = len(state.meeting_ids)
-    if m == 0 or a == 0 or k == 0:
-        return np.zeros((a, a, k))
-    info = state.m_info.data[:m]
-    pick = np.flatnonzero(
-        (info[:, 4] == 0) & (info[:, 1] <= as_of) & (info[:, 1] >= as_of - window)
-    )
-    if pick.size == 0:
-        return np.zeros((a, a, k))
-    attended = state.attended.data[pick, :a].astype(np.float64)
-    on_track = (state.meeting_spread(pick) > 0).astype(np.float64)
-    right = (attended[:, :, None] * on_track[:, None, :]).reshape(pick.size, a * k)
-    counts = (attended.T @ right).reshape(a, a, k)
-    idx = np.arange(a)
-    counts[idx, idx, :] = 0.0
-    return counts
+    return state.dialogue_counts(as_of, window)
 
 
 def evaluate(state: TrustState, as_of: date, rules: Rules) -> TrustFigures:
@@ -179,22 +166,35 @@ def evaluate(state: TrustState, as_of: date, rules: Rules) -> TrustFigures:
             base[actors.index(x), actors.index(y)] = value
             base[actors.index(y), actors.index(x)] = value
     prior = rules.number("trust.prior_weight")
-    b, d, u = opinions_from_evidence_arrays(r, s, base[:, :, None], weight=prior)
     base_k = np.broadcast_to(base[:, :, None], (a, a, k))
-    projected = projected_arrays(b, u, base_k)
-    sb, _sd, su, sa = averaging_fusion_arrays(
-        b, d, u, base_k, *_transposed(b, d, u, base_k)
-    )
-    symmetric_track = projected_arrays(sb, su, sa)
-
-    fb, fd, fu = opinions_from_evidence_arrays(
-        r.sum(axis=2), s.sum(axis=2), base, weight=prior
-    )
-    directed = projected_arrays(fb, fu, base)
-    yb, _yd, yu, ya = averaging_fusion_arrays(
-        fb, fd, fu, base, fb.T, fd.T, fu.T, base.T
-    )
-    symmetric = projected_arrays(yb, yu, ya)
+    per_track = _evidence(r, s, prior)
+    fused = _evidence(r.sum(axis=2), s.sum(axis=2), prior)
+    if per_track is not None and fused is not None:
+        # napci.domain.trust's operators, the same arithmetic without the
+        # checks that every value here is known to pass (see _evidence)
+        b, d, u = per_track
+        fb, _fd, fu = fused
+        projected = _projected(b, u, base_k)
+        symmetric_track = _projected(
+            *_averaged(b, u, base_k, *_transposed(b, u, base_k))
+        )
+        directed = _projected(fb, fu, base)
+        symmetric = _projected(*_averaged(fb, fu, base, fb.T, fu.T, base.T))
+    else:  # values the operators refuse: let them say so
+        b, d, u = opinions_from_evidence_arrays(r, s, base[:, :, None], weight=prior)
+        projected = projected_arrays(b, u, base_k)
+        sb, _sd, su, sa = averaging_fusion_arrays(
+            b, d, u, base_k, *_transposed(b, d, u, base_k)
+        )
+        symmetric_track = projected_arrays(sb, su, sa)
+        fb, fd, fu = opinions_from_evidence_arrays(
+            r.sum(axis=2), s.sum(axis=2), base, weight=prior
+        )
+        directed = projected_arrays(fb, fu, base)
+        yb, _yd, yu, ya = averaging_fusion_arrays(
+            fb, fd, fu, base, fb.T, fd.T, fu.T, base.T
+        )
+        symmetric = projected_arrays(yb, yu, ya)
 
     ladder = np.zeros((a, a, k), dtype=np.int64)
     window = rules.whole("trust.dialogue_window_days")
@@ -217,11 +217,7 @@ def evaluate(state: TrustState, as_of: date, rules: Rules) -> TrustFigures:
         regional = float(sub[upper].mean())
         local = directed[np.ix_(p_idx, p_idx)].copy()
         np.fill_diagonal(local, 0.0)
-        vector = eigentrust(
-            local,
-            np.ones(len(participants)),
-            rules.number("trust.eigentrust_alpha"),
-        )
+        vector = _eigentrust(local, rules.number("trust.eigentrust_alpha"))
         standing = {c: float(v) for c, v in zip(participants, vector, strict=True)}
     return TrustFigures(
         as_of=as_of,
@@ -246,6 +242,72 @@ def evaluate(state: TrustState, as_of: date, rules: Rules) -> TrustFigures:
 
 def _transposed(*arrays: FloatArray) -> tuple[FloatArray, ...]:
     return tuple(np.swapaxes(x, 0, 1) for x in arrays)
+
+
+# The operators of napci.domain.trust check every input: the right thing for
+# a library, and most of the cost of evaluating a dozen actors. The fold's
+# values are in range by construction, so evaluate() computes the same
+# formulas, in the same order, without the checks, whenever the one thing
+# that could fail them (evidence that is not finite, or so large that the
+# uncertainty vanishes) is absent; otherwise it calls the operators.
+
+
+def _evidence(
+    r: FloatArray, s: FloatArray, weight: float
+) -> tuple[FloatArray, FloatArray, FloatArray] | None:
+    """``opinions_from_evidence_arrays(r, s, ·, weight)``, or None."""
+    if not (np.isfinite(r).all() and np.isfinite(s).all()):
+        return None
+    total = r + s + weight
+    u = weight / total
+    if not (u > 0.0).all():
+        return None
+    return r / total, s / total, u
+
+
+def _averaged(
+    xb: FloatArray,
+    xu: FloatArray,
+    xa: FloatArray,
+    yb: FloatArray,
+    yu: FloatArray,
+    ya: FloatArray,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """(b, u, a) of ``averaging_fusion_arrays`` for opinions with u > 0."""
+    a = (xa + ya) / 2.0
+    m = np.maximum(xu, yu)
+    ux, uy = xu / m, yu / m
+    denom = ux + uy
+    b = (xb * uy + yb * ux) / denom
+    u = 2.0 * ux * uy * m / denom
+    return np.clip(b, 0.0, 1.0), np.clip(u, 0.0, 1.0), np.clip(a, 0.0, 1.0)
+
+
+def _projected(b: FloatArray, u: FloatArray, a: FloatArray) -> FloatArray:
+    """``projected_arrays(b, u, a)``."""
+    out: FloatArray = np.clip(b + a * u, 0.0, 1.0)
+    return out
+
+
+def _eigentrust(local: FloatArray, alpha: float) -> FloatArray:
+    """``eigentrust(local, ones, alpha)``: the same iteration, lighter steps."""
+    n = local.shape[0]
+    if not (0.0 < alpha <= 1.0 and np.isfinite(local).all() and local.min() >= 0):
+        return eigentrust(local, np.ones(n), alpha)
+    ones = np.ones(n)
+    p: FloatArray = ones / ones.sum()
+    c_t = _row_stochastic(local, p).T
+    keep, pull = 1.0 - alpha, alpha * p
+    t = p
+    for _ in range(_EIGENTRUST_STEPS):
+        t_next = keep * (c_t @ t) + pull
+        change = float(np.abs(t_next - t).sum())
+        t = t_next
+        if change < _EIGENTRUST_TOL:
+            t = np.clip(t, 0.0, None)
+            result: FloatArray = t / t.sum()
+            return result
+    return eigentrust(local, np.ones(n), alpha)  # it will say why
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,8 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import chain, repeat
+from operator import itemgetter
 from typing import Any, Final
 
 import numpy as np
@@ -119,6 +121,13 @@ EXTRACT: Final[dict[str, tuple[tuple[str, str], ...]]] = {
 
 Rows = Mapping[str, Sequence[tuple[Any, ...]]]
 
+# the columns every row starts with, and the two the meeting types share
+_AT = itemgetter(1)
+_ID = itemgetter(2)
+_COL3 = itemgetter(3)
+_COL4 = itemgetter(4)
+_NO_MEETINGS: Final = np.zeros(0, dtype=np.int64)
+
 
 def day_number(text: str) -> int:
     """Days since 2000-01-01 of an ISO date or a canonical timestamp."""
@@ -132,8 +141,14 @@ def _json_list(value: Any) -> list[Any]:
     return list(parsed) if isinstance(parsed, list) else []
 
 
+_WEIGHTS: dict[int, tuple[Rules, FloatArray]] = {}
+
+
 def kind_weights(rules: Rules) -> FloatArray:
     """The rules' weight of each evidence kind, in :data:`KINDS` order."""
+    found = _WEIGHTS.get(id(rules))
+    if found is not None and found[0] is rules:
+        return found[1].copy()
     weights = np.zeros(len(KINDS))
     co = rules.number("trust.co_attendance")
     for (rank, layer), index in _CO_INDEX.items():
@@ -144,7 +159,10 @@ def kind_weights(rules: Rules) -> FloatArray:
         )
     for kind in KINDS[len(CO_KINDS) :]:
         weights[KIND_INDEX[kind]] = rules.number(f"trust.{kind}")
-    return weights
+    if len(_WEIGHTS) >= 32:
+        _WEIGHTS.clear()
+    _WEIGHTS[id(rules)] = (rules, weights)  # the rules kept alive: id stays theirs
+    return weights.copy()
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +222,111 @@ class _Project:
         return tuple(sorted(found))
 
 
+def _last_positions(keys: IntArray) -> IntArray:
+    """Positions of the last occurrence of each distinct key."""
+    if keys.size < 2:
+        return np.arange(keys.size)
+    _, first_of_reversed = np.unique(keys[::-1], return_index=True)
+    positions: IntArray = keys.size - 1 - first_of_reversed
+    return positions
+
+
+#: Largest ``m·n·k`` of one matrix product: OpenBLAS runs products up to
+#: about twice this on the calling thread. Larger ones wake its worker
+#: threads, which on a small busy machine cost far more than they save.
+_GEMM_SIZE: Final[int] = 131_072
+
+
+def _gram(left: FloatArray, right: FloatArray) -> FloatArray:
+    """``left.T @ right``, summed from products of a few rows each."""
+    n, p = left.shape
+    q = right.shape[1]
+    rows = max(8, _GEMM_SIZE // max(1, p * q))
+    if n <= rows:
+        out: FloatArray = left.T @ right
+        return out
+    pad = -n % rows
+    if pad:
+        left = np.concatenate([left, np.zeros((pad, p))])
+        right = np.concatenate([right, np.zeros((pad, q))])
+    groups = (n + pad) // rows
+    parts = left.reshape(groups, rows, p).transpose(0, 2, 1) @ right.reshape(
+        groups, rows, q
+    )
+    total: FloatArray = parts.sum(axis=0)
+    return total
+
+
+#: Days per block of the dialogue counts kept per block (see ``dialogue_counts``).
+DIALOGUE_BLOCK: Final[int] = 8
+
+_MEETING_TYPES: Final[tuple[str, ...]] = (
+    "MeetingConvened",
+    "MeetingHeld",
+    "MeetingCancelled",
+    "AttendanceConfirmed",
+    "AttendanceRecorded",
+)
+_RANK_INDEX: Final[dict[str, int]] = {r: i for i, r in enumerate(RANKS)}
+_LAYER_INDEX: Final[dict[str, int]] = {x: i for i, x in enumerate(LAYERS)}
+_SEQ, _DAY, _RANK, _LAYER, _STATUS, _HELD, _LISTED = range(7)
+_FAR: Final[int] = 1 << 30
+_ADOPTED: Final[dict[str, int]] = {"recognition": 0, "vision": 1}
+
+
+@dataclass(frozen=True, slots=True)
+class _Contribution:
+    """What some meetings add to the accumulators (or take away: ``sign``)."""
+
+    sign: float
+    kinds: IntArray  # evidence kinds
+    values: FloatArray  # (kinds, a, a, k), decay-free
+    blocks: IntArray  # blocks of days
+    counts: FloatArray  # (blocks, a, a, k) co-attendances
+    meetings: IntArray  # the meetings (not cancelled)
+    meeting_blocks: IntArray  # the block of each
+
+
+class _Blocks:
+    """An array (a, a, k) per block of days, all in one growable array."""
+
+    def __init__(self) -> None:
+        self.data = np.zeros((0, 0, 0, 0))
+        self.first = 0  # the block of data[0]
+
+    def add(self, blocks: IntArray, values: FloatArray) -> None:
+        """Add ``values[i]`` to the array of block ``blocks[i]`` (distinct)."""
+        if blocks.size == 0:
+            return
+        rows, a0, _, k0 = self.data.shape
+        _, a, _, k = values.shape
+        low, high = int(blocks.min()), int(blocks.max())
+        if rows == 0:
+            first, last = low, high
+        else:
+            first, last = min(self.first, low), max(self.first + rows - 1, high)
+        if first < self.first or last >= self.first + rows or a > a0 or k > k0:
+            size = last - first + 1
+            if rows and last >= self.first + rows:
+                size += rows // 2  # room to grow at the recent end
+            grown = np.zeros((size, max(a, a0), max(a, a0), max(k, k0)))
+            if rows:
+                at = self.first - first
+                grown[at : at + rows, :a0, :a0, :k0] = self.data
+            self.data, self.first = grown, first
+        self.data[blocks - self.first, :a, :a, :k] += values
+
+    def total(self, first: int, last: int, a: int, k: int) -> FloatArray:
+        """The sum of the arrays of blocks ``first`` to ``last``, as (a, a, k)."""
+        out = np.zeros((a, a, k))
+        rows, a0, _, k0 = self.data.shape
+        low, high = max(first, self.first), min(last, self.first + rows - 1)
+        if low <= high:
+            part = self.data[low - self.first : high - self.first + 1].sum(axis=0)
+            out[: min(a, a0), : min(a, a0), : min(k, k0)] = part[:a, :a, :k]
+        return out
+
+
 class TrustState:
     """Everything the trust figures are computed from, folded from the record."""
 
@@ -216,19 +339,23 @@ class TrustState:
         self.actor_codes: list[str] = []
         self.actor_index: dict[str, int] = {}
         self.actor_kind: dict[str, str] = {}
-        self.membership: list[tuple[int, int, int]] = []  # day, actor, ±1
+        # (day, seq, actor, +1 joined or -1 withdrew): record order breaks ties
+        self.membership: list[tuple[int, int, int, int]] = []
         self.observers: set[str] = set()
         self.track_codes: list[str] = []
         self.track_index: dict[str, int] = {}
         self.track_category: dict[str, str] = {}
         self.track_added: list[tuple[int, int]] = []  # (seq, day) per track index
-        self.track_closed: dict[int, int] = {}  # track index -> day
+        # track index -> (seq, day) of its closing
+        self.track_closed: dict[int, tuple[int, int]] = {}
         self.amendments: list[tuple[int, dict[str, Any]]] = []  # effective day
-        # meetings, as arrays
+        # meetings, as arrays: one row per meeting, in the order convened
         self.meeting_index: dict[str, int] = {}
         self.meeting_ids: list[str] = []
-        self.m_info = _Grow(np.int64, 6)  # seq, day, rank, layer, status, held
+        # seq, day, rank, layer, status (1 cancelled), held, tracks listed
+        self.m_info = _Grow(np.int64, 7)
         self.m_tracks: list[tuple[int, ...]] = []
+        self.m_listed = _Grow(np.bool_, 8)  # the tracks each meeting lists
         self.attended = _Grow(np.bool_, 8)
         self.absent = _Grow(np.bool_, 8)
         self.confirmed = _Grow(np.bool_, 8)
@@ -241,6 +368,17 @@ class TrustState:
         # accumulators: decay-free evidence, and co-adoption counts
         self.acc = np.zeros((len(KINDS), 0, 0, 0))
         self.adopted = np.zeros((2, 0, 0, 0))  # recognition, vision counts
+        # co-attendances per pair and track, summed per block of days
+        self.dialogue = _Blocks()
+        self.block_meetings: dict[int, set[int]] = {}  # live meetings per block
+        # parsing caches: the same texts recur (dates, track lists)
+        self._days: dict[str, int] = {}
+        self._track_lists: dict[str, tuple[int, ...]] = {}
+        self._membership_sorted: list[tuple[int, int, int, int]] | None = None
+        self._dialogue_cache: tuple[tuple[int, int, int], FloatArray] | None = None
+        # sources' evidence waiting to be added: (kind, i, j, track) -> value
+        self._pending: dict[tuple[int, int, int, int], float] = {}
+        self._pending_adopted: dict[tuple[int, int, int, int], float] = {}
 
     # -- indices ------------------------------------------------------------
 
@@ -266,10 +404,44 @@ class TrustState:
             index = len(self.track_codes)
             self.track_codes.append(code)
             self.track_index[code] = index
-            self.track_added.append((1 << 62, 1 << 30))  # unknown until added
+            self.track_added.append((1 << 62, _FAR))  # unknown until added
         return index
 
-    def _fit_arrays(self) -> None:
+    def _day(self, text: str) -> int:
+        day = self._days.get(text)
+        if day is None:
+            day = self._days[text] = day_number(text)
+        return day
+
+    def _track_list(self, value: Any) -> tuple[int, ...]:
+        """The track indices of a JSON list of track codes (created as met)."""
+        if isinstance(value, str):
+            found = self._track_lists.get(value)
+            if found is None:
+                found = tuple(self.track(t) for t in _json_list(value))
+                self._track_lists[value] = found
+            return found
+        return tuple(self.track(t) for t in _json_list(value))
+
+    def _days_of(self, texts: Sequence[str]) -> IntArray:
+        """:func:`day_number` of each text, through the cache."""
+        days = self._days
+        for text in set(texts).difference(days):
+            days[text] = day_number(text)
+        return np.fromiter(map(days.__getitem__, texts), np.int64, len(texts))
+
+    def _track_lists_of(self, values: Sequence[Any]) -> list[tuple[int, ...]]:
+        """:meth:`_track_list` of each value (tracks created in order met)."""
+        distinct = dict.fromkeys(values)
+        if not all(v is None or isinstance(v, str) for v in distinct):
+            return [self._track_list(v) for v in values]
+        cache = self._track_lists
+        for value in distinct:
+            if value is not None and value not in cache:
+                self._track_list(value)
+        return [() if v is None else cache[v] for v in values]
+
+    def _fit_acc(self) -> None:
         a, k = self.n_actors, self.n_tracks
         _, a0, _, k0 = self.acc.shape
         if a > a0 or k > k0:
@@ -279,10 +451,16 @@ class TrustState:
             adopted = np.zeros((2, a, a, k))
             adopted[:, :a0, :a0, :k0] = self.adopted
             self.adopted = adopted
+
+    def _fit_arrays(self) -> None:
+        self._fit_acc()
+        a, k = self.n_actors, self.n_tracks
         m = len(self.meeting_ids)
         for grid in (self.attended, self.absent, self.confirmed):
             grid.ensure(m, a)
             grid.rows = m
+        self.m_listed.ensure(m, k)
+        self.m_listed.rows = m
 
     def tracks_in_force(self, day: int, seq: int) -> tuple[int, ...]:
         """Tracks on the agenda on ``day`` by what the record said before ``seq``."""
@@ -291,72 +469,119 @@ class TrustState:
             for t, (added_seq, added_day) in enumerate(self.track_added)
             if added_seq < seq
             and added_day <= day
-            and self.track_closed.get(t, 1 << 30) > day
+            and not self._closed_before(t, day, seq)
         )
+
+    def _closed_before(self, track: int, day: int, seq: int) -> bool:
+        """Whether the record, before ``seq``, closed ``track`` by ``day``."""
+        closed = self.track_closed.get(track)
+        return closed is not None and closed[0] < seq and closed[1] <= day
 
     def participants_on(self, day: int) -> list[str]:
         """Codes of participants on ``day`` (joined and not withdrawn by then)."""
+        if self._membership_sorted is None:
+            self._membership_sorted = sorted(self.membership)
         status: dict[int, int] = {}
-        for d, actor, delta in sorted(self.membership):
-            if d <= day:
-                status[actor] = delta
+        for d, _seq, actor, delta in self._membership_sorted:
+            if d > day:
+                break
+            status[actor] = delta
         return sorted(self.actor_codes[a] for a, s in status.items() if s > 0)
 
     # -- applying a batch ---------------------------------------------------
 
     def apply(self, rows: Rows, last_seq: int) -> None:
-        """Fold a batch of extracted rows (all events after ``self.seq``)."""
-        touched_ids = self._meetings_touched(rows)
-        old_meetings = self._meeting_contribution(self._meeting_rows(touched_ids), -1.0)
+        """Fold a batch of extracted rows (all events after ``self.seq``).
+
+        The meetings the batch touches lose their old contribution and gain
+        their new one; a meeting the batch convenes is touched by definition.
+        """
+        before = len(self.meeting_ids)
+        old_touched = self._known_meetings(rows) if before else _NO_MEETINGS
+        old = self._meeting_contribution(old_touched, -1.0)
         self._apply_registry(rows)
         self._apply_meetings(rows)
         self._apply_documents(rows)
         self._apply_projects(rows)
         self._apply_incidents(rows)
         self._fit_arrays()
-        if old_meetings is not None:
-            self._add(old_meetings)
-        new = self._meeting_contribution(self._meeting_rows(touched_ids), 1.0)
+        self._flush()
+        # Closing a track changes which tracks a general meeting's dialogue
+        # counts fall on, for meetings folded long ago: count them afresh.
+        recount = before > 0 and bool(rows.get("TrackClosed"))
+        if old is not None:
+            self._add(old, dialogue=not recount)
+        touched = np.union1d(
+            old_touched, np.arange(before, len(self.meeting_ids), dtype=np.int64)
+        )
+        new = self._meeting_contribution(touched, 1.0)
         if new is not None:
-            self._add(new)
+            self._add(new, dialogue=not recount)
+        if recount:
+            self._recount_dialogue()
         self.seq = max(self.seq, last_seq)
         self.version += 1
-        latest = [max(r[1] for r in found) for found in rows.values() if found]
+        self._dialogue_cache = None
+        latest = [max(map(_AT, found)) for found in rows.values() if found]
         if latest:
             day = day_number(max(latest))
             if self.last_day is None or day > self.last_day:
                 self.last_day = day
 
-    def _add(self, contribution: tuple[IntArray, FloatArray]) -> None:
-        kinds, values = contribution
-        a, _, k = values.shape[1:]
-        for index, kind in enumerate(kinds):
-            self.acc[kind, :a, :a, :k] += values[index]
+    def _add(self, contribution: _Contribution, *, dialogue: bool) -> None:
+        c = contribution
+        a, _, k = c.values.shape[1:]
+        for index, kind in enumerate(c.kinds):
+            self.acc[kind, :a, :a, :k] += c.values[index]
+        if dialogue:
+            self.dialogue.add(c.blocks, c.counts)
+            self._file(c)
 
-    def _meeting_rows(self, ids: set[str]) -> IntArray:
-        known = [self.meeting_index[m] for m in ids if m in self.meeting_index]
-        return np.array(sorted(known), dtype=np.int64)
+    def _file(self, c: _Contribution) -> None:
+        """Keep ``block_meetings`` in step with the dialogue counts."""
+        found = self.block_meetings
+        order = np.argsort(c.meeting_blocks, kind="stable")
+        starts = np.flatnonzero(
+            np.diff(c.meeting_blocks[order], prepend=c.meeting_blocks.min() - 1)
+        )
+        for chunk in np.split(order, starts[1:]):
+            block = int(c.meeting_blocks[chunk[0]])
+            meetings = c.meetings[chunk].tolist()
+            if c.sign > 0:
+                found.setdefault(block, set()).update(meetings)
+            else:
+                found.get(block, set()).difference_update(meetings)
 
-    def _meetings_touched(self, rows: Rows) -> set[str]:
-        ids: set[str] = set()
-        for type_ in (
-            "MeetingConvened",
-            "MeetingHeld",
-            "MeetingCancelled",
-            "AttendanceConfirmed",
-            "AttendanceRecorded",
-        ):
-            ids.update(row[2] for row in rows.get(type_, ()))
-        return ids
+    def _recount_dialogue(self) -> None:
+        self.dialogue = _Blocks()
+        self.block_meetings = {}
+        everything = np.arange(len(self.meeting_ids), dtype=np.int64)
+        found = self._meeting_contribution(everything, 1.0)
+        if found is not None:
+            self.dialogue.add(found.blocks, found.counts)
+            self._file(found)
+
+    def _known_meetings(self, rows: Rows) -> IntArray:
+        """Indices of the already known meetings that ``rows`` touch."""
+        index = self.meeting_index
+        found: set[int | None] = set()
+        for type_ in _MEETING_TYPES:
+            batch = rows.get(type_, ())
+            if batch:
+                found.update(map(index.get, map(_ID, batch)))
+        found.discard(None)
+        return np.array(sorted(m for m in found if m is not None), dtype=np.int64)
 
     def _apply_registry(self, rows: Rows) -> None:
         for _seq, _at, code, kind in rows.get("ActorRegistered", ()):
             self.actor(code)
             self.actor_kind[code] = kind
-        for _seq, _at, code, on in rows.get("ActorJoined", ()):
-            self.membership.append((day_number(on), self.actor(code), 1))
-        for _seq, _at, code, on in rows.get("ActorWithdrew", ()):
-            self.membership.append((day_number(on), self.actor(code), -1))
+        for seq, _at, code, on in rows.get("ActorJoined", ()):
+            self.membership.append((self._day(on), seq, self.actor(code), 1))
+            self._membership_sorted = None
+        for seq, _at, code, on in rows.get("ActorWithdrew", ()):
+            self.membership.append((self._day(on), seq, self.actor(code), -1))
+            self._membership_sorted = None
         for _seq, _at, code in rows.get("ObserverAdmitted", ()):
             self.actor(code)
             self.observers.add(code)
@@ -364,125 +589,262 @@ class TrustState:
             index = self.track(code)
             self.track_category[code] = category
             if self.track_added[index][0] > seq:
-                self.track_added[index] = (seq, day_number(on))
-        for _seq, _at, code, on in rows.get("TrackClosed", ()):
-            self.track_closed[self.track(code)] = day_number(on)
+                self.track_added[index] = (seq, self._day(on))
+        for seq, _at, code, on in rows.get("TrackClosed", ()):
+            self.track_closed[self.track(code)] = (seq, self._day(on))
         for _seq, _at, changes, on in rows.get("RulesAmended", ()):
-            self.amendments.append((day_number(on), json.loads(changes)))
+            self.amendments.append((self._day(on), json.loads(changes)))
 
     def _apply_meetings(self, rows: Rows) -> None:
-        convened = rows.get("MeetingConvened", ())
-        for seq, _at, meeting, rank, layer, tracks, starts in convened:
-            if meeting in self.meeting_index:
-                continue
-            index = len(self.meeting_ids)
-            self.meeting_index[meeting] = index
-            self.meeting_ids.append(meeting)
-            self.m_tracks.append(tuple(self.track(t) for t in _json_list(tracks)))
-            self.m_info.ensure(index + 1, 6)
-            self.m_info.data[index] = (
-                seq,
-                day_number(starts),
-                RANKS.index(rank),
-                LAYERS.index(layer),
-                0,
-                0,
-            )
-            self.m_info.rows = index + 1
+        self._convene(rows.get("MeetingConvened", ()))
         info = self.m_info.data
-        for _seq, _at, meeting, held in rows.get("MeetingHeld", ()):
-            found = self.meeting_index.get(meeting)
-            if found is not None:
-                info[found, 1] = day_number(held)
-                info[found, 5] = 1
-        for _seq, _at, meeting in rows.get("MeetingCancelled", ()):
-            found = self.meeting_index.get(meeting)
-            if found is not None:
-                info[found, 4] = 1
-        for code in {
-            r[3]
-            for t in ("AttendanceConfirmed", "AttendanceRecorded")
-            for r in rows.get(t, ())
-        }:
-            self.actor(code)
-        self._fit_arrays()
-        self._set_cells(self.confirmed, rows.get("AttendanceConfirmed", ()), None)
+        held = rows.get("MeetingHeld", ())
+        if held:
+            where, meetings = self._meetings_of(held)
+            if where.size:
+                days = np.fromiter(
+                    map(self._day, map(_COL3, held)), np.int64, len(held)
+                )
+                last = _last_positions(meetings)  # a later row wins
+                info[meetings[last], _DAY] = days[where[last]]
+                info[meetings[last], _HELD] = 1
+        cancelled = rows.get("MeetingCancelled", ())
+        if cancelled:
+            info[self._meetings_of(cancelled)[1], _STATUS] = 1
+        confirmed = rows.get("AttendanceConfirmed", ())
         recorded = rows.get("AttendanceRecorded", ())
-        self._set_cells(self.attended, recorded, True)
-        self._set_cells(self.absent, recorded, False)
+        codes = set(map(_COL3, confirmed))
+        codes.update(map(_COL3, recorded))
+        actor = self.actor
+        for code in codes:
+            actor(code)
+        self._fit_arrays()
+        if confirmed:
+            m, a, _ = self._cells(confirmed)
+            self.confirmed.data[m, a] = True
+        if recorded:
+            m, a, known = self._cells(recorded)
+            value = np.fromiter(map(_COL4, recorded), np.bool_, len(recorded))
+            value = value[known]
+            last = _last_positions(m * (self.n_actors + 1) + a)
+            self.attended.data[m[last], a[last]] = value[last]
+            self.absent.data[m[last], a[last]] = ~value[last]
 
-    def _set_cells(
-        self,
-        grid: _Grow,
-        rows: Sequence[tuple[Any, ...]],
-        attended: bool | None,
-    ) -> None:
-        """Set grid[meeting, actor] from rows, the last row for a cell winning."""
-        known = [r for r in rows if r[2] in self.meeting_index]
-        if not known:
+    def _convene(self, convened: Sequence[tuple[Any, ...]]) -> None:
+        """New meetings: a row of ``m_info`` each and their listed tracks.
+
+        A meeting convened twice keeps its first convening.
+        """
+        if not convened:
             return
-        m = np.fromiter((self.meeting_index[r[2]] for r in known), np.int64, len(known))
-        a = np.fromiter((self.actor_index[r[3]] for r in known), np.int64, len(known))
-        if attended is None:
-            grid.data[m, a] = True
+        index = self.meeting_index
+        ids = list(map(_ID, convened))
+        if len(dict.fromkeys(m for m in ids if m not in index)) != len(ids):
+            taken: set[str] = set()  # repeats: keep each first convening
+            keep: list[tuple[Any, ...]] = []
+            for row, meeting in zip(convened, ids, strict=True):
+                if meeting not in index and meeting not in taken:
+                    taken.add(meeting)
+                    keep.append(row)
+            convened = keep
+        if not convened:
             return
-        value = np.fromiter((bool(r[4]) for r in known), np.bool_, len(known))
-        cell = m * (self.n_actors + 1) + a
-        _, last = np.unique(cell[::-1], return_index=True)
-        last = len(cell) - 1 - last
-        grid.data[m[last], a[last]] = value[last] if attended else ~value[last]
+        seqs, _, ids_, ranks, layers, tracks, starts = zip(*convened, strict=True)
+        start = len(self.meeting_ids)
+        end = start + len(ids_)
+        index.update(zip(ids_, range(start, end), strict=True))
+        self.meeting_ids.extend(ids_)
+        listed = self._track_lists_of(tracks)
+        self.m_tracks.extend(listed)
+        n = end - start
+        counts = np.fromiter(map(len, listed), np.int64, n)
+        self.m_info.ensure(end, 7)
+        block = self.m_info.data[start:end]
+        block[:, _SEQ] = np.fromiter(seqs, np.int64, n)
+        block[:, _DAY] = self._days_of(starts)
+        block[:, _RANK] = np.fromiter(map(_RANK_INDEX.__getitem__, ranks), np.int64, n)
+        block[:, _LAYER] = np.fromiter(
+            map(_LAYER_INDEX.__getitem__, layers), np.int64, n
+        )
+        block[:, _STATUS] = 0
+        block[:, _HELD] = 0
+        block[:, _LISTED] = counts
+        self.m_info.rows = end
+        self.m_listed.ensure(end, self.n_tracks)
+        self.m_listed.rows = end
+        total = int(counts.sum())
+        if total:
+            rows_ = np.repeat(np.arange(start, end, dtype=np.int64), counts)
+            cols = np.fromiter(chain.from_iterable(listed), np.int64, total)
+            self.m_listed.data[rows_, cols] = True
+
+    def _meetings_of(
+        self, rows: Sequence[tuple[Any, ...]]
+    ) -> tuple[IntArray, IntArray]:
+        """Positions of the rows that name a known meeting, and its index."""
+        found = np.fromiter(
+            map(self.meeting_index.get, map(_ID, rows), repeat(-1)),
+            np.int64,
+            len(rows),
+        )
+        where = np.flatnonzero(found >= 0)
+        return where, found[where]
+
+    def _cells(
+        self, rows: Sequence[tuple[Any, ...]]
+    ) -> tuple[IntArray, IntArray, BoolArray]:
+        """(meeting, actor) of each row naming a known meeting, and which those are."""
+        n = len(rows)
+        m = np.fromiter(
+            map(self.meeting_index.get, map(_ID, rows), repeat(-1)), np.int64, n
+        )
+        a = np.fromiter(
+            map(self.actor_index.__getitem__, map(_COL3, rows)), np.int64, n
+        )
+        known = m >= 0
+        if not known.all():
+            m, a = m[known], a[known]
+        return m, a, known
 
     def _meeting_contribution(
         self, meetings: IntArray, sign: float
-    ) -> tuple[IntArray, FloatArray] | None:
-        """Evidence of ``meetings`` (co-attendance and no-shows), per kind."""
+    ) -> _Contribution | None:
+        """Evidence of ``meetings`` (co-attendance and no-shows), per kind; and
+        their co-attendance counts per block of days (unweighted)."""
         if meetings.size == 0 or self.n_actors == 0 or self.n_tracks == 0:
             return None
         info = self.m_info.data[meetings]
-        live = info[:, 4] == 0
-        meetings, info = meetings[live], info[live]
+        live = info[:, _STATUS] == 0
+        if not live.all():
+            meetings, info = meetings[live], info[live]
         if meetings.size == 0:
             return None
-        spread = self.meeting_spread(meetings)
-        weight = sign * np.exp2(info[:, 1] / self.half_life)
-        attended = self.attended.data[meetings].astype(np.float64)
-        no_show = (self.confirmed.data[meetings] & self.absent.data[meetings]).astype(
-            np.float64
-        )
         a, k = self.n_actors, self.n_tracks
-        kinds = info[:, 2] * len(LAYERS) + info[:, 3]
+        n = meetings.size
+        spread = self.meeting_spread(meetings)
+        weight = sign * np.exp2(info[:, _DAY] / self.half_life)
+        attended = self.attended.data[meetings, :a].astype(np.float64)
+        by_track = (attended[:, :, None] * spread[:, None, :]).reshape(n, a * k)
+        left_all = attended * weight[:, None]
+        kinds = info[:, _RANK] * len(LAYERS) + info[:, _LAYER]
+        # meetings grouped by kind (stable: each kind keeps the meetings' order)
+        order = np.argsort(kinds, kind="stable")
+        starts = np.flatnonzero(np.diff(kinds[order], prepend=-1))
+        ends = [*starts[1:].tolist(), n]
         out_kinds: list[int] = []
         out: list[FloatArray] = []
-        by_track = attended[:, :, None] * spread[:, None, :]  # (m, a, k)
-        for kind in np.unique(kinds):
-            pick = kinds == kind
-            left = attended[pick] * weight[pick, None]
-            right = by_track[pick].reshape(int(pick.sum()), a * k)
-            out_kinds.append(int(kind))
-            out.append((left.T @ right).reshape(a, a, k))
+        for first, stop in zip(starts.tolist(), ends, strict=True):
+            chunk = order[first:stop]
+            out_kinds.append(int(kinds[chunk[0]]))
+            out.append(_gram(left_all[chunk], by_track[chunk]).reshape(a, a, k))
+        no_show = self.confirmed.data[meetings, :a] & self.absent.data[meetings, :a]
         if no_show.any():
-            right = (no_show[:, :, None] * spread[:, None, :]).reshape(
-                len(meetings), a * k
-            )
-            left = attended * weight[:, None]
+            right = (no_show[:, :, None] * spread[:, None, :]).reshape(n, a * k)
             out_kinds.append(KIND_INDEX["no_show"])
-            out.append((left.T @ right).reshape(a, a, k))
+            out.append(_gram(left_all, right).reshape(a, a, k))
         values = np.stack(out)
         idx = np.arange(a)
         values[:, idx, idx, :] = 0.0
-        return np.array(out_kinds, dtype=np.int64), values
+        on_track = (spread > 0).astype(np.float64)
+        days = info[:, _DAY]
+        blocks, counts = self._dialogue_blocks(days, attended, on_track, sign)
+        return _Contribution(
+            sign=sign,
+            kinds=np.array(out_kinds, dtype=np.int64),
+            values=values,
+            blocks=blocks,
+            counts=counts,
+            meetings=meetings,
+            meeting_blocks=days // DIALOGUE_BLOCK,
+        )
+
+    @staticmethod
+    def _dialogue_blocks(
+        days: IntArray, attended: FloatArray, on_track: FloatArray, sign: float
+    ) -> tuple[IntArray, FloatArray]:
+        """Co-attendance counts per ordered pair and track, per block of days."""
+        n, a = attended.shape
+        k = on_track.shape[1]
+        block = days // DIALOGUE_BLOCK
+        order = np.argsort(block, kind="stable")
+        starts = np.flatnonzero(np.diff(block[order], prepend=block.min() - 1))
+        ends = [*starts[1:].tolist(), n]
+        right = (attended[:, :, None] * on_track[:, None, :]).reshape(n, a * k)
+        if sign < 0:
+            right = -right
+        out = np.empty((starts.size, a, a, k))
+        for row, (first, stop) in enumerate(zip(starts.tolist(), ends, strict=True)):
+            chunk = order[first:stop]
+            out[row] = _gram(attended[chunk], right[chunk]).reshape(a, a, k)
+        return block[order[starts]], out
 
     def meeting_spread(self, meetings: IntArray) -> FloatArray:
         """Each meeting's share per track: its tracks, or all in force, evenly."""
+        meetings = np.asarray(meetings, dtype=np.int64)
+        k = self.n_tracks
+        if meetings.size == 0 or k == 0:
+            return np.zeros((meetings.size, k))
         info = self.m_info.data[meetings]
-        spread = np.zeros((len(meetings), self.n_tracks))
-        for row, m in enumerate(meetings):
-            tracks = self.m_tracks[m] or self.tracks_in_force(
-                int(info[row, 1]), int(info[row, 0])
+        listed = info[:, _LISTED]
+        general = listed == 0
+        share = 1.0 / np.maximum(listed, 1)
+        spread = np.where(self.m_listed.data[meetings, :k], share[:, None], 0.0)
+        if general.any():
+            added = np.array(self.track_added, dtype=np.int64).reshape(k, 2)
+            closed = np.array(
+                [self.track_closed.get(t, (_FAR, _FAR)) for t in range(k)],
+                dtype=np.int64,
+            ).reshape(k, 2)
+            seq = info[general, _SEQ][:, None]
+            day = info[general, _DAY][:, None]
+            force = (added[None, :, 0] < seq) & (added[None, :, 1] <= day)
+            force &= ~((closed[None, :, 0] < seq) & (closed[None, :, 1] <= day))
+            count = force.sum(axis=1)
+            spread[general] = np.where(
+                force, (1.0 / np.maximum(count, 1))[:, None], 0.0
             )
-            if tracks:
-                spread[row, list(tracks)] = 1.0 / len(tracks)
         return spread
+
+    def dialogue_counts(self, as_of: int, window: int) -> FloatArray:
+        """Co-attendances per ordered pair and track in the ``window`` days to
+        ``as_of`` (both ends included), of meetings not cancelled.
+
+        Whole blocks of days inside the window are read off the counts kept
+        per block; the meetings of the blocks cut by either end are counted
+        one by one.
+        """
+        key = (self.version, as_of, window)
+        if self._dialogue_cache is not None and self._dialogue_cache[0] == key:
+            return self._dialogue_cache[1]
+        a, k = self.n_actors, self.n_tracks
+        m = len(self.meeting_ids)
+        if m == 0 or a == 0 or k == 0:
+            return np.zeros((a, a, k))
+        low, high = as_of - window, as_of
+        first = -(-low // DIALOGUE_BLOCK)  # the first block wholly inside
+        last = (high + 1) // DIALOGUE_BLOCK - 1  # the last block wholly inside
+        counts = self.dialogue.total(first, last, a, k)
+        # the blocks the window cuts: their meetings one by one
+        ends = (low // DIALOGUE_BLOCK, high // DIALOGUE_BLOCK)
+        cut = {b for b in ends if not first <= b <= last}
+        found: list[int] = []
+        for block in cut:
+            found.extend(self.block_meetings.get(block, ()))
+        pick = np.array(sorted(found), dtype=np.int64)
+        if pick.size:
+            days = self.m_info.data[pick, _DAY]
+            pick = pick[(days >= low) & (days <= high)]
+        if pick.size:
+            attended = self.attended.data[pick, :a].astype(np.float64)
+            on_track = (self.meeting_spread(pick) > 0).astype(np.float64)
+            right = (attended[:, :, None] * on_track[:, None, :]).reshape(
+                pick.size, a * k
+            )
+            counts += _gram(attended, right).reshape(a, a, k)
+        idx = np.arange(a)
+        counts[idx, idx, :] = 0.0
+        self._dialogue_cache = (key, counts)
+        return counts
 
     # -- other evidence, per entity -----------------------------------------
 
@@ -495,21 +857,42 @@ class TrustState:
             self._source_into(source, 1.0)
 
     def _source_into(self, source: Source, sign: float) -> None:
-        self._fit_arrays()
+        """Queue a source's evidence (``sign`` -1 takes it back) for ``_flush``.
+
+        Queued per cell, the sums are added in the order the sources came:
+        the same additions as adding each source to the array at once.
+        """
+        if not source.frm or not source.to:
+            return
         kind = KIND_INDEX[source.kind]
         weight = sign * source.amount * float(np.exp2(source.day / self.half_life))
-        frm = np.array(source.frm, dtype=np.int64)
-        to = np.array(source.to, dtype=np.int64)
-        if frm.size == 0 or to.size == 0:
-            return
-        pair = np.ones((frm.size, to.size))
-        pair[frm[:, None] == to[None, :]] = 0.0
-        adopted = {"recognition": 0, "vision": 1}.get(source.kind)
+        adopted = _ADOPTED.get(source.kind)
+        pending, counts = self._pending, self._pending_adopted
+        pairs = [(i, j) for i in source.frm for j in source.to if i != j]
         for track, share in source.spread:
-            cells = np.ix_(frm, to, np.array([track], dtype=np.int64))
-            self.acc[kind][cells] += (weight * share * pair)[:, :, None]
+            value = weight * share
+            for i, j in pairs:
+                key = (kind, i, j, track)
+                pending[key] = pending.get(key, 0.0) + value
             if adopted is not None:
-                self.adopted[adopted][cells] += (sign * pair)[:, :, None]
+                for i, j in pairs:
+                    key = (adopted, i, j, track)
+                    counts[key] = counts.get(key, 0.0) + sign
+
+    def _flush(self) -> None:
+        """Add the queued evidence of sources to the arrays."""
+        self._fit_acc()
+        for target, pending in (
+            (self.acc, self._pending),
+            (self.adopted, self._pending_adopted),
+        ):
+            if pending:
+                n = len(pending)
+                cells = np.fromiter(chain.from_iterable(pending), np.int64, 4 * n)
+                cells = cells.reshape(n, 4)
+                values = np.fromiter(pending.values(), np.float64, n)
+                target[cells[:, 0], cells[:, 1], cells[:, 2], cells[:, 3]] += values
+                pending.clear()
 
     def _spread(
         self, tracks: Iterable[int], day: int, seq: int
@@ -521,7 +904,7 @@ class TrustState:
         for _seq, _at, document, kind, tracks in rows.get("DocumentIssued", ()):
             self.documents[document] = (
                 kind,
-                tuple(self.track(t) for t in _json_list(tracks)),
+                self._track_list(tracks),
             )
         for _seq, _at, proposal, kind, document in rows.get("ProposalTabled", ()):
             self.proposals[proposal] = (kind, document)
@@ -532,7 +915,7 @@ class TrustState:
             doc_kind, doc_tracks = self.documents[document]
             if doc_kind not in ("recognition", "vision"):
                 continue
-            day = day_number(adopted_on)
+            day = self._day(adopted_on)
             members = tuple(sorted({self.actor(c) for c in _json_list(joined)}))
             tracks = () if doc_kind == "vision" else doc_tracks
             key = f"decision:{proposal}"
@@ -555,7 +938,7 @@ class TrustState:
     def _apply_projects(self, rows: Rows) -> None:
         for seq, _at, project, tracks, founders in rows.get("ProjectLaunched", ()):
             state = self.projects.setdefault(project, _Project())
-            state.tracks.append((seq, tuple(self.track(t) for t in _json_list(tracks))))
+            state.tracks.append((seq, self._track_list(tracks)))
             for code in _json_list(founders):
                 state.membership.append((seq, self.actor(code), 1))
         for seq, _at, project, code in rows.get("ProjectJoined", ()):
@@ -568,13 +951,13 @@ class TrustState:
             )
         for seq, _at, project, tracks in rows.get("ProjectScopeWidened", ()):
             self.projects.setdefault(project, _Project()).tracks.append(
-                (seq, tuple(self.track(t) for t in _json_list(tracks)))
+                (seq, self._track_list(tracks))
             )
         for seq, _at, project, on in rows.get("ProjectCompleted", ()):
             completed = self.projects.get(project)
             if completed is None:
                 continue
-            day = day_number(on)
+            day = self._day(on)
             members = tuple(completed.members_at(seq))
             key = f"project:{project}"
             self._replace_source(
@@ -601,7 +984,7 @@ class TrustState:
                     continue
                 project, actor = self.commitments[commitment]
                 state = self.projects.setdefault(project, _Project())
-                day = day_number(on)
+                day = self._day(on)
                 others = tuple(m for m in state.members_at(seq) if m != actor)
                 key = f"commitment:{commitment}"
                 self._replace_source(
@@ -623,7 +1006,7 @@ class TrustState:
         for seq, _at, incident, parties, on, severity, tracks in rows.get(
             "IncidentRecorded", ()
         ):
-            day = day_number(on)
+            day = self._day(on)
             members = tuple(sorted({self.actor(c) for c in _json_list(parties)}))
             key = f"incident:{incident}"
             self._replace_source(
@@ -632,7 +1015,7 @@ class TrustState:
                     "incident",
                     day,
                     float(severity),
-                    self._spread((self.track(t) for t in _json_list(tracks)), day, seq),
+                    self._spread(self._track_list(tracks), day, seq),
                     members,
                     members,
                     (seq,),

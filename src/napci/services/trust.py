@@ -9,11 +9,12 @@ events that had occurred by then. Both use the same fold, so they agree.
 from __future__ import annotations
 
 import threading
+import weakref
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Engine
 
-from napci.adapters.db.extract import extract_rows
+from napci.adapters.db.extract import extract_batch, extract_parallel
 from napci.domain.envelope import format_timestamp
 from napci.domain.rules_of_procedure import Rules, rules_in_force
 from napci.domain.trust_figures import ExplainItem, TrustFigures, evaluate, explain
@@ -26,15 +27,40 @@ class TrustError(ValueError):
     """A trust query names something the record does not know."""
 
 
+#: Rules already folded, per state: (amendments folded so far, day) -> rules.
+#: A state's amendments only grow, so the key names the rules exactly.
+_RULES: weakref.WeakKeyDictionary[TrustState, dict[tuple[int, date], Rules]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def rules_on(state: TrustState, day: date) -> Rules:
     """The rules of procedure in force on ``day`` by the state's amendments."""
-    return rules_in_force(
-        (
-            (EPOCH + timedelta(days=effective), changes)
-            for effective, changes in state.amendments
-        ),
-        day,
-    )
+    cache = _RULES.setdefault(state, {})
+    key = (len(state.amendments), day)
+    rules = cache.get(key)
+    if rules is None:
+        if len(cache) >= 64:
+            cache.clear()
+        rules = cache[key] = rules_in_force(
+            (
+                (EPOCH + timedelta(days=effective), changes)
+                for effective, changes in state.amendments
+            ),
+            day,
+        )
+    return rules
+
+
+#: From this many new events on, PostgreSQL is read over two connections.
+_PARALLEL_EVENTS = 50_000
+
+#: The fold's event types, the usually largest first (for extract_parallel).
+_BULK = ("AttendanceRecorded", "AttendanceConfirmed", "MeetingConvened", "MeetingHeld")
+_LARGEST_FIRST = {
+    **{t: EXTRACT[t] for t in _BULK},
+    **{t: f for t, f in EXTRACT.items() if t not in _BULK},
+}
 
 
 class TrustService:
@@ -52,23 +78,44 @@ class TrustService:
     # -- folding ------------------------------------------------------------
 
     def _fold(self, state: TrustState, before: date | None = None) -> TrustState:
+        """Fold the events after ``state.seq`` up to the head into ``state``.
+
+        The head and the rows are read in one transaction, and the rows are
+        bounded by that head: an append committed meanwhile is folded next
+        time, whole. Nothing new, nothing to do.
+        """
         before_text = None if before is None else format_timestamp(before)
         with self.engine.connect() as conn, conn.begin():
-            head = conn.exec_driver_sql(
-                "SELECT seq FROM ledger_head WHERE id = 1"
-            ).scalar_one()
-            rows = {
-                type_: extract_rows(
+            head = int(
+                conn.exec_driver_sql(
+                    "SELECT seq FROM ledger_head WHERE id = 1"
+                ).scalar_one()
+            )
+            if head <= state.seq:
+                return state
+            parallel = (
+                conn.dialect.name == "postgresql"
+                and head - state.seq >= _PARALLEL_EVENTS
+            )
+            if not parallel:
+                rows = extract_batch(
                     conn,
-                    type_,
-                    fields,
+                    EXTRACT,
                     after=state.seq,
+                    upto=head,
                     before_occurred=before_text,
                     classifications=self.clearance,
                 )
-                for type_, fields in EXTRACT.items()
-            }
-        state.apply(rows, int(head))
+        if parallel:
+            rows = extract_parallel(
+                self.engine,
+                _LARGEST_FIRST,
+                after=state.seq,
+                upto=head,
+                before_occurred=before_text,
+                classifications=self.clearance,
+            )
+        state.apply(rows, head)
         return state
 
     def _replay(self, half_life: float, before: date | None) -> TrustState:

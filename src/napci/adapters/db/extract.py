@@ -4,18 +4,30 @@ The trust fold reads a million events in seconds, so it does not parse JSON
 event by event in Python: for each event type it asks the database for the
 fields it needs (SQLite's ``json_extract``, PostgreSQL's ``jsonb`` operators),
 as typed columns, in ``seq`` order. Arrays come back as JSON text.
+
+The statements run on the driver's own cursor: a million rows through
+SQLAlchemy's result objects cost more than the query itself. A short tail of
+the ledger is first asked which types it holds, so that folding one new event
+costs two small queries instead of one per event type. On PostgreSQL a long
+stretch is read over two connections at once (:func:`extract_parallel`): the
+server parses the JSON, so two of its processes work while this one waits.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import queue
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Final
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine
 
-__all__ = ["FieldKind", "extract_rows"]
+__all__ = ["FieldKind", "extract_batch", "extract_parallel", "extract_rows"]
 
 FieldKind = str  # "str" | "int" | "float" | "bool" | "json"
+
+#: Up to this many events after ``after``, ask first which types they hold.
+SMALL_TAIL: Final[int] = 1_000
 
 
 def _sqlite_expr(path: str, kind: FieldKind) -> str:
@@ -44,6 +56,102 @@ def _check_path(path: str) -> None:
         raise ValueError(f"unsafe JSON path {path!r}")
 
 
+def _statement(
+    postgres: bool,
+    fields: Sequence[tuple[str, FieldKind]],
+    *,
+    upto: bool,
+    before: bool,
+    classifications: int | None,
+) -> str:
+    """The SELECT of one event type's rows, in the driver's parameter style."""
+    for path, _ in fields:
+        _check_path(path)
+    ph = "%s" if postgres else "?"
+    where = f"type = {ph} AND seq > {ph}"
+    if upto:
+        where += f" AND seq <= {ph}"
+    if before:
+        where += f" AND occurred_at < {ph}"
+    if classifications is not None:
+        where += f" AND classification IN ({', '.join([ph] * classifications)})"
+    if postgres:
+        columns = "".join(", " + _postgres_expr(p, k) for p, k in fields)
+        # OFFSET 0 keeps the subquery from being flattened into the outer
+        # SELECT, which would parse the payload once per column; ordered
+        # inside, the rows need no second sort outside.
+        return (
+            f"SELECT seq, occurred_at{columns} FROM "
+            f"(SELECT seq, occurred_at, payload::jsonb AS j FROM events "
+            f"WHERE {where} ORDER BY seq OFFSET 0) AS e ORDER BY seq"
+        )
+    columns = "".join(", " + _sqlite_expr(p, k) for p, k in fields)
+    return f"SELECT seq, occurred_at{columns} FROM events WHERE {where} ORDER BY seq"
+
+
+def _cursor(conn: Connection) -> Any:
+    """A cursor of the driver's connection, inside ``conn``'s transaction."""
+    return conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+
+
+def extract_batch(
+    conn: Connection,
+    spec: Mapping[str, Sequence[tuple[str, FieldKind]]],
+    *,
+    after: int = 0,
+    upto: int | None = None,
+    before_occurred: str | None = None,
+    classifications: tuple[str, ...] | None = None,
+) -> dict[str, list[tuple[Any, ...]]]:
+    """Rows of every event type in ``spec`` (see :func:`extract_rows`).
+
+    ``upto`` keeps only events up to that seq (the head read in the same
+    transaction, so that an append committed meanwhile is not half seen).
+    Types without rows are left out of the result.
+    """
+    postgres = conn.dialect.name == "postgresql"
+    cursor = _cursor(conn)
+    try:
+        types: Sequence[str] = tuple(spec)
+        if upto is not None:
+            if upto <= after:
+                return {}
+            if upto - after <= SMALL_TAIL:
+                ph = "%s" if postgres else "?"
+                cursor.execute(
+                    "SELECT DISTINCT type FROM events "
+                    f"WHERE seq > {ph} AND seq <= {ph}",
+                    (after, upto),
+                )
+                present = {row[0] for row in cursor.fetchall()}
+                types = [t for t in spec if t in present]
+        out: dict[str, list[tuple[Any, ...]]] = {}
+        for type_ in types:
+            params: list[Any] = [type_, after]
+            if upto is not None:
+                params.append(upto)
+            if before_occurred is not None:
+                params.append(before_occurred)
+            if classifications is not None:
+                params.extend(classifications)
+            sql = _statement(
+                postgres,
+                spec[type_],
+                upto=upto is not None,
+                before=before_occurred is not None,
+                classifications=None
+                if classifications is None
+                else len(classifications),
+            )
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+            if rows:
+                out[type_] = rows
+        return out
+    finally:
+        cursor.close()
+
+
 def extract_rows(
     conn: Connection,
     type_: str,
@@ -60,31 +168,58 @@ def extract_rows(
     text); ``classifications`` keeps only events a reader is cleared for.
     Booleans come back as 0/1, arrays and objects as JSON text.
     """
-    for path, _ in fields:
-        _check_path(path)
-    params: dict[str, Any] = {
-        "type": type_,
-        "after": after,
-        "before": before_occurred,
-    }
-    where = "type = :type AND seq > :after"
-    if before_occurred is not None:
-        where += " AND occurred_at < :before"
-    if classifications is not None:
-        names = [f"c{i}" for i in range(len(classifications))]
-        params.update(zip(names, classifications, strict=True))
-        where += f" AND classification IN ({', '.join(':' + n for n in names)})"
-    if conn.dialect.name == "postgresql":
-        columns = ", ".join(_postgres_expr(p, k) for p, k in fields)
-        sql = (
-            f"SELECT seq, occurred_at{', ' + columns if columns else ''} FROM "
-            f"(SELECT seq, occurred_at, payload::jsonb AS j FROM events "
-            f"WHERE {where}) AS e ORDER BY seq"
-        )
-    else:
-        columns = ", ".join(_sqlite_expr(p, k) for p, k in fields)
-        sql = (
-            f"SELECT seq, occurred_at{', ' + columns if columns else ''} "
-            f"FROM events WHERE {where} ORDER BY seq"
-        )
-    return [tuple(row) for row in conn.execute(text(sql), params)]
+    rows = extract_batch(
+        conn,
+        {type_: fields},
+        after=after,
+        before_occurred=before_occurred,
+        classifications=classifications,
+    )
+    return rows.get(type_, [])
+
+
+def extract_parallel(
+    engine: Engine,
+    spec: Mapping[str, Sequence[tuple[str, FieldKind]]],
+    *,
+    after: int,
+    upto: int,
+    before_occurred: str | None = None,
+    classifications: tuple[str, ...] | None = None,
+    threads: int = 2,
+) -> dict[str, list[tuple[Any, ...]]]:
+    """:func:`extract_batch` over ``threads`` connections, a type at a time.
+
+    Each connection takes the next type in ``spec`` order (so put the
+    largest first). ``upto`` is required: it is what makes the connections'
+    separate snapshots agree (the ledger only grows).
+    """
+    todo: queue.SimpleQueue[str] = queue.SimpleQueue()
+    for type_ in spec:
+        todo.put(type_)
+
+    def work() -> dict[str, list[tuple[Any, ...]]]:
+        found: dict[str, list[tuple[Any, ...]]] = {}
+        with engine.connect() as conn, conn.begin():
+            while True:
+                try:
+                    type_ = todo.get_nowait()
+                except queue.Empty:
+                    return found
+                found.update(
+                    extract_batch(
+                        conn,
+                        {type_: spec[type_]},
+                        after=after,
+                        upto=upto,
+                        before_occurred=before_occurred,
+                        classifications=classifications,
+                    )
+                )
+
+    with ThreadPoolExecutor(threads, thread_name_prefix="napci-extract") as pool:
+        futures = [pool.submit(work) for _ in range(threads)]
+        out: dict[str, list[tuple[Any, ...]]] = {}
+        for future in futures:
+            out.update(future.result())
+    return {type_: out[type_] for type_ in spec if type_ in out}
