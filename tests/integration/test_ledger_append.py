@@ -310,11 +310,6 @@ def test_a_key_revoked_earlier_in_a_batch_signs_nothing_after(ledger, drafts) ->
 # --- found while writing these tests -------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="check_draft only checks that an id has 36 characters, though its "
-    "message and docs/ledger.md say it must be a UUID",
-)
 def test_an_id_that_is_not_a_uuid_is_refused(ledger, drafts) -> None:
     bad = replace(drafts.joined(), id="this-id-is-36-characters-long-but-no")
     assert len(bad.id) == 36
@@ -322,13 +317,6 @@ def test_an_id_that_is_not_a_uuid_is_refused(ledger, drafts) -> None:
         ledger.append([bad], principal="a")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(AssertionError, pytest.fail.Exception, sa.exc.DataError),
-    reason="check_draft does not validate 'actor' as an actor code: SQLite "
-    "stores any text, PostgreSQL fails with a DataError (not a LedgerError) "
-    "once it exceeds the 16-character column",
-)
 @pytest.mark.parametrize("actor", ["KOREA-REPUBLIC-OF", "kor"])
 def test_an_actor_that_is_not_an_actor_code_is_refused(ledger, drafts, actor) -> None:
     bad = replace(drafts.joined(), actor=actor)

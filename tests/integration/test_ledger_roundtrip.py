@@ -409,12 +409,6 @@ def test_a_file_changed_during_import_never_lands_unchecked(
     assert report.ok, f"the import left a broken ledger: {report}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="import checks each line's types and the chain, but not the envelope's "
-    "form that append() enforces (canonical timestamps, UUID ids): a consistently "
-    "re-hashed export with such values is imported",
-)
 @pytest.mark.parametrize(
     ("field", "value"),
     [
@@ -430,13 +424,6 @@ def test_an_export_with_a_malformed_envelope_is_refused(
     _assert_refused(ledger, _write(tmp_path / "odd.jsonl", lines), r"line 9")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(UnicodeEncodeError, pytest.fail.Exception),
-    reason="an envelope field holding a lone surrogate (a JSON escape such as "
-    "\\ud800) escapes import_ledger as a bare UnicodeEncodeError from the hash "
-    "computation, not an ImportError_ naming the line",
-)
 def test_a_line_with_a_lone_surrogate_is_refused_naming_it(
     ledger, sample_export, tmp_path
 ) -> None:

@@ -242,10 +242,10 @@ def test_half_a_signature(ledger, sample, raw, drafts, missing) -> None:
 
 
 def test_a_key_registration_signed_by_another_key(ledger, sample, raw, drafts) -> None:
-    """Registering a key for JPN needs JPN's own key (or the new key itself)."""
+    """Registering a key for JPN needs the new key itself (proof of possession)."""
     new = generate_key_pair()
     bad = drafts.key_registered("JPN", new, signed_by=generate_key_pair())
-    _refused_then_smuggled(ledger, raw, bad, "is not registered")
+    _refused_then_smuggled(ledger, raw, bad, "proof of possession")
 
 
 def test_a_revoked_key(ledger, sample, raw, drafts, open_ledger, db_url) -> None:

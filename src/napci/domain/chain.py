@@ -8,7 +8,9 @@ not, the first ``seq`` at which they do not.
 from __future__ import annotations
 
 import json
+from collections import deque
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +24,14 @@ from napci.domain.envelope import (
 from napci.domain.events import EVENT_TYPES
 from napci.domain.signing import verify_signature
 
-__all__ = ["ChainVerifier", "KeyRing", "RegisteredKey", "VerifyReport"]
+__all__ = [
+    "ChainVerifier",
+    "KeyRing",
+    "RegisteredKey",
+    "VerifyReport",
+    "bad_signature",
+    "first_bad_signature",
+]
 
 _KEY_REGISTERED = "KeyRegistered"
 _KEY_REVOKED = "KeyRevoked"
@@ -61,6 +70,31 @@ class KeyRing:
                     key.key_id, key.actor, key.public_key, key.registered_seq, seq
                 )
 
+    def key_event_problem(
+        self, type_: str, actor: str | None, payload: dict[str, Any], signer: str | None
+    ) -> str | None:
+        """Why a key event is not acceptable, or ``None``.
+
+        A key is registered by an event its own key signs (proof of
+        possession), on behalf of the actor it is for; only a registered key
+        can be revoked, on behalf of its owner.
+        """
+        if type_ == _KEY_REGISTERED:
+            if signer != payload.get("key_id") or actor != payload.get("code"):
+                return (
+                    "a key is registered by an event on behalf of its actor, signed "
+                    "with that very key (proof of possession)"
+                )
+        elif type_ == _KEY_REVOKED:
+            key = self.keys.get(str(payload.get("key_id")))
+            if key is None:
+                return f"key {payload.get('key_id')} is not registered"
+            if key.actor != payload.get("code") or (
+                actor is not None and actor != key.actor
+            ):
+                return f"key {key.key_id} belongs to {key.actor}"
+        return None
+
     def problem(
         self,
         *,
@@ -77,30 +111,81 @@ class KeyRing:
         and not revoked; a KeyRegistered event may be signed by the key it
         registers (proof of possession).
         """
+        problem, public_key = self.signing_key(
+            type_=type_,
+            actor=actor,
+            payload=payload,
+            signer=signer,
+            signature=signature,
+        )
+        if problem is not None or public_key is None:
+            return problem
+        assert signer is not None and signature is not None  # as signing_key says
+        if not verify_signature(public_key, message, signature):
+            return bad_signature(signer)
+        return None
+
+    def signing_key(
+        self,
+        *,
+        type_: str,
+        actor: str | None,
+        payload: dict[str, Any] | None,
+        signer: str | None,
+        signature: str | None,
+    ) -> tuple[str | None, str | None]:
+        """:meth:`problem` up to the cryptography: ``(problem, public key)``.
+
+        ``(None, None)`` for an unsigned event; ``(problem, None)`` when no
+        signature could be acceptable; ``(None, key)`` when the signature
+        must verify with the (base64) public key ``key``.
+        """
         if signer is None and signature is None:
-            return None
+            return None, None
         if signer is None or signature is None:
-            return "a signature needs both 'signer' and 'signature'"
+            return "a signature needs both 'signer' and 'signature'", None
         key = self.keys.get(signer)
-        public_key: str
         if key is not None:
             if key.revoked_seq is not None:
-                return f"key {signer} was revoked at seq {key.revoked_seq}"
+                return f"key {signer} was revoked at seq {key.revoked_seq}", None
             if key.actor != actor:
-                return f"key {signer} belongs to {key.actor}, not to {actor}"
-            public_key = key.public_key
-        elif (
+                return f"key {signer} belongs to {key.actor}, not to {actor}", None
+            return None, key.public_key
+        if (
             type_ == _KEY_REGISTERED
             and payload is not None
             and payload.get("key_id") == signer
             and payload.get("code") == actor
         ):
-            public_key = str(payload["public_key"])
-        else:
-            return f"key {signer} is not registered"
+            return None, str(payload["public_key"])
+        return f"key {signer} is not registered", None
+
+
+def bad_signature(signer: str) -> str:
+    """The problem of a signature that does not verify."""
+    return f"the signature does not verify with key {signer}"
+
+
+def first_bad_signature(checks: Sequence[tuple[str, bytes, str]]) -> int | None:
+    """The index of the first (public key, message, signature) that fails.
+
+    Runs in worker processes when a :class:`ChainVerifier` is given an
+    executor: Ed25519 verification is most of a signed ledger's verify.
+    """
+    for index, (public_key, message, signature) in enumerate(checks):
         if not verify_signature(public_key, message, signature):
-            return f"the signature does not verify with key {signer}"
-        return None
+            return index
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Deferred:
+    """A signature whose cryptographic check was sent to a worker."""
+
+    seq: int
+    signer: str
+    signed: int  # the verifier's ``signed`` count with this event
+    head: str  # the chain's head before this event
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,10 +212,32 @@ class VerifyReport:
 
 
 class ChainVerifier:
-    """Feed events in ``seq`` order; stops judging at the first bad one."""
+    """Feed events in ``seq`` order; stops judging at the first bad one.
 
-    def __init__(self, *, check_signatures: bool = True) -> None:
+    Given an ``executor`` (a process pool), the Ed25519 checks run there, in
+    chunks of ``chunk`` signatures, while the chain is checked here. Every
+    other check stays in order, here, and :meth:`finish` waits for the
+    workers: the report is the same as without an executor. Until then
+    :attr:`ok` and the result of :meth:`feed` cannot know about a bad
+    signature that a worker has not yet reported.
+    """
+
+    #: Chunks in flight per executor before feeding waits for the oldest.
+    MAX_IN_FLIGHT = 8
+
+    def __init__(
+        self,
+        *,
+        check_signatures: bool = True,
+        executor: Executor | None = None,
+        chunk: int = 1_000,
+    ) -> None:
         self.check_signatures = check_signatures
+        self._executor = executor if check_signatures else None
+        self._chunk = chunk
+        self._pending: list[tuple[str, bytes, str]] = []
+        self._pending_meta: list[_Deferred] = []
+        self._in_flight: deque[tuple[list[_Deferred], Future[int | None]]] = deque()
         self.keys = KeyRing()
         self.seen = 0
         self.count = 0
@@ -184,6 +291,8 @@ class ChainVerifier:
         check_signatures = self.check_signatures
         keys = self.keys
         bad: tuple[int, str] | None = None
+        deferred = None if self._executor is None else self._pending
+        meta, chunk = self._pending_meta, self._chunk
         try:
             if self.first_bad_seq is None:
                 for row in it:
@@ -241,26 +350,51 @@ class ChainVerifier:
                     payload: dict[str, Any] | None = None
                     if type_ in _KEY_TYPES:
                         payload = json.loads(payload_json)
+                        assert payload is not None
+                        key_problem = keys.key_event_problem(
+                            type_, actor, payload, signer
+                        )
+                        if key_problem is not None:
+                            bad = seq, key_problem
+                            break
                     if signature is not None or signer is not None:
                         signed += 1
                         if check_signatures:
-                            problem = keys.problem(
-                                type_=type_,
+                            message = signing_bytes(
+                                id=id_,
+                                type=type_,
+                                version=version,
+                                occurred_at=occurred_at,
                                 actor=actor,
-                                payload=payload,
+                                classification=classification,
+                                payload_json=payload_json,
                                 signer=signer,
-                                signature=signature,
-                                message=signing_bytes(
-                                    id=id_,
-                                    type=type_,
-                                    version=version,
-                                    occurred_at=occurred_at,
-                                    actor=actor,
-                                    classification=classification,
-                                    payload_json=payload_json,
-                                    signer=signer,
-                                ),
                             )
+                            if deferred is None:
+                                problem = keys.problem(
+                                    type_=type_,
+                                    actor=actor,
+                                    payload=payload,
+                                    signer=signer,
+                                    signature=signature,
+                                    message=message,
+                                )
+                            else:
+                                problem, public_key = keys.signing_key(
+                                    type_=type_,
+                                    actor=actor,
+                                    payload=payload,
+                                    signer=signer,
+                                    signature=signature,
+                                )
+                                if problem is None and public_key is not None:
+                                    deferred.append((public_key, message, signature))
+                                    meta.append(_Deferred(seq, signer, signed, head))
+                                    if len(deferred) >= chunk:
+                                        if self._send():
+                                            break  # a worker found a bad one
+                                        deferred = self._pending
+                                        meta = self._pending_meta
                             if problem is not None:
                                 bad = seq, problem
                                 break
@@ -271,18 +405,75 @@ class ChainVerifier:
             for _ in it:  # after a failure: only count what the store holds
                 seen += 1
         finally:
-            self.seen, self.count, self.head = seen, count, head
-            self.signed = signed
+            if self.first_bad_seq is None:  # else a worker's report set them
+                self.count, self.head, self.signed = count, head, signed
+            self.seen = seen
         if bad is not None:
             self._fail(*bad)
         return self.first_bad_seq is None
 
-    def finish(self, recorded_head: tuple[int, str] | None) -> VerifyReport:
+    def _send(self) -> bool:
+        """Send the pending signatures to a worker; ``True`` once one is bad.
+
+        With too many chunks in flight, first waits for the oldest.
+        """
+        assert self._executor is not None
+        if self._pending:
+            future = self._executor.submit(first_bad_signature, self._pending)
+            self._in_flight.append((self._pending_meta, future))
+            self._pending, self._pending_meta = [], []
+        while len(self._in_flight) > self.MAX_IN_FLIGHT:
+            if self._collect_oldest():
+                return True
+        return False
+
+    def _collect_oldest(self) -> bool:
+        """Wait for the oldest chunk in flight; ``True`` if it held a bad one.
+
+        Chunks are collected in ``seq`` order, and the chain was checked past
+        them, so a bad signature found here is the first problem of all: it
+        becomes the verdict, with the counts as they were at that event.
+        """
+        meta, future = self._in_flight.popleft()
+        index = future.result()
+        if index is None:
+            return False
+        bad = meta[index]
+        self.count, self.head, self.signed = bad.seq - 1, bad.head, bad.signed
+        self._fail(bad.seq, bad_signature(bad.signer))
+        for _, rest in self._in_flight:
+            rest.cancel()
+        self._in_flight.clear()
+        return True
+
+    def _drain(self) -> None:
+        """Wait for every signature sent to workers (see :meth:`_collect_oldest`).
+
+        All of them precede any problem found here, so a bad one overrides it.
+        """
+        if self._executor is None:
+            return
+        if self._pending and self._send():
+            return
+        while self._in_flight:
+            if self._collect_oldest():
+                return
+
+    def finish(
+        self, recorded_head: tuple[int, str] | None, *, head_required: bool = False
+    ) -> VerifyReport:
         """Compare with the head the store says it has and report.
 
         ``recorded_head`` is the (seq, hash) the store keeps beside the events;
         a disagreement means events were removed from or added at the end.
         """
+        self._drain()
+        if self.first_bad_seq is None and head_required and recorded_head is None:
+            self._fail(
+                self.count + 1,
+                "the ledger_head row is missing: the end of the chain cannot be "
+                "vouched for",
+            )
         if self.first_bad_seq is None and recorded_head is not None:
             seq, hash_ = recorded_head
             if seq > self.count:

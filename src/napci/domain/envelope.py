@@ -65,7 +65,9 @@ def format_timestamp(moment: datetime | date) -> str:
         moment = datetime(moment.year, moment.month, moment.day, tzinfo=UTC)
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"timestamp {moment.isoformat()} has no time zone")
-    return moment.astimezone(UTC).strftime(_TIMESTAMP_FORMAT)
+    utc = moment.astimezone(UTC)
+    # strftime's %Y does not pad years before 1000 on every platform.
+    return f"{utc.year:04d}-" + utc.strftime(_TIMESTAMP_FORMAT[3:])
 
 
 def parse_timestamp(text: str) -> datetime:

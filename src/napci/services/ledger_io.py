@@ -18,10 +18,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from napci.adapters.db.ledger import LedgerError, SqlLedger
+from napci.adapters.db.ledger import LedgerError, SqlLedger, is_canonical_uuid
 from napci.domain.canonical import canonical_json
 from napci.domain.chain import ChainVerifier
-from napci.domain.envelope import RecordedEvent, format_timestamp
+from napci.domain.envelope import RecordedEvent, format_timestamp, parse_timestamp
 from napci.domain.events import PayloadError, parse_payload
 
 __all__ = ["FORMAT", "ImportError_", "ImportResult", "export_ledger", "import_ledger"]
@@ -105,6 +105,21 @@ def _event_from_line(number: int, line: str) -> RecordedEvent:
         value = data[name]
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             raise ImportError_(f"line {number}: field {name!r} has the wrong type")
+    if not is_canonical_uuid(data["id"]):
+        raise ImportError_(f"line {number}: id {data['id']!r} is not a canonical UUID")
+    for name in ("occurred_at", "recorded_at"):
+        try:
+            parse_timestamp(data[name])
+        except ValueError as exc:
+            raise ImportError_(f"line {number}: {name}: {exc}") from None
+    for name, value in data.items():
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ImportError_(
+                    f"line {number}: field {name!r} is not valid Unicode text"
+                ) from None
     try:
         parse_payload(data["type"], data["version"], data["payload"])
     except PayloadError as exc:

@@ -10,8 +10,11 @@ not at all, and no two appenders can ever read the same head.
 from __future__ import annotations
 
 import json
+import re
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -97,11 +100,26 @@ def _same_content(draft: EventDraft, row: Sequence[Any]) -> bool:
     )
 
 
+_ACTOR = re.compile(r"[A-Z][A-Z0-9+-]{1,15}")
+
+
+def is_canonical_uuid(value: object) -> bool:
+    """Whether ``value`` is a UUID in its canonical lower-case 36-character form."""
+    if not isinstance(value, str) or len(value) != 36:
+        return False
+    try:
+        return str(uuid.UUID(value)) == value
+    except ValueError:
+        return False
+
+
 def check_draft(draft: EventDraft) -> dict[str, Any]:
     """Refuse a draft whose envelope or payload is invalid; return its payload."""
     where = f"event {draft.id} ({draft.type})"
-    if not isinstance(draft.id, str) or len(draft.id) != 36:
+    if not is_canonical_uuid(draft.id):
         raise LedgerError(f"{where}: id must be a UUID in its 36-character form")
+    if draft.actor is not None and not _ACTOR.fullmatch(draft.actor):
+        raise LedgerError(f"{where}: actor {draft.actor!r} is not an actor code")
     if draft.classification not in CLASSIFICATIONS:
         raise LedgerError(
             f"{where}: classification {draft.classification!r} is not one of "
@@ -154,6 +172,8 @@ class SqlLedger:
         whole batch with :class:`LedgerError`.
         """
         payloads = [check_draft(d) for d in drafts]
+        if principal is not None and len(principal) > 128:
+            raise LedgerError("a principal's name has at most 128 characters")
         with self._write() as cursor:
             head_seq, head_hash = self._head_of(cursor)
             fresh, already = self._dedupe(cursor, drafts, payloads)
@@ -162,6 +182,14 @@ class SqlLedger:
             rows: list[tuple[Any, ...]] = []
             seq, prev = head_seq, head_hash
             for draft, payload in fresh:
+                if draft.type in _KEY_TYPES:
+                    key_problem = keys.key_event_problem(
+                        draft.type, draft.actor, payload, draft.signer
+                    )
+                    if key_problem is not None:
+                        raise LedgerError(
+                            f"event {draft.id} ({draft.type}): {key_problem}"
+                        )
                 if draft.signer is not None or draft.signature is not None:
                     problem = keys.problem(
                         type_=draft.type,
@@ -442,32 +470,45 @@ class SqlLedger:
                 conn.execute(select(func.count()).select_from(events)).scalar_one()
             )
 
-    def verify(self, *, check_signatures: bool = True) -> VerifyReport:
+    def verify(
+        self, *, check_signatures: bool = True, workers: int = 1
+    ) -> VerifyReport:
         """Recompute the whole chain and every signature from the stored rows.
 
         Reads in one transaction, so a verify that runs beside appenders sees
-        one consistent snapshot (rows and head together).
+        one consistent snapshot (rows and head together). With ``workers`` >
+        1 the Ed25519 checks run in a pool of that many processes: the same
+        report, sooner on a ledger of many signed events (starting the pool
+        takes a moment). Where processes are spawned rather than forked, the
+        calling script must guard its main code (``if __name__ ==
+        "__main__"``), as for any process pool.
         """
-        verifier = ChainVerifier(check_signatures=check_signatures)
-        with self.engine.connect() as conn:
-            if self._postgres:
-                conn = conn.execution_options(isolation_level="REPEATABLE READ")
-            with conn.begin():
-                recorded = conn.execute(
-                    select(ledger_head.c.seq, ledger_head.c.hash).where(
-                        ledger_head.c.id == 1
-                    )
-                ).one_or_none()
-                # Rows go straight from the driver to the verifier: no Row or
-                # RecordedEvent per event. A server-side cursor on PostgreSQL.
-                name = "napci_verify" if self._postgres else None
-                with self._cursor(conn, name) as cursor:
-                    cursor.execute(self._sql.select_all)
-                    feed_rows = verifier.feed_rows
-                    while rows := cursor.fetchmany(_VERIFY_FETCH):
-                        feed_rows(rows)
-        head = None if recorded is None else (int(recorded.seq), str(recorded.hash))
-        return verifier.finish(head)
+        with ExitStack() as stack:
+            executor = None
+            if check_signatures and workers > 1:
+                executor = stack.enter_context(ProcessPoolExecutor(workers))
+            verifier = ChainVerifier(
+                check_signatures=check_signatures, executor=executor
+            )
+            with self.engine.connect() as conn:
+                if self._postgres:
+                    conn = conn.execution_options(isolation_level="REPEATABLE READ")
+                with conn.begin():
+                    recorded = conn.execute(
+                        select(ledger_head.c.seq, ledger_head.c.hash).where(
+                            ledger_head.c.id == 1
+                        )
+                    ).one_or_none()
+                    # Rows go straight from the driver to the verifier: no Row
+                    # or RecordedEvent per event. Server-side on PostgreSQL.
+                    name = "napci_verify" if self._postgres else None
+                    with self._cursor(conn, name) as cursor:
+                        cursor.execute(self._sql.select_all)
+                        feed_rows = verifier.feed_rows
+                        while rows := cursor.fetchmany(_VERIFY_FETCH):
+                            feed_rows(rows)
+            head = None if recorded is None else (int(recorded.seq), str(recorded.hash))
+            return verifier.finish(head, head_required=True)
 
 
 def _row_tuple(event: RecordedEvent) -> tuple[Any, ...]:
