@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from napci.domain.access import ANONYMOUS, Principal
 from napci.web.problems import Problem
@@ -38,7 +39,21 @@ def _from_token(state: WebState, token: str | None) -> Principal | None:
     return None if user is None else user.principal()
 
 
-def api_principal(request: Request, state: State) -> Principal:
+#: Documents the bearer scheme in the OpenAPI description; the header is
+#: parsed by :func:`api_principal` itself (a malformed one is a 401).
+_BEARER = HTTPBearer(
+    scheme_name="token",
+    description="A token from 'napci users add NAME --role ROLE [--actor CODE]'; "
+    "without one the caller is anonymous and reads public records only.",
+    auto_error=False,
+)
+
+
+def api_principal(
+    request: Request,
+    state: State,
+    _scheme: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)] = None,
+) -> Principal:
     """The API's caller: a bearer token, or anonymous. Cookies are ignored
     (so the API needs no CSRF protection)."""
     header = request.headers.get("authorization")

@@ -15,7 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from napci.domain.registry import Registry
 from napci.domain.roadmap import Roadmap
@@ -25,6 +25,8 @@ from napci.services.trust import TrustService
 __all__ = ["Cached", "WebState"]
 
 _CACHE_SIZE = 512
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,12 @@ class WebState:
                         registry.apply(event)
                 registry.seq = head_seq
             return registry
+
+    def read(self, clearance: tuple[str, ...], view: Callable[[Registry], T]) -> T:
+        """``view(registry)`` under the state's lock: no fold runs meanwhile, so
+        ``view`` may iterate the registry's dictionaries safely."""
+        with self._lock:
+            return view(self.registry(clearance))
 
     def trust(self, clearance: tuple[str, ...]) -> TrustService:
         """The trust service for ``clearance``."""

@@ -2,9 +2,10 @@
 
 from fastapi import APIRouter
 
-from napci.web.api import reads
+from napci.web.api import commands, cooperation, decisions, process, reads, record
 
 __all__ = ["router"]
 
 router = APIRouter()
-router.include_router(reads.router)
+for module in (reads, process, record, commands, decisions, cooperation):
+    router.include_router(module.router)

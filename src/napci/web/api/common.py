@@ -1,16 +1,116 @@
-"""What API handlers share: cached JSON with ETags, pagination."""
+"""What API handlers share: cached JSON with ETags, pagination, documented errors."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from datetime import date
+from typing import Annotated, Any
 
-from fastapi import Request
+from annotated_types import Interval
+from fastapi import Query, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 
+from napci.web.api.models import Problem as ProblemModel
+from napci.web.problems import PROBLEM, Problem
 from napci.web.state import WebState
 
-__all__ = ["cached_json", "paginate"]
+__all__ = [
+    "FIRST_DAY",
+    "LAST_DAY",
+    "AsOf",
+    "Day",
+    "Limit",
+    "Offset",
+    "cached_json",
+    "not_found",
+    "paginate",
+    "problems",
+    "read_responses",
+]
+
+Offset = Annotated[
+    int, Query(ge=0, le=10_000_000, description="how many items to skip")
+]
+Limit = Annotated[int, Query(ge=1, le=1000, description="how many items at most")]
+
+#: Dates the API accepts: wide enough for any record, narrow enough that the
+#: date arithmetic behind them (a day later, a year earlier) stays in range.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+
+Day = Annotated[date, Interval(ge=FIRST_DAY, le=LAST_DAY)]
+"""A date from 1900-01-01 to 2999-12-31."""
+
+AsOf = Annotated[
+    Day | None,
+    Query(
+        description="as the record stood at the end of this day (YYYY-MM-DD); "
+        "today by default",
+    ),
+]
+
+_TITLES = {
+    401: "Unauthorized: no token, or an unknown or revoked one",
+    403: "Forbidden: the caller's role may not do this",
+    404: "Not found (or not visible to the caller)",
+    409: "Refused by a rule of procedure (names the rule and the remedy)",
+    422: "Invalid request: nothing was appended",
+}
+
+
+def _bare(schema: Any) -> Any:
+    """A JSON schema without its titles and descriptions (it is repeated in
+    every operation's error responses, so it is kept small)."""
+    if isinstance(schema, dict):
+        return {
+            k: {name: _bare(sub) for name, sub in v.items()}
+            if k == "properties"
+            else _bare(v)
+            for k, v in schema.items()
+            if k not in ("title", "description")
+        }
+    if isinstance(schema, list):
+        return [_bare(v) for v in schema]
+    return schema
+
+
+_PROBLEM_SCHEMA = {
+    **_bare(ProblemModel.model_json_schema()),
+    "description": "RFC 9457; a refusal names its rule and what would admit it",
+}
+
+
+def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI responses: problem+json (RFC 9457) for each status code."""
+    schema = _PROBLEM_SCHEMA
+    return {
+        code: {
+            "description": _TITLES.get(code, "A problem"),
+            "content": {PROBLEM: {"schema": schema}},
+        }
+        for code in codes
+    }
+
+
+def read_responses(
+    model: type[BaseModel] | Any, *codes: int
+) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI responses of a cached read: the body, 304, and the problems."""
+    return {
+        200: {
+            "model": model,
+            "description": "The data, with an ETag (send it back as If-None-Match)",
+            "headers": {
+                "ETag": {
+                    "description": "changes whenever the ledger's head does",
+                    "schema": {"type": "string"},
+                }
+            },
+        },
+        304: {"description": "Not modified: the If-None-Match tag is current"},
+        **problems(*codes, 422),
+    }
 
 
 def cached_json(
@@ -45,3 +145,10 @@ def paginate(items: list[Any], offset: int, limit: int) -> dict[str, Any]:
         "limit": limit,
         "next_offset": following,
     }
+
+
+def not_found(what: str, ident: str) -> Problem:
+    """A 404 problem: ``ident`` is unknown, or hidden from the caller."""
+    return Problem(
+        404, "Not found", f"there is no {what} {ident!r} in the record you may read"
+    )

@@ -1,0 +1,277 @@
+"""Read endpoints of the process: documents, proposals, projects, commitments,
+incidents (incidents are ``participants``-classified: anonymous callers see
+none)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from napci.domain.registry import Registry
+from napci.web.api.common import Limit, Offset, read_responses
+from napci.web.api.models import (
+    Commitment,
+    Document,
+    Incident,
+    Page,
+    Project,
+    Proposal,
+)
+from napci.web.api.reads import Ident, list_of, one_of
+from napci.web.deps import CurrentPrincipal, State
+
+__all__ = ["router"]
+
+router = APIRouter()
+
+
+@router.get(
+    "/documents",
+    tags=["documents"],
+    summary="Documents issued: speeches, statements, recognitions, visions",
+    responses=read_responses(Page[Document], 401),
+)
+def documents(
+    request: Request,
+    state: State,
+    principal: CurrentPrincipal,
+    kind: Annotated[
+        str | None, Query(max_length=40, description="only documents of this kind")
+    ] = None,
+    offset: Offset = 0,
+    limit: Limit = 100,
+) -> Response:
+    """Documents in the order they were issued."""
+    return list_of(
+        request,
+        state,
+        principal.clearance,
+        ("documents", kind),
+        lambda reg: [
+            dict(d) for d in reg.documents.values() if kind is None or d["kind"] == kind
+        ],
+        offset,
+        limit,
+    )
+
+
+@router.get(
+    "/documents/{document}",
+    tags=["documents"],
+    summary="One document",
+    responses=read_responses(Document, 401, 404),
+)
+def document(
+    request: Request, state: State, principal: CurrentPrincipal, document: Ident
+) -> Response:
+    """A document by its id."""
+
+    def find(reg: Registry) -> Any:
+        found = reg.documents.get(document)
+        return None if found is None else dict(found)
+
+    return one_of(request, state, principal.clearance, "document", document, find)
+
+
+@router.get(
+    "/proposals",
+    tags=["proposals"],
+    summary="Proposals and their outcome",
+    responses=read_responses(Page[Proposal], 401),
+)
+def proposals(
+    request: Request,
+    state: State,
+    principal: CurrentPrincipal,
+    outcome: Annotated[
+        str | None,
+        Query(
+            max_length=20,
+            description="open, adopted, provisional, not-adopted or withdrawn",
+        ),
+    ] = None,
+    offset: Offset = 0,
+    limit: Limit = 100,
+) -> Response:
+    """Proposals in the order they were tabled, with every position."""
+    return list_of(
+        request,
+        state,
+        principal.clearance,
+        ("proposals", outcome),
+        lambda reg: [
+            d.as_dict()
+            for d in reg.decisions.values()
+            if outcome is None or d.outcome == outcome
+        ],
+        offset,
+        limit,
+    )
+
+
+@router.get(
+    "/proposals/{proposal}",
+    tags=["proposals"],
+    summary="One proposal",
+    responses=read_responses(Proposal, 401, 404),
+)
+def proposal(
+    request: Request, state: State, principal: CurrentPrincipal, proposal: Ident
+) -> Response:
+    """A proposal, its positions (latest and history) and its outcome."""
+
+    def find(reg: Registry) -> Any:
+        view = reg.decisions.get(proposal)
+        return None if view is None else view.as_dict()
+
+    return one_of(request, state, principal.clearance, "proposal", proposal, find)
+
+
+@router.get(
+    "/projects",
+    tags=["projects"],
+    summary="Cooperation projects",
+    responses=read_responses(Page[Project], 401),
+)
+def projects(
+    request: Request,
+    state: State,
+    principal: CurrentPrincipal,
+    status: Annotated[
+        str | None, Query(max_length=20, description="active or completed")
+    ] = None,
+    offset: Offset = 0,
+    limit: Limit = 100,
+) -> Response:
+    """Projects in the order they were launched."""
+    return list_of(
+        request,
+        state,
+        principal.clearance,
+        ("projects", status),
+        lambda reg: [
+            p.as_dict()
+            for p in reg.projects.values()
+            if status is None or p.status == status
+        ],
+        offset,
+        limit,
+    )
+
+
+@router.get(
+    "/projects/{project}",
+    tags=["projects"],
+    summary="One project",
+    responses=read_responses(Project, 401, 404),
+)
+def project(
+    request: Request, state: State, principal: CurrentPrincipal, project: Ident
+) -> Response:
+    """A project: members, partners, tracks, milestones."""
+
+    def find(reg: Registry) -> Any:
+        view = reg.projects.get(project)
+        return None if view is None else view.as_dict()
+
+    return one_of(request, state, principal.clearance, "project", project, find)
+
+
+@router.get(
+    "/commitments",
+    tags=["projects"],
+    summary="Commitments made in projects",
+    responses=read_responses(Page[Commitment], 401),
+)
+def commitments(
+    request: Request,
+    state: State,
+    principal: CurrentPrincipal,
+    project: Annotated[
+        str | None, Query(max_length=80, description="only this project's")
+    ] = None,
+    status: Annotated[
+        str | None, Query(max_length=20, description="open, kept or broken")
+    ] = None,
+    offset: Offset = 0,
+    limit: Limit = 100,
+) -> Response:
+    """Commitments in the order they were made."""
+    return list_of(
+        request,
+        state,
+        principal.clearance,
+        ("commitments", project, status),
+        lambda reg: [
+            c.as_dict()
+            for c in reg.commitments.values()
+            if (project is None or c.project == project)
+            and (status is None or c.status == status)
+        ],
+        offset,
+        limit,
+    )
+
+
+@router.get(
+    "/commitments/{commitment}",
+    tags=["projects"],
+    summary="One commitment",
+    responses=read_responses(Commitment, 401, 404),
+)
+def commitment(
+    request: Request, state: State, principal: CurrentPrincipal, commitment: Ident
+) -> Response:
+    """A commitment: who, what, when due, kept or broken."""
+
+    def find(reg: Registry) -> Any:
+        view = reg.commitments.get(commitment)
+        return None if view is None else view.as_dict()
+
+    return one_of(request, state, principal.clearance, "commitment", commitment, find)
+
+
+@router.get(
+    "/incidents",
+    tags=["incidents"],
+    summary="Incidents between actors (participants and above)",
+    responses=read_responses(Page[Incident], 401),
+)
+def incidents(
+    request: Request,
+    state: State,
+    principal: CurrentPrincipal,
+    offset: Offset = 0,
+    limit: Limit = 100,
+) -> Response:
+    """Incidents are classified ``participants``: an anonymous caller's list
+    is empty."""
+    return list_of(
+        request,
+        state,
+        principal.clearance,
+        ("incidents",),
+        lambda reg: [dict(i) for i in reg.incidents.values()],
+        offset,
+        limit,
+    )
+
+
+@router.get(
+    "/incidents/{incident}",
+    tags=["incidents"],
+    summary="One incident",
+    responses=read_responses(Incident, 401, 404),
+)
+def incident(
+    request: Request, state: State, principal: CurrentPrincipal, incident: Ident
+) -> Response:
+    """An incident by its id; 404 for callers not cleared to read it."""
+
+    def find(reg: Registry) -> Any:
+        found = reg.incidents.get(incident)
+        return None if found is None else dict(found)
+
+    return one_of(request, state, principal.clearance, "incident", incident, find)
