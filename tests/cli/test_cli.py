@@ -335,3 +335,30 @@ def _command_paths() -> Iterator[list[str]]:
 def test_help_works_for_every_command(runner: CliRunner, path: list[str]) -> None:
     result = run(runner, *path, "--help")
     assert "Usage" in result.stdout
+
+
+def test_a_delegation_with_a_key_must_sign_its_positions(
+    runner: CliRunner, db: str, tmp_path: Path
+) -> None:
+    run(runner, "keys", "new", "JPN", "--out", str(tmp_path), "--db", db)
+    (key,) = tmp_path.glob("JPN-*.key")
+    run(
+        runner, "meetings", "convene", "m1", "--title", "Environment WG",
+        "--track", "environment", "--starts-on", "2015-03-10", "--on", "2015-03-01",
+        "--db", db,
+    )  # fmt: skip
+    run(
+        runner, "proposals", "table", "p1", "--kind", "add-track", "--track",
+        "marine-litter", "--title", "Marine litter", "--meeting", "m1",
+        "--actor", "KOR", "--on", "2015-03-10", "--db", db,
+    )  # fmt: skip
+    head = run_json(runner, "ledger", "verify", "--json", "--db", db)["head"]
+    position = ["proposals", "position", "p1", "--actor", "JPN"]
+    position += ["--position", "support", "--on", "2015-03-10", "--db", db]
+    refused = run(runner, *position, code=2)
+    assert "rule signature" in flat(refused.stderr)
+    assert run_json(runner, "ledger", "verify", "--json", "--db", db)["head"] == head
+    signed = run(runner, *position, "--sign", str(key))
+    assert "(signed)" in signed.stdout
+    report = run_json(runner, "ledger", "verify", "--json", "--db", db)
+    assert report["ok"] and report["signed"] == 2  # the key's registration too

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from napci.adapters.db.ledger import AppendResult
 from napci.cli.common import console, fail, platform, principal, print_json
 from napci.domain.procedure import Refusal
 from napci.domain.signing import KeyPair, load_private_key
@@ -21,7 +22,9 @@ __all__ = [
     "SignOption",
     "acting",
     "day",
+    "report",
     "run",
+    "signing_key",
     "split",
 ]
 
@@ -47,9 +50,12 @@ def day(text: str | None, name: str = "--on") -> date:
     if text is None:
         return datetime.now(UTC).date()
     try:
-        return date.fromisoformat(text)
+        value = date.fromisoformat(text)
     except ValueError:
         fail(f"{name} {text!r} is not a date (YYYY-MM-DD)")
+    if not 1900 <= value.year <= 2999:
+        fail(f"{name} {text!r} is outside the years 1900 to 2999")
+    return value
 
 
 def split(text: str | None) -> tuple[str, ...]:
@@ -69,7 +75,7 @@ def acting(napci: Platform, actor: str | None) -> str:
     return facilitator
 
 
-def _key(path: Path | None) -> KeyPair | None:
+def signing_key(path: Path | None) -> KeyPair | None:
     if path is None:
         return None
     try:
@@ -86,7 +92,7 @@ def run(
     as_json: bool = False,
 ) -> None:
     """Build commands with the record open, judge them, append, report."""
-    key = _key(sign)
+    key = signing_key(sign)
     with platform(db) as napci:
         try:
             commands = build(napci)
@@ -95,6 +101,11 @@ def run(
             fail(str(exc))
         except InvalidCommand as exc:
             fail(str(exc))
+    report(result, as_json=as_json)
+
+
+def report(result: AppendResult, *, as_json: bool = False) -> None:
+    """Say what was recorded."""
     if as_json:
         print_json(
             {

@@ -14,7 +14,9 @@ from napci.cli.acting import (
     SignOption,
     acting,
     day,
+    report,
     run,
+    signing_key,
     split,
 )
 from napci.cli.common import (
@@ -24,15 +26,20 @@ from napci.cli.common import (
     en,
     fail,
     platform,
+    principal,
     print_json,
 )
 from napci.domain.procedure import (
     Decide,
     RecordPosition,
+    Refusal,
     StartSilence,
     TableProposal,
     WithdrawProposal,
 )
+from napci.domain.signing import sign as sign_bytes
+from napci.services.procedure import InvalidCommand
+from napci.services.signed import draft_position, record_position
 
 __all__ = ["proposals_app"]
 
@@ -207,22 +214,34 @@ def position(
     --sign keys/JPN-….key
     """
     code = actor.upper()
-    run(
-        db,
-        lambda _: [
-            RecordPosition(
-                proposal=proposal,
-                code=code,
-                position=position,
-                on=day(on),
-                by=code,
-                statement=statement,
-                reservation=reservation,
-                amendment=amendment,
-            )
-        ],
-        sign=sign,
+    command = RecordPosition(
+        proposal=proposal,
+        code=code,
+        position=position,
+        on=day(on),
+        by=code,
+        statement=statement,
+        reservation=reservation,
+        amendment=amendment,
     )
+    key = signing_key(sign)
+    with platform(db) as napci:
+        try:
+            if key is None:
+                result = record_position(napci, command, principal=principal())
+            else:
+                drafted = draft_position(napci, command, signer=key.key_id)
+                result = record_position(
+                    napci,
+                    command,
+                    principal=principal(),
+                    event_id=drafted.position.id,
+                    signer=key.key_id,
+                    signature=sign_bytes(key, drafted.position.signing_bytes()),
+                )
+        except (Refusal, InvalidCommand) as exc:
+            fail(str(exc))
+    report(result)
 
 
 @proposals_app.command("silence")

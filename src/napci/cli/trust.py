@@ -36,9 +36,12 @@ def _as_of(text: str | None) -> date | None:
     if text is None:
         return None
     try:
-        return date.fromisoformat(text)
+        value = date.fromisoformat(text)
     except ValueError:
         fail(f"--as-of {text!r} is not a date (YYYY-MM-DD)")
+    if not 1900 <= value.year <= 2999:
+        fail(f"--as-of {text!r} is outside the years 1900 to 2999")
+    return value
 
 
 def _cell(value: float) -> Text:
