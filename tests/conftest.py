@@ -33,6 +33,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from hypothesis import settings
 from psycopg import sql
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -40,6 +41,11 @@ from sqlalchemy.exc import ArgumentError
 # tests/ is not a package: pytest puts this directory on sys.path (rootdir
 # conftest, "prepend" import mode), so the helper imports by its plain name.
 from pg_server import PostgresUnavailableError, find_bindir, throwaway_postgres
+
+# Timings on shared two-core machines vary by orders of magnitude: the
+# properties are what is tested, not the speed (benchmarks/ measure that).
+settings.register_profile("napci", deadline=None)
+settings.load_profile("napci")
 
 URL_ENV = "NAPCI_TEST_POSTGRES_URL"
 REQUIRE_ENV = "NAPCI_REQUIRE_POSTGRES"

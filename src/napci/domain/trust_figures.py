@@ -154,7 +154,7 @@ def evaluate(state: TrustState, as_of: date, rules: Rules) -> TrustFigures:
 
     decay = float(np.exp2(-today / state.half_life))
     weights = kind_weights(rules) * decay
-    acc = state.acc[np.ix_(np.arange(len(KINDS)), index, index, track_idx)]
+    acc = _pick(state.acc, index, track_idx, first=1)
     r = np.tensordot(np.where(_NEGATIVE, 0.0, weights), acc, axes=1)
     s = np.tensordot(np.where(_NEGATIVE, weights, 0.0), acc, axes=1)
     r = np.clip(r, 0.0, None)
@@ -198,10 +198,9 @@ def evaluate(state: TrustState, as_of: date, rules: Rules) -> TrustFigures:
 
     ladder = np.zeros((a, a, k), dtype=np.int64)
     window = rules.whole("trust.dialogue_window_days")
-    counts = dialogue_counts(state, today, window)[np.ix_(index, index, track_idx)]
+    counts = _pick(dialogue_counts(state, today, window), index, track_idx, first=0)
     ladder[counts >= rules.whole("trust.dialogue_meetings")] = 1
-    both = np.arange(2, dtype=np.int64)
-    adopted = state.adopted[np.ix_(both, index, index, track_idx)]
+    adopted = _pick(state.adopted, index, track_idx, first=1)
     ladder[adopted[0] > 0.5] = 2
     ladder[adopted[1] > 0.5] = 3
     diagonal = np.arange(a)
@@ -238,6 +237,23 @@ def evaluate(state: TrustState, as_of: date, rules: Rules) -> TrustFigures:
         regional_index=regional,
         standing=standing,
     )
+
+
+def _pick(
+    array: npt.NDArray[Any],
+    actors: npt.NDArray[np.int64],
+    tracks: npt.NDArray[np.int64],
+    *,
+    first: int,
+) -> npt.NDArray[Any]:
+    """``array`` at ``actors`` on axes ``first`` and ``first + 1`` and at
+    ``tracks`` on the next (what ``np.ix_`` gives, in three cheap takes)."""
+    out: npt.NDArray[Any] = (
+        array.take(actors, axis=first)
+        .take(actors, axis=first + 1)
+        .take(tracks, axis=first + 2)
+    )
+    return out
 
 
 def _transposed(*arrays: FloatArray) -> tuple[FloatArray, ...]:

@@ -14,6 +14,12 @@ not age: appending events only adds to it, and any date can be read off it.
 Incremental and full replay are the same code: a batch of rows names the
 entities it touches; their old contribution is subtracted, the rows applied,
 their new contribution added. A full replay is one batch touching everything.
+
+The ladder's dialogue step counts meetings within a window of days before the
+date asked for, so those counts cannot be kept decay-free. They are kept per
+block of :data:`DIALOGUE_BLOCK` days, by the same subtract-and-add; the counts
+on a date are the sum of the blocks inside the window plus the meetings of the
+(at most two) blocks its ends cut, counted one by one.
 """
 
 from __future__ import annotations
@@ -255,6 +261,18 @@ def _gram(left: FloatArray, right: FloatArray) -> FloatArray:
     )
     total: FloatArray = parts.sum(axis=0)
     return total
+
+
+def _groups(keys: IntArray) -> list[IntArray]:
+    """Positions grouped by key, keys ascending, each group in its order."""
+    n = keys.size
+    if n == 0:
+        return []
+    if n == 1 or keys.min() == keys.max():
+        return [np.arange(n)]
+    order = np.argsort(keys, kind="stable")
+    cuts = np.flatnonzero(keys[order][1:] != keys[order][:-1]) + 1
+    return np.split(order, cuts)
 
 
 #: Days per block of the dialogue counts kept per block (see ``dialogue_counts``).
@@ -506,8 +524,8 @@ class TrustState:
         self._apply_incidents(rows)
         self._fit_arrays()
         self._flush()
-        # Closing a track changes which tracks a general meeting's dialogue
-        # counts fall on, for meetings folded long ago: count them afresh.
+        # A closing can move the spread of general meetings folded earlier (a
+        # track closed twice keeps its last closing): count dialogue afresh.
         recount = before > 0 and bool(rows.get("TrackClosed"))
         if old is not None:
             self._add(old, dialogue=not recount)
@@ -540,11 +558,7 @@ class TrustState:
     def _file(self, c: _Contribution) -> None:
         """Keep ``block_meetings`` in step with the dialogue counts."""
         found = self.block_meetings
-        order = np.argsort(c.meeting_blocks, kind="stable")
-        starts = np.flatnonzero(
-            np.diff(c.meeting_blocks[order], prepend=c.meeting_blocks.min() - 1)
-        )
-        for chunk in np.split(order, starts[1:]):
+        for chunk in _groups(c.meeting_blocks):
             block = int(c.meeting_blocks[chunk[0]])
             meetings = c.meetings[chunk].tolist()
             if c.sign > 0:
@@ -727,14 +741,9 @@ class TrustState:
         by_track = (attended[:, :, None] * spread[:, None, :]).reshape(n, a * k)
         left_all = attended * weight[:, None]
         kinds = info[:, _RANK] * len(LAYERS) + info[:, _LAYER]
-        # meetings grouped by kind (stable: each kind keeps the meetings' order)
-        order = np.argsort(kinds, kind="stable")
-        starts = np.flatnonzero(np.diff(kinds[order], prepend=-1))
-        ends = [*starts[1:].tolist(), n]
         out_kinds: list[int] = []
         out: list[FloatArray] = []
-        for first, stop in zip(starts.tolist(), ends, strict=True):
-            chunk = order[first:stop]
+        for chunk in _groups(kinds):  # each kind keeps the meetings' order
             out_kinds.append(int(kinds[chunk[0]]))
             out.append(_gram(left_all[chunk], by_track[chunk]).reshape(a, a, k))
         no_show = self.confirmed.data[meetings, :a] & self.absent.data[meetings, :a]
@@ -766,17 +775,16 @@ class TrustState:
         n, a = attended.shape
         k = on_track.shape[1]
         block = days // DIALOGUE_BLOCK
-        order = np.argsort(block, kind="stable")
-        starts = np.flatnonzero(np.diff(block[order], prepend=block.min() - 1))
-        ends = [*starts[1:].tolist(), n]
         right = (attended[:, :, None] * on_track[:, None, :]).reshape(n, a * k)
         if sign < 0:
             right = -right
-        out = np.empty((starts.size, a, a, k))
-        for row, (first, stop) in enumerate(zip(starts.tolist(), ends, strict=True)):
-            chunk = order[first:stop]
+        groups = _groups(block)
+        out = np.empty((len(groups), a, a, k))
+        firsts = np.empty(len(groups), dtype=np.int64)
+        for row, chunk in enumerate(groups):
+            firsts[row] = chunk[0]
             out[row] = _gram(attended[chunk], right[chunk]).reshape(a, a, k)
-        return block[order[starts]], out
+        return block[firsts], out
 
     def meeting_spread(self, meetings: IntArray) -> FloatArray:
         """Each meeting's share per track: its tracks, or all in force, evenly."""

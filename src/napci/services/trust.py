@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections import OrderedDict
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Engine
 
-from napci.adapters.db.extract import extract_batch, extract_parallel
+from napci.adapters.db.extract import extract_batch, extract_parallel, read_head
 from napci.domain.envelope import format_timestamp
 from napci.domain.rules_of_procedure import Rules, rules_in_force
 from napci.domain.trust_figures import ExplainItem, TrustFigures, evaluate, explain
@@ -52,6 +53,9 @@ def rules_on(state: TrustState, day: date) -> Rules:
     return rules
 
 
+#: How many past dates' folds are kept current (least recently used dropped).
+_PAST_STATES = 16
+
 #: From this many new events on, PostgreSQL is read over two connections.
 _PARALLEL_EVENTS = 50_000
 
@@ -74,38 +78,37 @@ class TrustService:
         self.clearance = clearance
         self._lock = threading.Lock()
         self._current: TrustState | None = None
+        self._past: OrderedDict[date, TrustState] = OrderedDict()
 
     # -- folding ------------------------------------------------------------
 
     def _fold(self, state: TrustState, before: date | None = None) -> TrustState:
         """Fold the events after ``state.seq`` up to the head into ``state``.
 
-        The head and the rows are read in one transaction, and the rows are
-        bounded by that head: an append committed meanwhile is folded next
-        time, whole. Nothing new, nothing to do.
+        The head is read first and bounds the rows: an append committed
+        meanwhile is folded next time, whole (the ledger only grows, so the
+        reads need no common snapshot). Nothing new, nothing to do.
         """
         before_text = None if before is None else format_timestamp(before)
-        with self.engine.connect() as conn, conn.begin():
-            head = int(
-                conn.exec_driver_sql(
-                    "SELECT seq FROM ledger_head WHERE id = 1"
-                ).scalar_one()
-            )
-            if head <= state.seq:
-                return state
-            parallel = (
-                conn.dialect.name == "postgresql"
-                and head - state.seq >= _PARALLEL_EVENTS
-            )
-            if not parallel:
-                rows = extract_batch(
-                    conn,
-                    EXTRACT,
-                    after=state.seq,
-                    upto=head,
-                    before_occurred=before_text,
-                    classifications=self.clearance,
-                )
+        with self.engine.connect() as conn:
+            postgres = conn.dialect.name == "postgresql"
+            if postgres:  # no BEGIN and COMMIT: two round trips fewer
+                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            with conn.begin():
+                head, present = read_head(conn, state.seq)
+                if head <= state.seq:
+                    return state
+                parallel = postgres and head - state.seq >= _PARALLEL_EVENTS
+                if not parallel:
+                    rows = extract_batch(
+                        conn,
+                        EXTRACT,
+                        after=state.seq,
+                        upto=head,
+                        before_occurred=before_text,
+                        classifications=self.clearance,
+                        only=present,
+                    )
         if parallel:
             rows = extract_parallel(
                 self.engine,
@@ -144,15 +147,27 @@ class TrustService:
                 else EPOCH + timedelta(days=state.last_day)
             )
             return state, max(today, last)
-        probe = self._replay(730.0, as_of + timedelta(days=1))
-        if probe.last_day is None:
-            raise TrustError(
-                f"the record has no event on or before {as_of.isoformat()}"
-            )
-        half_life = rules_on(probe, as_of).number("trust.half_life_days")
-        if half_life != probe.half_life:
-            probe = self._replay(half_life, as_of + timedelta(days=1))
-        return probe, as_of
+        before = as_of + timedelta(days=1)
+        with self._lock:
+            # A past date's fold is kept too, and brought up to the head by
+            # folding only the tail's events that occurred by then (usually
+            # none): the same incremental fold as today's.
+            cached = self._past.pop(as_of, None)
+            if cached is None:
+                probe = self._replay(730.0, before)
+            else:
+                probe = self._fold(cached, before)
+            if probe.last_day is None:
+                raise TrustError(
+                    f"the record has no event on or before {as_of.isoformat()}"
+                )
+            half_life = rules_on(probe, as_of).number("trust.half_life_days")
+            if half_life != probe.half_life:
+                probe = self._replay(half_life, before)
+            self._past[as_of] = probe
+            while len(self._past) > _PAST_STATES:
+                self._past.popitem(last=False)
+            return probe, as_of
 
     # -- reading ------------------------------------------------------------
 

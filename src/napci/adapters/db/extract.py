@@ -7,22 +7,31 @@ as typed columns, in ``seq`` order. Arrays come back as JSON text.
 
 The statements run on the driver's own cursor: a million rows through
 SQLAlchemy's result objects cost more than the query itself. A short tail of
-the ledger is first asked which types it holds, so that folding one new event
-costs two small queries instead of one per event type. On PostgreSQL a long
-stretch is read over two connections at once (:func:`extract_parallel`): the
-server parses the JSON, so two of its processes work while this one waits.
+the ledger is first asked which types it holds (:func:`read_head`), so that
+folding one new event costs two small queries instead of one per event type.
+On PostgreSQL a long stretch is read over two connections at once
+(:func:`extract_parallel`): the server parses the JSON, so two of its
+processes work while this one waits.
 """
 
 from __future__ import annotations
 
 import queue
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import NoResultFound
 
-__all__ = ["FieldKind", "extract_batch", "extract_parallel", "extract_rows"]
+__all__ = [
+    "SMALL_TAIL",
+    "FieldKind",
+    "extract_batch",
+    "extract_parallel",
+    "extract_rows",
+    "read_head",
+]
 
 FieldKind = str  # "str" | "int" | "float" | "bool" | "json"
 
@@ -94,6 +103,42 @@ def _cursor(conn: Connection) -> Any:
     return conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
 
 
+def read_head(conn: Connection, after: int) -> tuple[int, frozenset[str] | None]:
+    """The ledger's head seq and, when at most :data:`SMALL_TAIL` events
+    follow ``after``, the types of those events (None for a longer tail).
+
+    One statement, so that keeping figures current after an append costs one
+    round trip to learn what is new and one per type of new event.
+    """
+    if conn.dialect.name == "postgresql":
+        sql = (
+            "SELECT h.seq, CASE WHEN h.seq - %s <= %s THEN ARRAY("
+            "SELECT DISTINCT type FROM events WHERE seq > %s AND seq <= h.seq"
+            ") END FROM ledger_head AS h WHERE h.id = 1"
+        )
+    else:
+        sql = (
+            "SELECT h.seq, CASE WHEN h.seq - ? <= ? THEN (SELECT "
+            "coalesce(group_concat(DISTINCT type), '') FROM events "
+            "WHERE seq > ? AND seq <= h.seq) END FROM ledger_head AS h "
+            "WHERE h.id = 1"
+        )
+    cursor = _cursor(conn)
+    try:
+        cursor.execute(sql, (after, SMALL_TAIL, after))
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
+    if row is None:
+        raise NoResultFound("the ledger has no head row: is the schema created?")
+    head, types = int(row[0]), row[1]
+    if types is None:
+        return head, None
+    if isinstance(types, str):
+        types = types.split(",") if types else []
+    return head, frozenset(types)
+
+
 def extract_batch(
     conn: Connection,
     spec: Mapping[str, Sequence[tuple[str, FieldKind]]],
@@ -102,31 +147,24 @@ def extract_batch(
     upto: int | None = None,
     before_occurred: str | None = None,
     classifications: tuple[str, ...] | None = None,
+    only: Collection[str] | None = None,
 ) -> dict[str, list[tuple[Any, ...]]]:
     """Rows of every event type in ``spec`` (see :func:`extract_rows`).
 
-    ``upto`` keeps only events up to that seq (the head read in the same
-    transaction, so that an append committed meanwhile is not half seen).
-    Types without rows are left out of the result.
+    ``upto`` keeps only events up to that seq (the head, read first: an
+    append committed meanwhile is then not half seen). ``only`` skips the
+    types not in it (see :func:`read_head`). Types without rows are left out
+    of the result.
     """
     postgres = conn.dialect.name == "postgresql"
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    if upto is not None and upto <= after:
+        return out
     cursor = _cursor(conn)
     try:
-        types: Sequence[str] = tuple(spec)
-        if upto is not None:
-            if upto <= after:
-                return {}
-            if upto - after <= SMALL_TAIL:
-                ph = "%s" if postgres else "?"
-                cursor.execute(
-                    "SELECT DISTINCT type FROM events "
-                    f"WHERE seq > {ph} AND seq <= {ph}",
-                    (after, upto),
-                )
-                present = {row[0] for row in cursor.fetchall()}
-                types = [t for t in spec if t in present]
-        out: dict[str, list[tuple[Any, ...]]] = {}
-        for type_ in types:
+        for type_, fields in spec.items():
+            if only is not None and type_ not in only:
+                continue
             params: list[Any] = [type_, after]
             if upto is not None:
                 params.append(upto)
@@ -136,7 +174,7 @@ def extract_batch(
                 params.extend(classifications)
             sql = _statement(
                 postgres,
-                spec[type_],
+                fields,
                 upto=upto is not None,
                 before=before_occurred is not None,
                 classifications=None
