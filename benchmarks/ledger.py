@@ -12,10 +12,15 @@ the application uses it:
    unsigned, and signed (every event signed by a registered delegation key).
    Those ledgers are built with 1,000-event appends, which also gives the
    sustained batch rate (unsigned, and signed: every signature is checked on
-   append).
+   append). The signed ledger is verified once more with its signatures
+   checked in ``--workers`` processes (``verify(workers=N)``).
 
 Each short figure is the best of ``--repeat`` runs (the machine may be busy);
-the long ones run once. SQLite files live in a temporary directory, or in
+the long ones run once or twice. Beside events per second the table gives
+events per CPU second (this process and its workers): less sensitive to other
+load than wall-clock rates. For SQLite it also prints the rate of bare
+``sqlite3`` one-row commits on the same disk, the ceiling for single-event
+appends. SQLite files live in a temporary directory, or in
 ``--keep DIR``, where ledgers built once are reused by later runs.
 PostgreSQL runs on a throwaway server with durable commits (``_pg.py``), or on
 ``--postgres-url``.
