@@ -14,6 +14,10 @@ from typing import Any
 
 __all__ = ["GENESIS_HASH", "canonical_json", "sha256_hex"]
 
+_ENCODER = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
+
 #: The ``prev_hash`` of the first event: 64 zeros.
 GENESIS_HASH = "0" * 64
 
@@ -24,13 +28,7 @@ def canonical_json(value: Any) -> str:
     >>> canonical_json({"b": 1, "a": ["x", None]})
     '{"a":["x",null],"b":1}'
     """
-    return json.dumps(
-        value,
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        allow_nan=False,
-    )
+    return _ENCODER.encode(value)
 
 
 def sha256_hex(data: bytes) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
@@ -103,14 +102,13 @@ def _same_content(draft: EventDraft, row: Sequence[Any]) -> bool:
 _ACTOR = re.compile(r"[A-Z][A-Z0-9+-]{1,15}")
 
 
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def is_canonical_uuid(value: object) -> bool:
-    """Whether ``value`` is a UUID in its canonical lower-case 36-character form."""
-    if not isinstance(value, str) or len(value) != 36:
-        return False
-    try:
-        return str(uuid.UUID(value)) == value
-    except ValueError:
-        return False
+    """Whether ``value`` is a UUID in its canonical lower-case 36-character form
+    (exactly the strings ``str(uuid.UUID(value)) == value`` accepts)."""
+    return isinstance(value, str) and _UUID.fullmatch(value) is not None
 
 
 def check_draft(draft: EventDraft) -> dict[str, Any]:
