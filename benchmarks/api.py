@@ -107,8 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    with trust_bench.sqlite_ledger(args.cache, args.events) as (original, _scratch):
-        source = Path(str(original.url.database))
+    with trust_bench.sqlite_ledger(args.cache, args.events) as ledgers:
+        source = Path(str(ledgers.source.url.database))
     work = Path(tempfile.mkdtemp(prefix="napci-bench-api-"))
     db = work / "api.sqlite"
     shutil.copyfile(source, db)
