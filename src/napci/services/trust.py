@@ -92,23 +92,24 @@ class TrustService:
         before_text = None if before is None else format_timestamp(before)
         with self.engine.connect() as conn:
             postgres = conn.dialect.name == "postgresql"
-            if postgres:  # no BEGIN and COMMIT: two round trips fewer
+            if postgres:  # no BEGIN and COMMIT round trips
                 conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-            with conn.begin():
-                head, present = read_head(conn, state.seq)
-                if head <= state.seq:
-                    return state
-                parallel = postgres and head - state.seq >= _PARALLEL_EVENTS
-                if not parallel:
-                    rows = extract_batch(
-                        conn,
-                        EXTRACT,
-                        after=state.seq,
-                        upto=head,
-                        before_occurred=before_text,
-                        classifications=self.clearance,
-                        only=present,
-                    )
+            # No transaction either on SQLite: each statement reads what was
+            # committed when it began, and the head bounds what is taken.
+            head, present = read_head(conn, state.seq)
+            if head <= state.seq:
+                return state
+            parallel = postgres and head - state.seq >= _PARALLEL_EVENTS
+            if not parallel:
+                rows = extract_batch(
+                    conn,
+                    EXTRACT,
+                    after=state.seq,
+                    upto=head,
+                    before_occurred=before_text,
+                    classifications=self.clearance,
+                    only=present,
+                )
         if parallel:
             rows = extract_parallel(
                 self.engine,

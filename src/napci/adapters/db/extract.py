@@ -99,7 +99,7 @@ def _statement(
 
 
 def _cursor(conn: Connection) -> Any:
-    """A cursor of the driver's connection, inside ``conn``'s transaction."""
+    """A cursor of the driver's connection under ``conn``."""
     return conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
 
 
