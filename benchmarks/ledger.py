@@ -99,7 +99,7 @@ def _payload(n: int) -> str:
 def make_draft(n: int, key: KeyPair | None = None) -> EventDraft:
     """The ``n``-th benchmark event: a SupportExpressed, signed with ``key``."""
     unsigned = EventDraft(
-        id=str(uuid.uuid4()),
+        id=EventDraft.new_id(),  # as the application makes ids
         type="SupportExpressed",
         version=1,
         occurred_at=format_timestamp(START + timedelta(seconds=n)),
@@ -116,7 +116,7 @@ def make_draft(n: int, key: KeyPair | None = None) -> EventDraft:
 def key_registration(key: KeyPair) -> EventDraft:
     """A KeyRegistered event for ``key``, signed by itself."""
     unsigned = EventDraft(
-        id=str(uuid.uuid4()),
+        id=EventDraft.new_id(),  # as the application makes ids
         type="KeyRegistered",
         version=1,
         occurred_at=format_timestamp(START),

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from hashlib import sha256 as _sha256
@@ -29,6 +28,7 @@ from json.encoder import encode_basestring
 from typing import Any, Final, Literal
 
 from napci.domain.canonical import sha256_hex
+from napci.domain.ids import new_event_id
 
 __all__ = [
     "CLASSIFICATIONS",
@@ -102,8 +102,8 @@ class EventDraft:
 
     @staticmethod
     def new_id() -> str:
-        """A fresh random event id."""
-        return str(uuid.uuid4())
+        """A fresh event id: a time-ordered UUID (see :mod:`napci.domain.ids`)."""
+        return new_event_id()
 
     def signing_bytes(self) -> bytes:
         """The bytes a signature over this draft covers."""

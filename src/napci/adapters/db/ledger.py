@@ -14,8 +14,9 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, func, select
@@ -67,14 +68,20 @@ class IdConflictError(LedgerError):
     """An event id is already recorded with different content."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class AppendResult:
     """What an append did: the events it recorded and the ids it already had."""
 
-    recorded: tuple[RecordedEvent, ...]
+    rows: tuple[tuple[Any, ...], ...] = field(repr=False)
     already_recorded: tuple[str, ...]
     head_seq: int
     head_hash: str
+
+    @cached_property
+    def recorded(self) -> tuple[RecordedEvent, ...]:
+        """The events recorded, in seq order (built when first asked for: a
+        bulk load that never looks saves an object per event)."""
+        return tuple(RecordedEvent(*row) for row in self.rows)
 
 
 def _row_event(row: Row[Any] | Sequence[Any]) -> RecordedEvent:
@@ -111,35 +118,131 @@ def is_canonical_uuid(value: object) -> bool:
     return isinstance(value, str) and _UUID.fullmatch(value) is not None
 
 
+def check_id(draft: EventDraft) -> None:
+    """Refuse a draft whose id is not a UUID in its canonical form."""
+    if not is_canonical_uuid(draft.id):
+        raise _refused(draft, "id must be a UUID in its 36-character form")
+
+
 def check_draft(draft: EventDraft) -> dict[str, Any]:
     """Refuse a draft whose envelope or payload is invalid; return its payload."""
-    where = f"event {draft.id} ({draft.type})"
-    if not is_canonical_uuid(draft.id):
-        raise LedgerError(f"{where}: id must be a UUID in its 36-character form")
+    check_id(draft)
+    return _check_rest(draft)
+
+
+def _check_rest(draft: EventDraft) -> dict[str, Any]:
+    """:func:`check_draft` after the id."""
     if draft.actor is not None and not _ACTOR.fullmatch(draft.actor):
-        raise LedgerError(f"{where}: actor {draft.actor!r} is not an actor code")
+        raise _refused(draft, f"actor {draft.actor!r} is not an actor code")
     if draft.classification not in CLASSIFICATIONS:
-        raise LedgerError(
-            f"{where}: classification {draft.classification!r} is not one of "
-            f"{', '.join(CLASSIFICATIONS)}"
+        raise _refused(
+            draft,
+            f"classification {draft.classification!r} is not one of "
+            f"{', '.join(CLASSIFICATIONS)}",
         )
     try:
         parse_timestamp(draft.occurred_at)
     except ValueError as exc:
-        raise LedgerError(f"{where}: occurred_at: {exc}") from None
+        raise _refused(draft, f"occurred_at: {exc}") from None
     try:
         payload = json.loads(draft.payload_json)
     except json.JSONDecodeError as exc:
-        raise LedgerError(f"{where}: payload is not JSON: {exc}") from None
+        raise _refused(draft, f"payload is not JSON: {exc}") from None
     if canonical_json(payload) != draft.payload_json:
-        raise LedgerError(f"{where}: payload is not in canonical JSON form")
+        raise _refused(draft, "payload is not in canonical JSON form")
     try:
         parse_payload(draft.type, draft.version, payload)
     except PayloadError as exc:
-        raise LedgerError(f"{where}: {exc}") from None
+        raise _refused(draft, str(exc)) from None
     if not isinstance(payload, dict):
-        raise LedgerError(f"{where}: payload must be a JSON object")
+        raise _refused(draft, "payload must be a JSON object")
     return payload
+
+
+def _refused(draft: EventDraft, problem: str) -> LedgerError:
+    return LedgerError(f"event {draft.id} ({draft.type}): {problem}")
+
+
+def _seen(
+    draft: EventDraft,
+    existing: dict[str, tuple[Any, ...]],
+    in_batch: dict[str, EventDraft],
+) -> bool:
+    """Whether ``draft`` is already recorded, or earlier in its batch.
+
+    The same id with other content refuses the batch (:class:`IdConflictError`).
+    """
+    row = existing.get(draft.id)
+    if row is not None:
+        if not _same_content(draft, row):
+            raise IdConflictError(
+                f"event id {draft.id} is already recorded at seq {row[0]} "
+                "with different content"
+            )
+        return True
+    twin = in_batch.get(draft.id)
+    if twin is None:
+        return False
+    if twin != draft:
+        raise IdConflictError(
+            f"event id {draft.id} appears twice in the batch with different content"
+        )
+    return True
+
+
+def _check_keys(keys: KeyRing, draft: EventDraft, payload: dict[str, Any]) -> None:
+    """Refuse a key event the ring does not allow, or a signature it refutes."""
+    if draft.type in _KEY_TYPES:
+        problem = keys.key_event_problem(draft.type, draft.actor, payload, draft.signer)
+        if problem is not None:
+            raise _refused(draft, problem)
+    if draft.signer is not None or draft.signature is not None:
+        problem = keys.problem(
+            type_=draft.type,
+            actor=draft.actor,
+            payload=payload,
+            signer=draft.signer,
+            signature=draft.signature,
+            message=draft.signing_bytes(),
+        )
+        if problem is not None:
+            raise _refused(draft, problem)
+
+
+class _Chain:
+    """Numbers and chains the drafts of one append after the head."""
+
+    __slots__ = ("prev", "principal", "recorded_at", "rows", "seq")
+
+    def __init__(
+        self, seq: int, prev: str, recorded_at: str, principal: str | None
+    ) -> None:
+        self.seq, self.prev = seq, prev
+        self.recorded_at, self.principal = recorded_at, principal
+        self.rows: list[tuple[Any, ...]] = []
+
+    def add(self, draft: EventDraft) -> tuple[Any, ...]:
+        """The next row (in _COLUMNS order) for ``draft``."""
+        self.seq += 1
+        envelope = (  # in RecordedEvent field order
+            self.seq,
+            draft.id,
+            draft.type,
+            draft.version,
+            draft.occurred_at,
+            self.recorded_at,
+            draft.actor,
+            self.principal,
+            draft.classification,
+            draft.payload_json,
+            draft.signer,
+            draft.signature,
+            self.prev,
+        )
+        self.prev = envelope_hash(*envelope)
+        row = (*envelope, self.prev)
+        self.rows.append(row)
+        return row
 
 
 class SqlLedger:
@@ -168,63 +271,43 @@ class SqlLedger:
         refused with :class:`IdConflictError`. Any invalid draft, or a
         signature that does not verify against a registered key, refuses the
         whole batch with :class:`LedgerError`.
+
         """
-        payloads = [check_draft(d) for d in drafts]
         if principal is not None and len(principal) > 128:
             raise LedgerError("a principal's name has at most 128 characters")
+        for draft in drafts:  # the id lookup below needs well-formed ids
+            check_id(draft)
         with self._write() as cursor:
             head_seq, head_hash = self._head_of(cursor)
-            fresh, already = self._dedupe(cursor, drafts, payloads)
+            existing = self._rows_with_ids(cursor, [d.id for d in drafts])
             keys = self._keyring(cursor, head_seq)
-            recorded_at = format_timestamp(self._clock())
-            rows: list[tuple[Any, ...]] = []
-            seq, prev = head_seq, head_hash
-            for draft, payload in fresh:
+            chain = _Chain(
+                head_seq, head_hash, format_timestamp(self._clock()), principal
+            )
+            in_batch: dict[str, EventDraft] = {}
+            already: list[str] = []
+            for draft in drafts:
+                payload = _check_rest(draft)  # ids checked above
+                if (existing or draft.id in in_batch) and _seen(
+                    draft, existing, in_batch
+                ):
+                    already.append(draft.id)
+                    continue
+                in_batch[draft.id] = draft
+                if (
+                    draft.signer is not None
+                    or draft.signature is not None
+                    or draft.type in _KEY_TYPES
+                ):
+                    _check_keys(keys, draft, payload)
+                row = chain.add(draft)
                 if draft.type in _KEY_TYPES:
-                    key_problem = keys.key_event_problem(
-                        draft.type, draft.actor, payload, draft.signer
-                    )
-                    if key_problem is not None:
-                        raise LedgerError(
-                            f"event {draft.id} ({draft.type}): {key_problem}"
-                        )
-                if draft.signer is not None or draft.signature is not None:
-                    problem = keys.problem(
-                        type_=draft.type,
-                        actor=draft.actor,
-                        payload=payload,
-                        signer=draft.signer,
-                        signature=draft.signature,
-                        message=draft.signing_bytes(),
-                    )
-                    if problem is not None:
-                        raise LedgerError(f"event {draft.id} ({draft.type}): {problem}")
-                seq += 1
-                if draft.type in _KEY_TYPES:
-                    keys.observe(seq, draft.type, payload)
-                row = (  # the envelope, in RecordedEvent field order
-                    seq,
-                    draft.id,
-                    draft.type,
-                    draft.version,
-                    draft.occurred_at,
-                    recorded_at,
-                    draft.actor,
-                    principal,
-                    draft.classification,
-                    draft.payload_json,
-                    draft.signer,
-                    draft.signature,
-                    prev,
-                )
-                prev = envelope_hash(*row)
-                rows.append((*row, prev))
-            if rows:
-                self._insert_rows(cursor, rows)
-        if rows:  # committed: the key ring is the ledger's now
-            self._keys, self._keys_seq = keys, seq
-        out = tuple(RecordedEvent(*row) for row in rows)
-        return AppendResult(out, tuple(already), seq, prev)
+                    keys.observe(row[0], draft.type, payload)
+            if chain.rows:
+                self._insert_rows(cursor, chain.rows)
+        if chain.rows:  # committed: the key ring is the ledger's now
+            self._keys, self._keys_seq = keys, chain.seq
+        return AppendResult(tuple(chain.rows), tuple(already), chain.seq, chain.prev)
 
     def restore(self, recorded: Iterable[RecordedEvent]) -> int:
         """Append events recorded elsewhere, exactly as they are; return how many.
@@ -364,39 +447,6 @@ class SqlLedger:
             for row in cursor.fetchall():
                 found[row[1]] = tuple(row)
         return found
-
-    def _dedupe(
-        self,
-        cursor: Any,
-        drafts: Sequence[EventDraft],
-        payloads: Sequence[dict[str, Any]],
-    ) -> tuple[list[tuple[EventDraft, dict[str, Any]]], list[str]]:
-        existing = self._rows_with_ids(cursor, [d.id for d in drafts])
-        fresh: list[tuple[EventDraft, dict[str, Any]]] = []
-        already: list[str] = []
-        in_batch: dict[str, EventDraft] = {}
-        for draft, payload in zip(drafts, payloads, strict=True):
-            row = existing.get(draft.id)
-            if row is not None:
-                if not _same_content(draft, row):
-                    raise IdConflictError(
-                        f"event id {draft.id} is already recorded at seq {row[0]} "
-                        "with different content"
-                    )
-                already.append(draft.id)
-                continue
-            twin = in_batch.get(draft.id)
-            if twin is not None:
-                if twin != draft:
-                    raise IdConflictError(
-                        f"event id {draft.id} appears twice in the batch "
-                        "with different content"
-                    )
-                already.append(draft.id)
-                continue
-            in_batch[draft.id] = draft
-            fresh.append((draft, payload))
-        return fresh, already
 
     def _keyring(self, cursor: Any, head_seq: int) -> KeyRing:
         """The key ring as of ``head_seq``: the cached one plus newer key events."""

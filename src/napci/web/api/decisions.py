@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Response
 from pydantic import Field
 
+from napci.domain.envelope import EventDraft
 from napci.domain.events.proposals import PositionKind, ProposalSubject
 from napci.domain.procedure import (
     Decide,
@@ -219,7 +220,7 @@ def position_draft(
     would record, unsigned: sign ``signing_bytes_b64`` (decoded) with the
     delegation's Ed25519 key and post ``body`` with ``signature`` added.
     Nothing is appended."""
-    event_id = str(body.event_id or uuid.uuid4())
+    event_id = str(body.event_id or EventDraft.new_id())
     command = _command(body, proposal, who, state)
     drafts = draft_position(
         state.platform, command, event_id=event_id, signer=body.signer
