@@ -45,6 +45,11 @@ def create_app(settings: Settings, *, platform: Platform | None = None) -> FastA
     )
     app.state.web = WebState(platform or prepare(settings))
 
+    # First of the routes: a liveness probe should not scan the others.
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> JSONResponse:
+        return JSONResponse({"ok": True})
+
     async def on_error(request: Request, exc: Exception) -> Response:
         if request.url.path.startswith("/api/"):
             return problem_response(request, exc)
@@ -70,9 +75,5 @@ def create_app(settings: Settings, *, platform: Platform | None = None) -> FastA
     app.include_router(pages_router)
     static = Path(str(resources.files("napci.web").joinpath("static")))
     app.mount("/static", StaticFiles(directory=static), name="static")
-
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> JSONResponse:
-        return JSONResponse({"ok": True})
 
     return app

@@ -96,6 +96,15 @@ class WebState:
             registry = self.platform.registry(day, clearance=clearance)
         return status_of(registry, trust, day)
 
+    def lookup(self, key: tuple[Any, ...]) -> Cached | None:
+        """The response cached for ``key`` at the current head, if any."""
+        _, head = self.head()
+        with self._lock:
+            hit = self._cache.get((*key, head))
+            if hit is not None:
+                self._cache.move_to_end((*key, head))
+            return hit
+
     def cached(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Cached:
         """``compute()``'s result for ``key`` at the current head, cached."""
         _, head = self.head()

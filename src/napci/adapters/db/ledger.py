@@ -462,16 +462,26 @@ class SqlLedger:
     # -- reading ------------------------------------------------------------
 
     def head(self) -> tuple[int, str]:
-        """The (seq, hash) of the last event; (0, 64 zeros) when empty."""
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(ledger_head.c.seq, ledger_head.c.hash).where(
-                    ledger_head.c.id == 1
-                )
-            ).one_or_none()
+        """The (seq, hash) of the last event; (0, 64 zeros) when empty.
+
+        On the driver's cursor: the web app asks on every read request.
+        """
+        connection = self.engine.raw_connection()
+        try:
+            with self._driver_errors():
+                cursor = connection.cursor()
+                try:
+                    cursor.execute(self._sql.read_head)
+                    row = cursor.fetchone()
+                finally:
+                    cursor.close()
+                if self._postgres:
+                    connection.rollback()  # end the implicit transaction
+        finally:
+            connection.close()
         if row is None:
             return 0, GENESIS_HASH
-        return int(row.seq), str(row.hash)
+        return int(row[0]), str(row[1])
 
     def get(self, event_id: str) -> RecordedEvent | None:
         """The event with id ``event_id``, if recorded."""
@@ -590,9 +600,8 @@ class _Statements:
         ph = "%s" if postgres else "?"
         self.ph = ph
         self.columns = ", ".join(c.name for c in _COLUMNS)
-        self.lock_head = "SELECT seq, hash FROM ledger_head WHERE id = 1" + (
-            " FOR UPDATE" if postgres else ""
-        )
+        self.read_head = "SELECT seq, hash FROM ledger_head WHERE id = 1"
+        self.lock_head = self.read_head + (" FOR UPDATE" if postgres else "")
         self.update_head = (
             f"UPDATE ledger_head SET seq = {ph}, hash = {ph} WHERE id = 1"
         )

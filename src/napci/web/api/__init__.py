@@ -7,5 +7,7 @@ from napci.web.api import commands, cooperation, decisions, process, reads, reco
 __all__ = ["router"]
 
 router = APIRouter()
-for module in (reads, process, record, commands, decisions, cooperation):
+# A request is matched against the routes in order, so the most read come
+# first: the record's figures (trust, status, ledger), then the registry.
+for module in (record, reads, process, commands, decisions, cooperation):
     router.include_router(module.router)

@@ -10,6 +10,7 @@ from annotated_types import Interval
 from fastapi import Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from napci.web.api.models import Problem as ProblemModel
 from napci.web.problems import PROBLEM, Problem
@@ -113,7 +114,7 @@ def read_responses(
     }
 
 
-def cached_json(
+async def cached_json(
     request: Request,
     state: WebState,
     key: tuple[Any, ...],
@@ -121,9 +122,14 @@ def cached_json(
 ) -> Response:
     """A JSON response computed once per ledger head, with an ETag.
 
-    A request whose ``If-None-Match`` names the current tag gets 304.
+    A request whose ``If-None-Match`` names the current tag gets 304. A
+    response already computed for the current head is answered on the event
+    loop (one read of the head); only a new one is computed, in a worker
+    thread, so a fold never holds up other requests.
     """
-    entry = state.cached(key, lambda: _encode(compute()))
+    entry = state.lookup(key)
+    if entry is None:
+        entry = await run_in_threadpool(state.cached, key, lambda: _encode(compute()))
     headers = {"ETag": entry.etag, "Cache-Control": "private, no-cache"}
     if entry.etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)

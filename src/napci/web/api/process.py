@@ -33,7 +33,7 @@ router = APIRouter()
     summary="Documents issued: speeches, statements, recognitions, visions",
     responses=read_responses(Page[Document], 401),
 )
-def documents(
+async def documents(
     request: Request,
     state: State,
     principal: CurrentPrincipal,
@@ -44,7 +44,7 @@ def documents(
     limit: Limit = 100,
 ) -> Response:
     """Documents in the order they were issued."""
-    return list_of(
+    return await list_of(
         request,
         state,
         principal.clearance,
@@ -63,7 +63,7 @@ def documents(
     summary="One document",
     responses=read_responses(Document, 401, 404),
 )
-def document(
+async def document(
     request: Request, state: State, principal: CurrentPrincipal, document: Ident
 ) -> Response:
     """A document by its id."""
@@ -72,7 +72,7 @@ def document(
         found = reg.documents.get(document)
         return None if found is None else dict(found)
 
-    return one_of(request, state, principal.clearance, "document", document, find)
+    return await one_of(request, state, principal.clearance, "document", document, find)
 
 
 @router.get(
@@ -81,7 +81,7 @@ def document(
     summary="Proposals and their outcome",
     responses=read_responses(Page[Proposal], 401),
 )
-def proposals(
+async def proposals(
     request: Request,
     state: State,
     principal: CurrentPrincipal,
@@ -96,7 +96,7 @@ def proposals(
     limit: Limit = 100,
 ) -> Response:
     """Proposals in the order they were tabled, with every position."""
-    return list_of(
+    return await list_of(
         request,
         state,
         principal.clearance,
@@ -117,7 +117,7 @@ def proposals(
     summary="One proposal",
     responses=read_responses(Proposal, 401, 404),
 )
-def proposal(
+async def proposal(
     request: Request, state: State, principal: CurrentPrincipal, proposal: Ident
 ) -> Response:
     """A proposal, its positions (latest and history) and its outcome."""
@@ -126,7 +126,7 @@ def proposal(
         view = reg.decisions.get(proposal)
         return None if view is None else view.as_dict()
 
-    return one_of(request, state, principal.clearance, "proposal", proposal, find)
+    return await one_of(request, state, principal.clearance, "proposal", proposal, find)
 
 
 @router.get(
@@ -135,7 +135,7 @@ def proposal(
     summary="Cooperation projects",
     responses=read_responses(Page[Project], 401),
 )
-def projects(
+async def projects(
     request: Request,
     state: State,
     principal: CurrentPrincipal,
@@ -146,7 +146,7 @@ def projects(
     limit: Limit = 100,
 ) -> Response:
     """Projects in the order they were launched."""
-    return list_of(
+    return await list_of(
         request,
         state,
         principal.clearance,
@@ -167,7 +167,7 @@ def projects(
     summary="One project",
     responses=read_responses(Project, 401, 404),
 )
-def project(
+async def project(
     request: Request, state: State, principal: CurrentPrincipal, project: Ident
 ) -> Response:
     """A project: members, partners, tracks, milestones."""
@@ -176,7 +176,7 @@ def project(
         view = reg.projects.get(project)
         return None if view is None else view.as_dict()
 
-    return one_of(request, state, principal.clearance, "project", project, find)
+    return await one_of(request, state, principal.clearance, "project", project, find)
 
 
 @router.get(
@@ -185,7 +185,7 @@ def project(
     summary="Commitments made in projects",
     responses=read_responses(Page[Commitment], 401),
 )
-def commitments(
+async def commitments(
     request: Request,
     state: State,
     principal: CurrentPrincipal,
@@ -199,7 +199,7 @@ def commitments(
     limit: Limit = 100,
 ) -> Response:
     """Commitments in the order they were made."""
-    return list_of(
+    return await list_of(
         request,
         state,
         principal.clearance,
@@ -221,7 +221,7 @@ def commitments(
     summary="One commitment",
     responses=read_responses(Commitment, 401, 404),
 )
-def commitment(
+async def commitment(
     request: Request, state: State, principal: CurrentPrincipal, commitment: Ident
 ) -> Response:
     """A commitment: who, what, when due, kept or broken."""
@@ -230,7 +230,9 @@ def commitment(
         view = reg.commitments.get(commitment)
         return None if view is None else view.as_dict()
 
-    return one_of(request, state, principal.clearance, "commitment", commitment, find)
+    return await one_of(
+        request, state, principal.clearance, "commitment", commitment, find
+    )
 
 
 @router.get(
@@ -239,7 +241,7 @@ def commitment(
     summary="Incidents between actors (participants and above)",
     responses=read_responses(Page[Incident], 401),
 )
-def incidents(
+async def incidents(
     request: Request,
     state: State,
     principal: CurrentPrincipal,
@@ -248,7 +250,7 @@ def incidents(
 ) -> Response:
     """Incidents are classified ``participants``: an anonymous caller's list
     is empty."""
-    return list_of(
+    return await list_of(
         request,
         state,
         principal.clearance,
@@ -265,7 +267,7 @@ def incidents(
     summary="One incident",
     responses=read_responses(Incident, 401, 404),
 )
-def incident(
+async def incident(
     request: Request, state: State, principal: CurrentPrincipal, incident: Ident
 ) -> Response:
     """An incident by its id; 404 for callers not cleared to read it."""
@@ -274,4 +276,4 @@ def incident(
         found = reg.incidents.get(incident)
         return None if found is None else dict(found)
 
-    return one_of(request, state, principal.clearance, "incident", incident, find)
+    return await one_of(request, state, principal.clearance, "incident", incident, find)

@@ -61,7 +61,7 @@ def codes(text: str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(p.strip().upper() for p in text.split(",") if p.strip()))
 
 
-def list_of(
+async def list_of(
     request: Request,
     state: WebState,
     clearance: tuple[str, ...],
@@ -71,7 +71,7 @@ def list_of(
     limit: int,
 ) -> Response:
     """A cached, paginated list drawn from the registry ``clearance`` sees."""
-    return cached_json(
+    return await cached_json(
         request,
         state,
         (*key, clearance, offset, limit),
@@ -79,7 +79,7 @@ def list_of(
     )
 
 
-def one_of(
+async def one_of(
     request: Request,
     state: WebState,
     clearance: tuple[str, ...],
@@ -95,7 +95,7 @@ def one_of(
             raise not_found(what, ident)
         return found
 
-    return cached_json(request, state, (what, clearance, ident), compute)
+    return await cached_json(request, state, (what, clearance, ident), compute)
 
 
 def refused_read(exc: Refusal) -> Problem:
@@ -133,7 +133,7 @@ def me(principal: CurrentPrincipal) -> Me:
     summary="Participants, observers and institutes",
     responses=read_responses(Page[Actor], 401),
 )
-def actors(
+async def actors(
     request: Request,
     state: State,
     principal: CurrentPrincipal,
@@ -141,7 +141,7 @@ def actors(
     limit: Limit = 100,
 ) -> Response:
     """The registry's actors as the caller may see them, paginated."""
-    return list_of(
+    return await list_of(
         request,
         state,
         principal.clearance,
@@ -155,7 +155,7 @@ def actors(
 @router.get(
     "/actors/{code}", summary="One actor", responses=read_responses(Actor, 401, 404)
 )
-def actor(
+async def actor(
     request: Request, state: State, principal: CurrentPrincipal, code: Code
 ) -> Response:
     """An actor by its code (case-insensitive)."""
@@ -165,7 +165,7 @@ def actor(
         view = reg.actors.get(wanted)
         return None if view is None else view.as_dict()
 
-    return one_of(request, state, principal.clearance, "actor", wanted, find)
+    return await one_of(request, state, principal.clearance, "actor", wanted, find)
 
 
 @router.get(
@@ -173,7 +173,7 @@ def actor(
     summary="Issue tracks on the agenda",
     responses=read_responses(Page[Track], 401),
 )
-def tracks(
+async def tracks(
     request: Request,
     state: State,
     principal: CurrentPrincipal,
@@ -181,7 +181,7 @@ def tracks(
     limit: Limit = 100,
 ) -> Response:
     """Every issue track, soft or hard, open or closed."""
-    return list_of(
+    return await list_of(
         request,
         state,
         principal.clearance,
@@ -198,7 +198,7 @@ def tracks(
     summary="Meetings, optionally on one track",
     responses=read_responses(Page[Meeting], 401),
 )
-def meetings(
+async def meetings(
     request: Request,
     state: State,
     principal: CurrentPrincipal,
@@ -213,7 +213,7 @@ def meetings(
     limit: Limit = 100,
 ) -> Response:
     """Meetings in the order they were convened."""
-    return list_of(
+    return await list_of(
         request,
         state,
         principal.clearance,
@@ -235,7 +235,7 @@ def meetings(
     summary="Who should host next",
     responses=read_responses(NextHost, 401),
 )
-def meetings_next_host(
+async def meetings_next_host(
     request: Request,
     state: State,
     principal: CurrentPrincipal,
@@ -254,7 +254,9 @@ def meetings_next_host(
         except Refusal as exc:
             raise refused_read(exc) from None
 
-    return cached_json(request, state, ("next-host", clearance, day, wanted), compute)
+    return await cached_json(
+        request, state, ("next-host", clearance, day, wanted), compute
+    )
 
 
 @router.get(
@@ -263,7 +265,7 @@ def meetings_next_host(
     summary="One meeting",
     responses=read_responses(Meeting, 401, 404),
 )
-def meeting(
+async def meeting(
     request: Request, state: State, principal: CurrentPrincipal, meeting: Ident
 ) -> Response:
     """A meeting: how it was convened, whether it was held, who attended."""
@@ -272,7 +274,7 @@ def meeting(
         view = reg.meetings.get(meeting)
         return None if view is None else view.as_dict()
 
-    return one_of(request, state, principal.clearance, "meeting", meeting, find)
+    return await one_of(request, state, principal.clearance, "meeting", meeting, find)
 
 
 @router.get(
@@ -281,7 +283,7 @@ def meeting(
     summary="Existing mechanisms (ARF, TCS, NEASPEC, TRM+ ...)",
     responses=read_responses(Page[Mechanism], 401),
 )
-def mechanisms(
+async def mechanisms(
     request: Request,
     state: State,
     principal: CurrentPrincipal,
@@ -289,7 +291,7 @@ def mechanisms(
     limit: Limit = 100,
 ) -> Response:
     """The mechanisms NAPCI complements, with their agenda and members."""
-    return list_of(
+    return await list_of(
         request,
         state,
         principal.clearance,
@@ -306,7 +308,7 @@ def mechanisms(
     summary="The overlap adviser: revitalise, widen or create new",
     responses=read_responses(Advice, 401),
 )
-def mechanisms_advice(
+async def mechanisms_advice(
     request: Request,
     state: State,
     principal: CurrentPrincipal,
@@ -328,7 +330,9 @@ def mechanisms_advice(
         except Refusal as exc:
             raise refused_read(exc) from None
 
-    return cached_json(request, state, ("advice", clearance, track, wanted), compute)
+    return await cached_json(
+        request, state, ("advice", clearance, track, wanted), compute
+    )
 
 
 @router.get(
@@ -337,7 +341,7 @@ def mechanisms_advice(
     summary="One mechanism",
     responses=read_responses(Mechanism, 401, 404),
 )
-def mechanism(
+async def mechanism(
     request: Request, state: State, principal: CurrentPrincipal, mechanism: Ident
 ) -> Response:
     """A mechanism by its id (e.g. ``trm-plus``)."""
@@ -346,7 +350,9 @@ def mechanism(
         view = reg.mechanisms.get(mechanism)
         return None if view is None else view.as_dict()
 
-    return one_of(request, state, principal.clearance, "mechanism", mechanism, find)
+    return await one_of(
+        request, state, principal.clearance, "mechanism", mechanism, find
+    )
 
 
 @router.get(
@@ -355,14 +361,14 @@ def mechanism(
     summary="Who hosts, chairs and initiates: the ownership index",
     responses=read_responses(Ownership, 401),
 )
-def ownership_index(
+async def ownership_index(
     request: Request, state: State, principal: CurrentPrincipal, as_of: AsOf = None
 ) -> Response:
     """Each participant's share of hosting, chairing and initiatives; the
     ownership index is 1 - Gini of those shares (principle 6)."""
     clearance = principal.clearance
     day = as_of or state.today()
-    return cached_json(
+    return await cached_json(
         request,
         state,
         ("ownership", clearance, day),

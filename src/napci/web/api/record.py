@@ -84,7 +84,7 @@ def ledger_page(
     summary="The ledger, in pages of the events the caller may read",
     responses=read_responses(LedgerPage, 401),
 )
-def ledger(
+async def ledger(
     request: Request,
     state: State,
     principal: CurrentPrincipal,
@@ -100,7 +100,7 @@ def ledger(
     Follow ``next_after`` for the next page.
     """
     clearance = principal.clearance
-    return cached_json(
+    return await cached_json(
         request,
         state,
         ("ledger", clearance, after, limit),
@@ -114,11 +114,13 @@ def ledger(
     summary="Recompute the whole chain and every signature",
     responses=read_responses(VerifyReport, 401),
 )
-def ledger_verify(request: Request, state: State, _: CurrentPrincipal) -> Response:
+async def ledger_verify(
+    request: Request, state: State, _: CurrentPrincipal
+) -> Response:
     """The report of ``napci ledger verify`` over every event (it reveals no
     content, so anyone may ask): ok, how many events, the head, the first bad
     seq and the problem, how many signed."""
-    return cached_json(
+    return await cached_json(
         request,
         state,
         ("verify",),
@@ -132,10 +134,12 @@ def ledger_verify(request: Request, state: State, _: CurrentPrincipal) -> Respon
     summary="The ledger's head",
     responses=read_responses(Head, 401),
 )
-def ledger_head(request: Request, state: State, _: CurrentPrincipal) -> Response:
+async def ledger_head(request: Request, state: State, _: CurrentPrincipal) -> Response:
     """The seq and hash of the last event: compare it with your own copy."""
     seq, head = state.head()
-    return cached_json(request, state, ("head",), lambda: {"seq": seq, "hash": head})
+    return await cached_json(
+        request, state, ("head",), lambda: {"seq": seq, "hash": head}
+    )
 
 
 @router.get(
@@ -144,7 +148,7 @@ def ledger_head(request: Request, state: State, _: CurrentPrincipal) -> Response
     summary="Trust per pair and track, the ladder, the regional index",
     responses=read_responses(Trust, 401),
 )
-def trust(
+async def trust(
     request: Request,
     state: State,
     principal: CurrentPrincipal,
@@ -169,7 +173,7 @@ def trust(
         return data
 
     key = ("trust", clearance, as_of or state.today(), track)
-    return cached_json(request, state, key, compute)
+    return await cached_json(request, state, key, compute)
 
 
 @router.get(
@@ -178,7 +182,7 @@ def trust(
     summary="Why a pair's trust is what it is",
     responses=read_responses(Explanation, 401),
 )
-def trust_explain(
+async def trust_explain(
     request: Request,
     state: State,
     principal: CurrentPrincipal,
@@ -211,7 +215,7 @@ def trust_explain(
         }
 
     key = ("explain", clearance, first, second, track, as_of or state.today())
-    return cached_json(request, state, (*key, offset, limit), compute)
+    return await cached_json(request, state, (*key, offset, limit), compute)
 
 
 @router.get(
@@ -220,13 +224,13 @@ def trust_explain(
     summary="The road-map phase and the three objectives",
     responses=read_responses(Status, 401),
 )
-def status(
+async def status(
     request: Request, state: State, principal: CurrentPrincipal, as_of: AsOf = None
 ) -> Response:
     """The phase the record meets (with each criterion's evidence and what is
     missing) and the indicators of the three objectives."""
     clearance = principal.clearance
-    return cached_json(
+    return await cached_json(
         request,
         state,
         ("status", clearance, as_of or state.today()),
