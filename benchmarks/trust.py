@@ -560,6 +560,7 @@ def sqlite_ledger(cache: Path, total: int) -> Iterator[Ledgers]:
     else:
         _say(f"  reusing {path}")
     engines = [make_engine(f"sqlite:///{path}")]
+    upgrade(engines[0])  # a ledger cached by an older version: its schema now
     copies: list[Path] = []
 
     def scratch() -> Engine:
@@ -761,7 +762,7 @@ def last_day(engine: Engine) -> date:
 
 def _one(type_: str, day: date, payload: dict[str, Any]) -> EventDraft:
     return EventDraft(
-        id=str(uuid.uuid4()),
+        id=EventDraft.new_id(),
         type=type_,
         version=1,
         occurred_at=_stamp(day, 0),

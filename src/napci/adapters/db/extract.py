@@ -17,6 +17,7 @@ processes work while this one waits.
 from __future__ import annotations
 
 import queue
+import re
 from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final
@@ -43,7 +44,7 @@ def _sqlite_expr(path: str, kind: FieldKind) -> str:
     # json_extract gives booleans as 0/1 and arrays and objects as JSON text,
     # which is what every kind wants.
     del kind
-    return f"json_extract(payload, '$.{path}')"
+    return f"json_extract(payload, '$.{path}')"  # as the indexes of 0003
 
 
 def _postgres_expr(path: str, kind: FieldKind) -> str:
@@ -60,6 +61,9 @@ def _postgres_expr(path: str, kind: FieldKind) -> str:
     return text
 
 
+_TYPE = re.compile(r"[A-Z][A-Za-z0-9]*")
+
+
 def _check_path(path: str) -> None:
     if not all(part.replace("_", "").isalnum() for part in path.split(".")):
         raise ValueError(f"unsafe JSON path {path!r}")
@@ -67,17 +71,26 @@ def _check_path(path: str) -> None:
 
 def _statement(
     postgres: bool,
+    type_: str,
     fields: Sequence[tuple[str, FieldKind]],
     *,
     upto: bool,
     before: bool,
     classifications: int | None,
 ) -> str:
-    """The SELECT of one event type's rows, in the driver's parameter style."""
+    """The SELECT of one event type's rows, in the driver's parameter style.
+
+    On SQLite the type is written into the statement: a partial index of
+    the type (migration 0003) is then certainly chosen, and serves the
+    fields from its own entries.
+    """
     for path, _ in fields:
         _check_path(path)
+    if not _TYPE.fullmatch(type_):
+        raise ValueError(f"unsafe event type name {type_!r}")
     ph = "%s" if postgres else "?"
-    where = f"type = {ph} AND seq > {ph}"
+    where = f"type = {ph}" if postgres else f"type = '{type_}'"
+    where += f" AND seq > {ph}"
     if upto:
         where += f" AND seq <= {ph}"
     if before:
@@ -165,7 +178,7 @@ def extract_batch(
         for type_, fields in spec.items():
             if only is not None and type_ not in only:
                 continue
-            params: list[Any] = [type_, after]
+            params: list[Any] = [type_, after] if postgres else [after]
             if upto is not None:
                 params.append(upto)
             if before_occurred is not None:
@@ -174,6 +187,7 @@ def extract_batch(
                 params.extend(classifications)
             sql = _statement(
                 postgres,
+                type_,
                 fields,
                 upto=upto is not None,
                 before=before_occurred is not None,
