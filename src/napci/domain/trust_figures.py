@@ -9,6 +9,7 @@ every item of evidence behind its figures with its weight, age and decay.
 from __future__ import annotations
 
 import functools
+import weakref
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -143,12 +144,13 @@ def evaluate(state: TrustState, as_of: date, rules: Rules) -> TrustFigures:
     if rules.number("trust.half_life_days") != state.half_life:
         raise ValueError("the state was folded with another half-life: replay it")
     today = _day(as_of)
-    actors = tuple(c for c in state.actor_codes if c in state.actor_kind)
-    index = np.array([state.actor_index[c] for c in actors], dtype=np.int64)
-    tracks = tuple(
-        state.track_codes[t] for t in state.tracks_in_force(today, state.seq + 1)
+    roster = _roster(state, today, rules)
+    actors, index, tracks, track_idx = (
+        roster.actors,
+        roster.index,
+        roster.tracks,
+        roster.track_idx,
     )
-    track_idx = np.array([state.track_index[t] for t in tracks], dtype=np.int64)
     a, k = len(actors), len(tracks)
 
     decay = float(np.exp2(-today / state.half_life))
@@ -162,13 +164,9 @@ def evaluate(state: TrustState, as_of: date, rules: Rules) -> TrustFigures:
     r = np.maximum(r, 0.0)
     s = np.maximum(s, 0.0)
 
-    base = np.full((a, a), rules.number("trust.base_rate"))
-    for (x, y), value in rules.pair_base_rates().items():
-        if x in actors and y in actors:
-            base[actors.index(x), actors.index(y)] = value
-            base[actors.index(y), actors.index(x)] = value
+    base = roster.base
     prior = rules.number("trust.prior_weight")
-    base_k = np.broadcast_to(base[:, :, None], (a, a, k))
+    base_k = base[:, :, None]  # broadcast over the tracks
     per_track = _evidence(r, s, prior)
     fused = _evidence(r.sum(axis=2), s.sum(axis=2), prior)
     if per_track is not None and fused is not None:
@@ -183,7 +181,8 @@ def evaluate(state: TrustState, as_of: date, rules: Rules) -> TrustFigures:
         directed = _projected(fb, fu, base)
         symmetric = _projected(*_averaged(fb, fu, base, fb.T, fu.T, base.T))
     else:  # values the operators refuse: let them say so
-        b, d, u = opinions_from_evidence_arrays(r, s, base[:, :, None], weight=prior)
+        base_k = np.broadcast_to(base_k, (a, a, k))
+        b, d, u = opinions_from_evidence_arrays(r, s, base_k, weight=prior)
         projected = projected_arrays(b, u, base_k)
         sb, _sd, su, sa = averaging_fusion_arrays(
             b, d, u, base_k, *_transposed(b, d, u, base_k)
@@ -208,18 +207,17 @@ def evaluate(state: TrustState, as_of: date, rules: Rules) -> TrustFigures:
     diagonal = np.arange(a)
     ladder[diagonal, diagonal, :] = 0
 
-    participants = tuple(c for c in state.participants_on(today) if c in actors)
+    participants = roster.participants
     regional: float | None = None
     standing: dict[str, float] = {}
     if len(participants) >= 2:
-        p_idx = np.array([actors.index(c) for c in participants])
-        sub = symmetric[np.ix_(p_idx, p_idx)]
-        upper = _upper(len(participants))
-        regional = float(sub[upper].mean())
-        local = directed[np.ix_(p_idx, p_idx)].copy()
+        p_idx = roster.p_idx
+        sub = symmetric.take(p_idx, axis=0).take(p_idx, axis=1)
+        regional = float(sub[_upper(len(participants))].mean())
+        local = directed.take(p_idx, axis=0).take(p_idx, axis=1)
         np.fill_diagonal(local, 0.0)
         vector = _eigentrust(local, rules.number("trust.eigentrust_alpha"))
-        standing = {c: float(v) for c, v in zip(participants, vector, strict=True)}
+        standing = dict(zip(participants, vector.tolist(), strict=True))
     return TrustFigures(
         as_of=as_of,
         actors=actors,
@@ -239,6 +237,59 @@ def evaluate(state: TrustState, as_of: date, rules: Rules) -> TrustFigures:
         regional_index=regional,
         standing=standing,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Roster:
+    """Who and what the figures of one day are about: the registered actors
+    and their indices in the state, the tracks in force, the participants
+    (and their positions among the actors), the base rates per pair."""
+
+    actors: tuple[str, ...]
+    index: npt.NDArray[np.int64]
+    tracks: tuple[str, ...]
+    track_idx: npt.NDArray[np.int64]
+    participants: tuple[str, ...]
+    p_idx: npt.NDArray[np.int64]
+    base: FloatArray  # (a, a), read-only
+
+
+#: Per state, the last roster computed: (state.roster, day, rules) -> roster.
+#: Appends of meetings leave the roster as it was: only registry events,
+#: another day or other rules make a new one.
+_ROSTERS: weakref.WeakKeyDictionary[TrustState, tuple[Any, _Roster]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _roster(state: TrustState, today: int, rules: Rules) -> _Roster:
+    key = (state.roster, today, id(rules))
+    found = _ROSTERS.get(state)
+    if found is not None and found[0][:3] == key:
+        return found[1]
+    actors = tuple(c for c in state.actor_codes if c in state.actor_kind)
+    tracks = tuple(
+        state.track_codes[t] for t in state.tracks_in_force(today, state.seq + 1)
+    )
+    a = len(actors)
+    base = np.full((a, a), rules.number("trust.base_rate"))
+    for (x, y), value in rules.pair_base_rates().items():
+        if x in actors and y in actors:
+            base[actors.index(x), actors.index(y)] = value
+            base[actors.index(y), actors.index(x)] = value
+    base.flags.writeable = False
+    participants = tuple(c for c in state.participants_on(today) if c in actors)
+    roster = _Roster(
+        actors=actors,
+        index=np.array([state.actor_index[c] for c in actors], dtype=np.int64),
+        tracks=tracks,
+        track_idx=np.array([state.track_index[t] for t in tracks], dtype=np.int64),
+        participants=participants,
+        p_idx=np.array([actors.index(c) for c in participants], dtype=np.int64),
+        base=base,
+    )
+    _ROSTERS[state] = ((*key, rules), roster)  # the rules kept: id stays theirs
+    return roster
 
 
 def _pick(

@@ -275,6 +275,40 @@ def _groups(keys: IntArray) -> list[IntArray]:
     return np.split(order, cuts)
 
 
+_ATTENDANCE: Final[frozenset[str]] = frozenset(
+    ("AttendanceConfirmed", "AttendanceRecorded")
+)
+
+
+def _attendance_only(rows: Rows) -> bool:
+    """Whether the batch's meeting events only confirm or record attendance
+    (no meeting convened, held or cancelled: no meeting's day, tracks or
+    status moves)."""
+    return not any(
+        rows.get(type_) for type_ in _MEETING_TYPES if type_ not in _ATTENDANCE
+    )
+
+
+def _count(rows: _MeetingRows | None) -> int:
+    return 0 if rows is None else int(rows.meetings.size)
+
+
+def _joined(
+    first: _MeetingRows | None, second: _MeetingRows | None, a: int, k: int
+) -> _MeetingRows | None:
+    """The rows of both, in order, for ``a`` actors and ``k`` tracks."""
+    if first is None or second is None:
+        return second if first is None else first
+    x, y = first.widened(a, k), second.widened(a, k)
+    return _MeetingRows(
+        meetings=np.concatenate([x.meetings, y.meetings]),
+        info=np.concatenate([x.info, y.info]),
+        attended=np.concatenate([x.attended, y.attended]),
+        no_show=np.concatenate([x.no_show, y.no_show]),
+        spread=np.concatenate([x.spread, y.spread]),
+    )
+
+
 #: Days per block of the dialogue counts kept per block (see ``dialogue_counts``).
 DIALOGUE_BLOCK: Final[int] = 8
 
@@ -285,6 +319,15 @@ _MEETING_TYPES: Final[tuple[str, ...]] = (
     "AttendanceConfirmed",
     "AttendanceRecorded",
 )
+_REGISTRY_TYPES: Final[tuple[str, ...]] = (
+    "ActorRegistered",
+    "ActorJoined",
+    "ActorWithdrew",
+    "ObserverAdmitted",
+    "TrackAdded",
+    "TrackClosed",
+    "RulesAmended",
+)
 _RANK_INDEX: Final[dict[str, int]] = {r: i for i, r in enumerate(RANKS)}
 _LAYER_INDEX: Final[dict[str, int]] = {x: i for i, x in enumerate(LAYERS)}
 _SEQ, _DAY, _RANK, _LAYER, _STATUS, _HELD, _LISTED = range(7)
@@ -293,10 +336,50 @@ _ADOPTED: Final[dict[str, int]] = {"recognition": 0, "vision": 1}
 
 
 @dataclass(frozen=True, slots=True)
-class _Contribution:
-    """What some meetings add to the accumulators (or take away: ``sign``)."""
+class _MeetingRows:
+    """What a contribution is computed from: some live meetings' rows, as
+    they stand when taken (copies: later folding does not change them)."""
 
-    sign: float
+    meetings: IntArray
+    info: IntArray  # (n, 7) m_info rows
+    attended: FloatArray  # (n, a) 1.0 where the actor attended
+    no_show: BoolArray  # (n, a) confirmed and recorded absent
+    spread: FloatArray  # (n, k) each meeting's share per track
+
+    def attended_now(self, state: TrustState) -> _MeetingRows:
+        """The same meetings' rows with their attendance as ``state`` holds it
+        (its actors now: an attendee may be new)."""
+        a = state.n_actors
+        meetings = self.meetings
+        return _MeetingRows(
+            meetings=meetings,
+            info=self.info,
+            attended=state.attended.data[meetings, :a].astype(np.float64),
+            no_show=state.confirmed.data[meetings, :a]
+            & state.absent.data[meetings, :a],
+            spread=self.spread,
+        )
+
+    def widened(self, a: int, k: int) -> _MeetingRows:
+        """The same rows for ``a`` actors and ``k`` tracks (zeros added)."""
+        n, a0 = self.attended.shape
+        k0 = self.spread.shape[1]
+        if (a0, k0) == (a, k):
+            return self
+        attended = np.zeros((n, a))
+        attended[:, :a0] = self.attended
+        no_show = np.zeros((n, a), dtype=np.bool_)
+        no_show[:, :a0] = self.no_show
+        spread = np.zeros((n, k))
+        spread[:, :k0] = self.spread
+        return _MeetingRows(self.meetings, self.info, attended, no_show, spread)
+
+
+@dataclass(frozen=True, slots=True)
+class _Contribution:
+    """What some meetings add to the accumulators (or take away: ``signs``)."""
+
+    signs: FloatArray  # +1 or -1 per meeting
     kinds: IntArray  # evidence kinds
     values: FloatArray  # (kinds, a, a, k), decay-free
     blocks: IntArray  # blocks of days
@@ -352,6 +435,8 @@ class TrustState:
         self.half_life = float(half_life_days)
         self.seq = 0
         self.version = 0
+        # counts the batches that changed actors, membership, tracks or rules
+        self.roster = 0
         self.last_day: int | None = None
         # actors and tracks: indices grow as codes appear
         self.actor_codes: list[str] = []
@@ -516,7 +601,8 @@ class TrustState:
         """
         before = len(self.meeting_ids)
         old_touched = self._known_meetings(rows) if before else _NO_MEETINGS
-        old = self._meeting_contribution(old_touched, -1.0)
+        old = self._meeting_rows(old_touched)
+        roster = self.roster
         self._apply_registry(rows)
         self._apply_meetings(rows)
         self._apply_documents(rows)
@@ -527,14 +613,22 @@ class TrustState:
         # A closing can move the spread of general meetings folded earlier (a
         # track closed twice keeps its last closing): count dialogue afresh.
         recount = before > 0 and bool(rows.get("TrackClosed"))
-        if old is not None:
-            self._add(old, dialogue=not recount)
         touched = np.union1d(
             old_touched, np.arange(before, len(self.meeting_ids), dtype=np.int64)
         )
-        new = self._meeting_contribution(touched, 1.0)
-        if new is not None:
-            self._add(new, dialogue=not recount)
+        # The touched meetings' old contribution out, their new one in: one
+        # computation over both sets of rows, signed -1 and +1.
+        if old is not None and roster == self.roster and _attendance_only(rows):
+            # Only who attended changed: same meetings, same days and tracks.
+            new: _MeetingRows | None = old.attended_now(self)
+        else:
+            new = self._meeting_rows(touched)
+        both = _joined(old, new, self.n_actors, self.n_tracks)
+        if both is not None:
+            signs = np.repeat([-1.0, 1.0], [_count(old), _count(new)])
+            contribution = self._contribution(both, signs)
+            if contribution is not None:
+                self._add(contribution, dialogue=not recount)
         if recount:
             self._recount_dialogue()
         self.seq = max(self.seq, last_seq)
@@ -560,17 +654,25 @@ class TrustState:
         found = self.block_meetings
         for chunk in _groups(c.meeting_blocks):
             block = int(c.meeting_blocks[chunk[0]])
-            meetings = c.meetings[chunk].tolist()
-            if c.sign > 0:
-                found.setdefault(block, set()).update(meetings)
-            else:
-                found.get(block, set()).difference_update(meetings)
+            signs = c.signs[chunk]
+            meetings = c.meetings[chunk]
+            gone = meetings[signs < 0].tolist()
+            if gone:
+                found.get(block, set()).difference_update(gone)
+            added = meetings[signs > 0].tolist()
+            if added:
+                found.setdefault(block, set()).update(added)
 
     def _recount_dialogue(self) -> None:
         self.dialogue = _Blocks()
         self.block_meetings = {}
-        everything = np.arange(len(self.meeting_ids), dtype=np.int64)
-        found = self._meeting_contribution(everything, 1.0)
+        everything = self._meeting_rows(
+            np.arange(len(self.meeting_ids), dtype=np.int64)
+        )
+        found = None
+        if everything is not None:
+            signs = np.ones(everything.meetings.size)
+            found = self._contribution(everything, signs)
         if found is not None:
             self.dialogue.add(found.blocks, found.counts)
             self._file(found)
@@ -587,6 +689,8 @@ class TrustState:
         return np.array(sorted(m for m in found if m is not None), dtype=np.int64)
 
     def _apply_registry(self, rows: Rows) -> None:
+        if any(rows.get(type_) for type_ in _REGISTRY_TYPES):
+            self.roster += 1
         for _seq, _at, code, kind in rows.get("ActorRegistered", ()):
             self.actor(code)
             self.actor_kind[code] = kind
@@ -720,11 +824,8 @@ class TrustState:
             m, a = m[known], a[known]
         return m, a, known
 
-    def _meeting_contribution(
-        self, meetings: IntArray, sign: float
-    ) -> _Contribution | None:
-        """Evidence of ``meetings`` (co-attendance and no-shows), per kind; and
-        their co-attendance counts per block of days (unweighted)."""
+    def _meeting_rows(self, meetings: IntArray) -> _MeetingRows | None:
+        """The rows of those of ``meetings`` not cancelled (None if none)."""
         if meetings.size == 0 or self.n_actors == 0 or self.n_tracks == 0:
             return None
         info = self.m_info.data[meetings]
@@ -733,11 +834,26 @@ class TrustState:
             meetings, info = meetings[live], info[live]
         if meetings.size == 0:
             return None
+        a = self.n_actors
+        return _MeetingRows(
+            meetings=meetings,
+            info=info,
+            attended=self.attended.data[meetings, :a].astype(np.float64),
+            no_show=self.confirmed.data[meetings, :a] & self.absent.data[meetings, :a],
+            spread=self.meeting_spread(meetings),
+        )
+
+    def _contribution(
+        self, rows: _MeetingRows, signs: FloatArray
+    ) -> _Contribution | None:
+        """Evidence of the meetings of ``rows`` (co-attendance and no-shows)
+        per kind, each meeting's counted with its sign; and their
+        co-attendance counts per block of days (unweighted)."""
         a, k = self.n_actors, self.n_tracks
-        n = meetings.size
-        spread = self.meeting_spread(meetings)
-        weight = sign * np.exp2(info[:, _DAY] / self.half_life)
-        attended = self.attended.data[meetings, :a].astype(np.float64)
+        rows = rows.widened(a, k)
+        info, attended, spread = rows.info, rows.attended, rows.spread
+        n = rows.meetings.size
+        weight = signs * np.exp2(info[:, _DAY] / self.half_life)
         by_track = (attended[:, :, None] * spread[:, None, :]).reshape(n, a * k)
         left_all = attended * weight[:, None]
         kinds = info[:, _RANK] * len(LAYERS) + info[:, _LAYER]
@@ -746,7 +862,7 @@ class TrustState:
         for chunk in _groups(kinds):  # each kind keeps the meetings' order
             out_kinds.append(int(kinds[chunk[0]]))
             out.append(_gram(left_all[chunk], by_track[chunk]).reshape(a, a, k))
-        no_show = self.confirmed.data[meetings, :a] & self.absent.data[meetings, :a]
+        no_show = rows.no_show
         if no_show.any():
             right = (no_show[:, :, None] * spread[:, None, :]).reshape(n, a * k)
             out_kinds.append(KIND_INDEX["no_show"])
@@ -756,28 +872,29 @@ class TrustState:
         values[:, idx, idx, :] = 0.0
         on_track = (spread > 0).astype(np.float64)
         days = info[:, _DAY]
-        blocks, counts = self._dialogue_blocks(days, attended, on_track, sign)
+        blocks, counts = self._dialogue_blocks(days, attended, on_track, signs)
         return _Contribution(
-            sign=sign,
+            signs=signs,
             kinds=np.array(out_kinds, dtype=np.int64),
             values=values,
             blocks=blocks,
             counts=counts,
-            meetings=meetings,
+            meetings=rows.meetings,
             meeting_blocks=days // DIALOGUE_BLOCK,
         )
 
     @staticmethod
     def _dialogue_blocks(
-        days: IntArray, attended: FloatArray, on_track: FloatArray, sign: float
+        days: IntArray, attended: FloatArray, on_track: FloatArray, signs: FloatArray
     ) -> tuple[IntArray, FloatArray]:
-        """Co-attendance counts per ordered pair and track, per block of days."""
+        """Co-attendance counts per ordered pair and track, per block of days
+        (each meeting counted with its sign)."""
         n, a = attended.shape
         k = on_track.shape[1]
         block = days // DIALOGUE_BLOCK
         right = (attended[:, :, None] * on_track[:, None, :]).reshape(n, a * k)
-        if sign < 0:
-            right = -right
+        if (signs < 0).any():
+            right *= signs[:, None]
         groups = _groups(block)
         out = np.empty((len(groups), a, a, k))
         firsts = np.empty(len(groups), dtype=np.int64)
