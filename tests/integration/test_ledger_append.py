@@ -410,3 +410,27 @@ def test_init_brings_an_uninitialised_database_up_to_date(db_url) -> None:
     result = _invoke("ledger", "verify", "--db", db_url, "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["ok"] is True
+
+
+# --- reading for a fold -----------------------------------------------------------
+
+
+def test_fold_rows_are_the_events_columns_filtered_in_the_database(
+    ledger, drafts
+) -> None:
+    events = [
+        drafts.joined("KOR"),
+        drafts.joined("JPN", classification="participants"),
+        drafts.joined("CHN", classification="restricted"),
+        drafts.joined("MNG"),
+    ]
+    ledger.append(events, principal="a")
+    recorded = list(ledger.iter_events())
+    every = [(e.seq, e.type, e.occurred_at, e.actor, e.payload_json) for e in recorded]
+    assert list(ledger.iter_fold_rows()) == every
+    assert list(ledger.iter_fold_rows(after=1, upto=3)) == every[1:3]
+    public = list(ledger.iter_fold_rows(classifications=("public",)))
+    assert [row[0] for row in public] == [1, 4]
+    assert list(ledger.iter_fold_rows(classifications=())) == []
+    before = recorded[2].occurred_at  # the third event's moment: it is left out
+    assert list(ledger.iter_fold_rows(before_occurred=before)) == every[:2]

@@ -27,6 +27,7 @@ from napci.domain.rules_of_procedure import Rules, rules_in_force
 __all__ = [
     "ActorView",
     "DecisionView",
+    "FoldRow",
     "MechanismView",
     "MeetingView",
     "Registry",
@@ -167,6 +168,10 @@ class MechanismView:
         }
 
 
+#: An event as the registry reads it: seq, type, occurred_at, actor, payload.
+FoldRow = tuple[int, str, str, str | None, str]
+
+
 def _iso(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
 
@@ -204,19 +209,28 @@ class Registry:
     keys: dict[str, KeyView] = field(default_factory=dict)
     seq: int = 0
     last_day: date | None = None
+    _last_text: str | None = field(default=None, repr=False, compare=False)
 
     def apply(self, event: RecordedEvent) -> None:
         """Fold one recorded event in."""
-        handler = _HANDLERS.get(event.type)
+        self.apply_row(
+            (event.seq, event.type, event.occurred_at, event.actor, event.payload_json)
+        )
+
+    def apply_row(self, row: FoldRow) -> None:
+        """Fold one event in, given as the columns the registry reads."""
+        seq, type_, occurred_at, actor, payload_json = row
+        handler = _HANDLERS.get(type_)
         if handler is not None:
-            payload = json.loads(event.payload_json)
-            payload["__seq"] = event.seq
-            payload["__actor"] = event.actor
+            payload = json.loads(payload_json)
+            payload["__seq"] = seq
+            payload["__actor"] = actor
             handler(self, payload)
-        self.seq = event.seq
-        day = date.fromisoformat(event.occurred_at[:10])
-        if self.last_day is None or day > self.last_day:
-            self.last_day = day
+        self.seq = seq
+        day = occurred_at[:10]  # canonical timestamps sort as text
+        if self._last_text is None or day > self._last_text:
+            self._last_text = day
+            self.last_day = date.fromisoformat(day)
 
     def participants(self) -> list[str]:
         """Codes of the current participants."""
@@ -419,9 +433,15 @@ _HANDLERS: dict[str, Any] = {
 }
 
 
-def fold_registry(recorded: Iterable[RecordedEvent]) -> Registry:
-    """The registry after folding ``recorded`` in order."""
+def fold_registry(recorded: Iterable[RecordedEvent | FoldRow]) -> Registry:
+    """The registry after folding ``recorded`` in order: events, or rows
+    ``(seq, type, occurred_at, actor, payload)`` as a ledger's
+    ``iter_fold_rows`` gives them (no envelope object per event)."""
     registry = Registry()
-    for event in recorded:
-        registry.apply(event)
+    apply_row = registry.apply_row
+    for item in recorded:
+        if isinstance(item, RecordedEvent):
+            registry.apply(item)
+        else:
+            apply_row(item)
     return registry

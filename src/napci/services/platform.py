@@ -88,13 +88,11 @@ class Platform:
         occurred later are left out. With ``clearance``, only events of those
         classifications are read.
         """
-        events = self.ledger.iter_events()
         before = None if as_of is None else format_timestamp(as_of + timedelta(days=1))
         return fold_registry(
-            e
-            for e in events
-            if (before is None or e.occurred_at < before)
-            and (clearance is None or e.classification in clearance)
+            self.ledger.iter_fold_rows(
+                before_occurred=before, classifications=clearance
+            )
         )
 
     def status(self, as_of: date | None = None) -> Roadmap:

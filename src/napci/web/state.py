@@ -60,11 +60,11 @@ class WebState:
                 self._registries[clearance] = registry
             head_seq, _ = self.head()
             if head_seq > registry.seq:
-                for event in self.platform.ledger.iter_events(
-                    after=registry.seq, upto=head_seq
+                apply_row = registry.apply_row
+                for row in self.platform.ledger.iter_fold_rows(
+                    after=registry.seq, upto=head_seq, classifications=clearance
                 ):
-                    if event.classification in clearance:
-                        registry.apply(event)
+                    apply_row(row)
                 registry.seq = head_seq
             return registry
 

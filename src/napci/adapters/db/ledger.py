@@ -510,6 +510,49 @@ class SqlLedger:
             for row in result:
                 yield _row_event(row)
 
+    def iter_fold_rows(
+        self,
+        *,
+        after: int = 0,
+        upto: int | None = None,
+        before_occurred: str | None = None,
+        classifications: Sequence[str] | None = None,
+    ) -> Iterator[tuple[int, str, str, str | None, str]]:
+        """``(seq, type, occurred_at, actor, payload)`` of events in seq order.
+
+        What a fold of the record reads, and nothing more: straight from the
+        driver, in one snapshot, server-side on PostgreSQL. ``upto`` keeps
+        events up to that seq, ``before_occurred`` those that occurred
+        before that timestamp, ``classifications`` those of these
+        classifications.
+        """
+        ph = self._sql.ph
+        where: list[str] = [f"seq > {ph}"]
+        params: list[Any] = [after]
+        if upto is not None:
+            where.append(f"seq <= {ph}")
+            params.append(upto)
+        if before_occurred is not None:
+            where.append(f"occurred_at < {ph}")
+            params.append(before_occurred)
+        if classifications is not None:
+            if not classifications:
+                return
+            where.append(
+                f"classification IN ({', '.join([ph] * len(classifications))})"
+            )
+            params.extend(classifications)
+        sql = (
+            "SELECT seq, type, occurred_at, actor, payload FROM events "
+            f"WHERE {' AND '.join(where)} ORDER BY seq"
+        )
+        with self.engine.connect() as conn, conn.begin():
+            name = "napci_fold" if self._postgres else None
+            with self._cursor(conn, name) as cursor:
+                cursor.execute(sql, params)
+                while rows := cursor.fetchmany(_VERIFY_FETCH):
+                    yield from rows
+
     def page(self, *, after: int = 0, limit: int = 100) -> list[RecordedEvent]:
         """Up to ``limit`` events after ``after``."""
         with self.engine.connect() as conn:
