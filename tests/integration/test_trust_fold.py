@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import math
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -30,6 +31,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from napci.adapters.db import SqlLedger, make_engine, upgrade
+from napci.adapters.db.extract import extract_batch, extract_tail
 from napci.domain.events import (
     ActorJoined,
     ActorRegistered,
@@ -59,6 +61,7 @@ from napci.domain.events import (
     TrackClosed,
 )
 from napci.domain.trust_figures import ExplainItem, TrustFigures, evaluate
+from napci.domain.trust_state import EXTRACT
 from napci.services.drafting import draft
 from napci.services.trust import TrustError, TrustService, rules_on
 
@@ -1398,3 +1401,65 @@ def test_a_track_closed_the_day_a_general_meeting_was_held(engine: Engine) -> No
         )
     ]
     check_incremental(engine, events, [len(events) - 1, 1])
+
+
+def test_a_short_tail_read_from_payloads_gives_what_the_database_extracts(
+    engine: Engine,
+) -> None:
+    """Figures kept current after a few appends read the new events' payloads
+    (``extract_tail``); longer stretches have the database extract the
+    fields (``extract_batch``). The fold must not be able to tell them apart:
+    every type, every field, with the date and clearance filters."""
+    rec = synthetic()
+    append(engine, rec.drafts(0, len(rec.events)))
+    tail = [
+        (e.seq, e.type, e.occurred_at, e.classification, e.payload_json)
+        for e in SqlLedger(engine).iter_events()
+    ]
+    assert {t for _, t, *_ in tail} >= {"AttendanceRecorded", "MeetingConvened"}
+    postgres = engine.dialect.name == "postgresql"
+    kinds = {t: dict(fields) for t, fields in EXTRACT.items()}
+
+    def normal(rows: dict[str, list[tuple[Any, ...]]]) -> dict[str, list[Any]]:
+        out: dict[str, list[Any]] = {}
+        for type_, found in rows.items():
+            paths = [p for p, _ in EXTRACT[type_]]
+            out[type_] = [
+                (
+                    seq,
+                    at,
+                    *(
+                        json.loads(v)
+                        if kinds[type_][p] == "json" and v is not None
+                        else v
+                        for p, v in zip(paths, values, strict=True)
+                    ),
+                )
+                for seq, at, *values in found
+            ]
+        return out
+
+    middle = tail[len(tail) // 2][2]
+    for before, clearance in (
+        (None, None),
+        (middle, None),
+        (None, ("public",)),
+        (middle, ("participants",)),
+    ):
+        connection = engine.raw_connection()
+        try:
+            database = extract_batch(
+                connection.dbapi_connection,
+                postgres,
+                EXTRACT,
+                after=0,
+                upto=len(tail),
+                before_occurred=before,
+                classifications=clearance,
+            )
+        finally:
+            connection.close()
+        payloads = extract_tail(
+            tail, EXTRACT, before_occurred=before, classifications=clearance
+        )
+        assert normal(payloads) == normal(database), (before, clearance)

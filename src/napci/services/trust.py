@@ -15,7 +15,13 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Engine
 
-from napci.adapters.db.extract import extract_batch, extract_parallel, read_head
+from napci.adapters.db.extract import (
+    extract_batch,
+    extract_parallel,
+    extract_tail,
+    read_head,
+    read_tail,
+)
 from napci.domain.envelope import format_timestamp
 from napci.domain.rules_of_procedure import Rules, rules_in_force
 from napci.domain.trust_figures import ExplainItem, TrustFigures, evaluate, explain
@@ -90,19 +96,31 @@ class TrustService:
         reads need no common snapshot). Nothing new, nothing to do.
         """
         before_text = None if before is None else format_timestamp(before)
-        with self.engine.connect() as conn:
-            postgres = conn.dialect.name == "postgresql"
-            if postgres:  # no BEGIN and COMMIT round trips
-                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-            # No transaction either on SQLite: each statement reads what was
-            # committed when it began, and the head bounds what is taken.
-            head, present = read_head(conn, state.seq)
+        postgres = self.engine.dialect.name == "postgresql"
+        connection = self.engine.raw_connection()  # a pooled connection
+        dbapi = connection.dbapi_connection
+        try:
+            # No transaction: each statement reads what was committed when it
+            # began, and the head bounds what is taken (on PostgreSQL, no
+            # BEGIN and COMMIT round trips either).
+            if postgres:
+                dbapi.autocommit = True  # type: ignore[union-attr]
+            head, tail = read_tail(dbapi, postgres, state.seq)
             if head <= state.seq:
                 return state
             parallel = postgres and head - state.seq >= _PARALLEL_EVENTS
-            if not parallel:
+            if tail is not None:
+                rows = extract_tail(
+                    tail,
+                    EXTRACT,
+                    before_occurred=before_text,
+                    classifications=self.clearance,
+                )
+            elif not parallel:
+                _, present = read_head(dbapi, postgres, state.seq)
                 rows = extract_batch(
-                    conn,
+                    dbapi,
+                    postgres,
                     EXTRACT,
                     after=state.seq,
                     upto=head,
@@ -110,7 +128,11 @@ class TrustService:
                     classifications=self.clearance,
                     only=present,
                 )
-        if parallel:
+        finally:
+            if postgres:
+                dbapi.autocommit = False  # type: ignore[union-attr]
+            connection.close()  # back to the pool
+        if parallel and tail is None:
             rows = extract_parallel(
                 self.engine,
                 _LARGEST_FIRST,

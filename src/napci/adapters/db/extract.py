@@ -16,6 +16,7 @@ processes work while this one waits.
 
 from __future__ import annotations
 
+import json
 import queue
 import re
 from collections.abc import Collection, Mapping, Sequence
@@ -27,17 +28,23 @@ from sqlalchemy.exc import NoResultFound
 
 __all__ = [
     "SMALL_TAIL",
+    "TINY_TAIL",
     "FieldKind",
     "extract_batch",
     "extract_parallel",
     "extract_rows",
+    "extract_tail",
     "read_head",
+    "read_tail",
 ]
 
 FieldKind = str  # "str" | "int" | "float" | "bool" | "json"
 
 #: Up to this many events after ``after``, ask first which types they hold.
 SMALL_TAIL: Final[int] = 1_000
+
+#: Up to this many, read the events themselves (see :func:`read_tail`).
+TINY_TAIL: Final[int] = 64
 
 
 def _sqlite_expr(path: str, kind: FieldKind) -> str:
@@ -111,19 +118,17 @@ def _statement(
     return f"SELECT seq, occurred_at{columns} FROM events WHERE {where} ORDER BY seq"
 
 
-def _cursor(conn: Connection) -> Any:
-    """A cursor of the driver's connection under ``conn``."""
-    return conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-
-
-def read_head(conn: Connection, after: int) -> tuple[int, frozenset[str] | None]:
+def read_head(
+    dbapi: Any, postgres: bool, after: int
+) -> tuple[int, frozenset[str] | None]:
     """The ledger's head seq and, when at most :data:`SMALL_TAIL` events
     follow ``after``, the types of those events (None for a longer tail).
 
     One statement, so that keeping figures current after an append costs one
     round trip to learn what is new and one per type of new event.
+    ``dbapi`` is the driver's connection.
     """
-    if conn.dialect.name == "postgresql":
+    if postgres:
         sql = (
             "SELECT h.seq, CASE WHEN h.seq - %s <= %s THEN ARRAY("
             "SELECT DISTINCT type FROM events WHERE seq > %s AND seq <= h.seq"
@@ -136,7 +141,7 @@ def read_head(conn: Connection, after: int) -> tuple[int, frozenset[str] | None]
             "WHERE seq > ? AND seq <= h.seq) END FROM ledger_head AS h "
             "WHERE h.id = 1"
         )
-    cursor = _cursor(conn)
+    cursor = dbapi.cursor()
     try:
         cursor.execute(sql, (after, SMALL_TAIL, after))
         row = cursor.fetchone()
@@ -152,8 +157,86 @@ def read_head(conn: Connection, after: int) -> tuple[int, frozenset[str] | None]
     return head, frozenset(types)
 
 
+def read_tail(
+    dbapi: Any, postgres: bool, after: int
+) -> tuple[int, list[tuple[Any, ...]] | None]:
+    """The ledger's head seq and, when at most :data:`TINY_TAIL` events
+    follow ``after``, those events' ``(seq, type, occurred_at,
+    classification, payload)`` (None for a longer tail): one round trip.
+
+    Keeping figures current after an append or two then costs one statement;
+    :func:`extract_tail` takes the fields out of the few payloads.
+    """
+    ph = "%s" if postgres else "?"
+    sql = (
+        "SELECT h.seq, e.seq, e.type, e.occurred_at, e.classification, e.payload "
+        "FROM ledger_head AS h LEFT JOIN events AS e "
+        f"ON e.seq > {ph} AND e.seq <= h.seq AND h.seq - {ph} <= {ph} "
+        "WHERE h.id = 1 ORDER BY e.seq"
+    )
+    cursor = dbapi.cursor()
+    try:
+        cursor.execute(sql, (after, after, TINY_TAIL))
+        found = cursor.fetchall()
+    finally:
+        cursor.close()
+    if not found:
+        raise NoResultFound("the ledger has no head row: is the schema created?")
+    head = int(found[0][0])
+    if head - after > TINY_TAIL:
+        return head, None
+    return head, [row[1:] for row in found if row[1] is not None]
+
+
+def _field(payload: Any, path: str, kind: FieldKind) -> Any:
+    """A payload's field as the database's extraction gives it."""
+    value = payload
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    if value is None:
+        return None
+    if kind == "json":
+        return json.dumps(value, separators=(",", ":"), sort_keys=True)
+    if kind in ("int", "bool"):
+        return int(value)
+    if kind == "float":
+        return float(value)
+    return value
+
+
+def extract_tail(
+    tail: Sequence[tuple[Any, ...]],
+    spec: Mapping[str, Sequence[tuple[str, FieldKind]]],
+    *,
+    before_occurred: str | None = None,
+    classifications: tuple[str, ...] | None = None,
+) -> dict[str, list[tuple[Any, ...]]]:
+    """:func:`extract_batch`'s rows, taken from :func:`read_tail`'s events.
+
+    The same values as the database gives (booleans as 0/1, arrays and
+    objects as JSON text), so the fold cannot tell the two apart.
+    """
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    for seq, type_, occurred_at, classification, payload_json in tail:
+        fields = spec.get(type_)
+        if fields is None:
+            continue
+        if before_occurred is not None and not occurred_at < before_occurred:
+            continue
+        if classifications is not None and classification not in classifications:
+            continue
+        payload = json.loads(payload_json)
+        out.setdefault(type_, []).append(
+            (seq, occurred_at, *(_field(payload, p, k) for p, k in fields))
+        )
+    return out
+
+
 def extract_batch(
-    conn: Connection,
+    dbapi: Any,
+    postgres: bool,
     spec: Mapping[str, Sequence[tuple[str, FieldKind]]],
     *,
     after: int = 0,
@@ -162,18 +245,18 @@ def extract_batch(
     classifications: tuple[str, ...] | None = None,
     only: Collection[str] | None = None,
 ) -> dict[str, list[tuple[Any, ...]]]:
-    """Rows of every event type in ``spec`` (see :func:`extract_rows`).
+    """Rows of every event type in ``spec`` (see :func:`extract_rows`), read
+    on ``dbapi``, the driver's connection.
 
     ``upto`` keeps only events up to that seq (the head, read first: an
     append committed meanwhile is then not half seen). ``only`` skips the
     types not in it (see :func:`read_head`). Types without rows are left out
     of the result.
     """
-    postgres = conn.dialect.name == "postgresql"
     out: dict[str, list[tuple[Any, ...]]] = {}
     if upto is not None and upto <= after:
         return out
-    cursor = _cursor(conn)
+    cursor = dbapi.cursor()
     try:
         for type_, fields in spec.items():
             if only is not None and type_ not in only:
@@ -221,7 +304,8 @@ def extract_rows(
     Booleans come back as 0/1, arrays and objects as JSON text.
     """
     rows = extract_batch(
-        conn,
+        conn.connection.dbapi_connection,
+        conn.dialect.name == "postgresql",
         {type_: fields},
         after=after,
         before_occurred=before_occurred,
@@ -260,7 +344,8 @@ def extract_parallel(
                     return found
                 found.update(
                     extract_batch(
-                        conn,
+                        conn.connection.dbapi_connection,
+                        conn.dialect.name == "postgresql",
                         {type_: spec[type_]},
                         after=after,
                         upto=upto,
