@@ -7,11 +7,13 @@ each test file's directory on ``sys.path`` (the rootdir conftest imports
     from procedure_helpers import PARTICIPANTS, Record, opened
 
 :class:`Record` drives the Python API the way the secretariat and the
-delegations do: ``execute(platform, Command(...), principal=...)`` from
-:mod:`napci.services.procedure`, on a record that ``Platform.init`` has
-loaded with the NAPCI record 2013-2014. Its ``refused`` and ``invalid``
-helpers check that a refusal appends nothing (the ledger head is the same
-before and after).
+delegations do: ``execute(platform, Command(...), principal=...,
+secretariat=...)`` from :mod:`napci.services.procedure`, on a record that
+``Platform.init`` has loaded with the NAPCI record 2013-2014. It acts as the
+secretariat, as the CLI does (the facilitator's authority applies when the
+facilitator acts), unless told ``secretariat=False`` (a delegation only). Its
+``refused`` and ``invalid`` helpers check that a refusal appends nothing (the
+ledger head is the same before and after).
 """
 
 from __future__ import annotations
@@ -99,20 +101,35 @@ class Record:
         """The ledger head: (seq, hash)."""
         return self.platform.ledger.head()
 
-    def run(self, *commands: Any, today: date | None = None) -> list[RecordedEvent]:
-        """Judge ``commands`` and append what they bring about; the events."""
+    def run(
+        self, *commands: Any, today: date | None = None, secretariat: bool = True
+    ) -> list[RecordedEvent]:
+        """Judge ``commands`` and append what they bring about; the events.
+
+        ``secretariat``: whether the caller acts as the facilitator's
+        secretariat (by default, as the CLI does) or as a delegation only.
+        """
         result = execute_all(
-            self.platform, list(commands), principal="test", today=today
+            self.platform,
+            list(commands),
+            principal="test",
+            secretariat=secretariat,
+            today=today,
         )
         return list(result.recorded)
 
     def refused(
-        self, command: Any, rule: str, *fragments: str, today: date | None = None
+        self,
+        command: Any,
+        rule: str,
+        *fragments: str,
+        today: date | None = None,
+        secretariat: bool = True,
     ) -> Refusal:
         """Check ``command`` is refused by ``rule`` and appends nothing."""
         before = self.head()
         with pytest.raises(Refusal) as info:
-            self.run(command, today=today)
+            self.run(command, today=today, secretariat=secretariat)
         refusal = info.value
         assert refusal.rule == rule, f"refused by {refusal.rule}, not {rule}: {refusal}"
         for fragment in fragments:

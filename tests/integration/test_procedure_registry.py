@@ -20,14 +20,18 @@ import pytest
 from procedure_helpers import PARTICIPANTS, Record, opened, payload, types
 
 from napci.domain.procedure import (
+    AssessCommitments,
     CancelMeeting,
     ConfirmAttendance,
     ConveneMeeting,
+    Decide,
+    FulfilCommitment,
     HoldMeeting,
     InviteActor,
     JoinActor,
     JoinProject,
     LaunchProject,
+    MakeCommitment,
     RecordAttendance,
     RecordIncident,
     RecordPosition,
@@ -36,12 +40,13 @@ from napci.domain.procedure import (
     StartSilence,
     TableProposal,
     WithdrawActor,
+    WithdrawProposal,
     advise,
     next_host,
     ownership,
 )
 from napci.domain.signing import generate_key_pair
-from napci.services.procedure import execute
+from napci.services.procedure import context_for, execute, judge
 
 
 @pytest.fixture
@@ -482,6 +487,116 @@ def test_invalid_and_unauthorised_commands_append_nothing(record: Record) -> Non
     )
 
 
+# -- the facilitator's secretariat and the ROK's delegation ----------------------
+
+
+def test_the_facilitators_delegation_has_a_participants_powers_only(
+    record: Record,
+) -> None:
+    """The ROK is the facilitator and a participant. Acting as its delegation,
+    not as the secretariat (``secretariat=False``, as a delegate of KOR does
+    through the API and the pages), it has a participant's powers: every act
+    the rules reserve to the facilitator is refused, naming the rule, the
+    capacity and who can do it, and nothing is appended. What it does as a
+    participant, host, proposer or founder, it still does."""
+    on = date(2015, 6, 1)
+    later = on + timedelta(days=30)
+    sejong = {"kind": "admit-observer", "code": "SEJONG"}
+    record.meeting("chaired", ["environment"], on, host="JPN", chair="JPN")
+    record.convene("hosted", ["environment"], on, host="JPN")
+    record.table("p-jpn", sejong, on, by="JPN", meeting="chaired")
+    record.run(LaunchProject("pr", "Haze", ("environment",), ("JPN", "MNG"), on, "JPN"))
+    record.run(MakeCommitment("c-jpn", "pr", "JPN", "station data", on, on, "JPN", 0))
+    secretariat_acts: list[tuple[Any, str]] = [
+        (
+            RegisterActor("OSCE", "OSCE", "organisation", "track-1", on, "KOR"),
+            "facilitator",
+        ),
+        (InviteActor("PRK", on, "KOR"), "facilitator"),
+        (
+            ConveneMeeting(
+                "m-new",
+                "New",
+                ("environment",),
+                "working",
+                "track-1",
+                on,
+                on,
+                "KOR",
+                host="JPN",
+            ),
+            "facilitator",
+        ),
+        (RecordAttendance("hosted", "JPN", True, on, "KOR"), "facilitator"),
+        (HoldMeeting("hosted", on, "KOR"), "facilitator"),
+        (CancelMeeting("hosted", on, "KOR"), "facilitator"),
+        (StartSilence("p-jpn", later, on, "KOR"), "silence"),
+        (Decide("p-jpn", on, "KOR"), "facilitator"),
+        (
+            LaunchProject("pr-2", "Dust", ("environment",), ("JPN", "MNG"), on, "KOR"),
+            "willing",
+        ),
+        (FulfilCommitment("c-jpn", on, "KOR"), "own-act"),
+        (AssessCommitments(later, "KOR"), "facilitator"),
+        (incident(), "facilitator"),
+    ]
+    for command, rule in secretariat_acts:
+        refusal = record.refused(
+            command,
+            rule,
+            "KOR acts here as its delegation, not as the facilitator's secretariat",
+            secretariat=False,
+        )
+        assert refusal.remedy is not None, refusal
+        assert (
+            "the facilitator's secretariat (a user with the role facilitator)"
+            in refusal.remedy
+        ), refusal
+        # As the secretariat, the same act is the facilitator's to record.
+        context = context_for(record.platform, secretariat=True)
+        assert judge(context, command), command
+
+    # As its delegation, KOR does what any participant does for itself...
+    as_delegation = [
+        RecordPosition("p-jpn", "KOR", "support", on, "KOR"),
+        JoinProject("pr", "KOR", on, "KOR"),
+        MakeCommitment("c-kor", "pr", "KOR", "a report", later, on, "KOR"),
+        FulfilCommitment("c-kor", later, "KOR"),
+        TableProposal("p-kor", "Sejong", sejong, on, "KOR"),
+        # ... as the proposer,
+        StartSilence("p-kor", later, on, "KOR"),
+        WithdrawProposal("p-kor", on, "KOR"),
+        # ... as the host or the chair of a meeting,
+        ConveneMeeting(
+            "m-kor",
+            "Seoul",
+            ("environment",),
+            "working",
+            "track-1",
+            on,
+            on,
+            "KOR",
+            host="KOR",
+        ),
+        RecordAttendance("m-kor", "JPN", True, on, "KOR"),
+        HoldMeeting("m-kor", on, "KOR"),
+        # ... and as a founder.
+        LaunchProject("pr-kor", "Dust", ("environment",), ("KOR", "MNG"), on, "KOR"),
+    ]
+    for command in as_delegation:
+        (event, *_) = record.run(command, secretariat=False)
+        assert event.actor == "KOR", command
+    # But not the facilitator's acts on a meeting it neither hosts nor chairs.
+    record.refused(
+        RecordAttendance("chaired", "KOR", False, on, "KOR"),
+        "facilitator",
+        "attendance of chaired is recorded by the facilitator, the host or the "
+        "chair, not KOR; KOR acts here as its delegation",
+        secretariat=False,
+    )
+    assert record.platform.verify().ok
+
+
 def test_an_unknown_rank_is_an_invalid_command(record: Record) -> None:
     on = date(2015, 6, 1)
     record.invalid(
@@ -518,6 +633,7 @@ def test_a_delegation_signs_its_own_position(record: Record, tmp_path: Path) -> 
             record.platform,
             RecordPosition("admit-sejong", "JPN", "support", on, "JPN"),
             principal="test",
+            secretariat=True,
             key=stranger,
         )
     assert info.value.rule == "signature"
@@ -531,6 +647,7 @@ def test_a_delegation_signs_its_own_position(record: Record, tmp_path: Path) -> 
         record.platform,
         RecordPosition("admit-sejong", "JPN", "support", on, "JPN"),
         principal="test",
+        secretariat=True,
         key=key,
     )
     (event,) = result.recorded
@@ -541,6 +658,7 @@ def test_a_delegation_signs_its_own_position(record: Record, tmp_path: Path) -> 
         record.platform,
         RecordPosition("admit-sejong", "CHN", "support", on, "CHN"),
         principal="test",
+        secretariat=True,
         key=key,
     )
     assert result.recorded[0].signature is None

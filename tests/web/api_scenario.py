@@ -62,7 +62,9 @@ def iso(day: date) -> str:
 
 def act(platform: Platform, *commands: Any) -> list[RecordedEvent]:
     """Run commands through the rules, as the test's setup."""
-    result = execute_all(platform, list(commands), principal="test:setup")
+    result = execute_all(
+        platform, list(commands), principal="test:setup", secretariat=True
+    )
     return list(result.recorded)
 
 

@@ -4,15 +4,17 @@ Every fixture here gives a ``webapp.WebRecord``: the FastAPI app over a database
 holding the NAPCI record 2013-2014, a test client, the platform underneath,
 and one user of every role, by the names in ``webapp.USERS``:
 
-==================  ============  =====
-user                role          actor
-==================  ============  =====
-``facilitator``     facilitator   KOR (the facilitating secretariat)
-``delegate``        delegate      JPN
-``other-delegate``  delegate      CHN
-``observer``        observer      ASEAN (an observer organisation)
-``analyst``         analyst       none
-==================  ============  =====
+========================  ============  =====
+user                      role          actor
+========================  ============  =====
+``facilitator``           facilitator   KOR (the facilitating secretariat)
+``facilitator-delegate``  delegate      KOR (the ROK's delegation, not the
+                                        secretariat)
+``delegate``              delegate      JPN
+``other-delegate``        delegate      CHN
+``observer``              observer      ASEAN (an observer organisation)
+``analyst``               analyst       none
+========================  ============  =====
 
 - ``web_record``: a fresh database per test, on SQLite and PostgreSQL (it
   takes ``db_url``). Use it for anything that writes.

@@ -5,14 +5,19 @@ whose act it is (JPN's delegate, "the right delegate", or the facilitator for
 the secretariat's acts), then sends the same command as each caller in turn:
 
 - anonymous: 401; analyst: 403 (they never act);
-- the observer (ASEAN), the delegate of another actor (CHN), the right
-  delegate (JPN) and the facilitator (KOR): what the rules of procedure say,
-  a 409 naming the rule (``own-act``, ``facilitator``, ``willing``,
-  ``observer``, ``silence``) or a success.
+- the observer (ASEAN), the delegate of another actor (CHN), the delegate of
+  the facilitating actor (KOR, role delegate: the ROK's delegation, not the
+  secretariat), the right delegate (JPN) and the facilitator (KOR, role
+  facilitator): what the rules of procedure say, a 409 naming the rule
+  (``own-act``, ``facilitator``, ``willing``, ``observer``, ``silence``) or a
+  success.
 
 A refused call leaves the ledger's head unchanged. The acting actor always
-comes from the token: a delegate never acts as another. Callers that may do
-the same act twice get their own target (``{who}`` in a path or body), so
+comes from the token: a delegate never acts as another. So does the capacity:
+only the role facilitator acts as the secretariat, and the delegate of the
+facilitating actor is refused every secretariat command (the rows marked
+``secretariat``), the refusal saying why and who can do it. Callers that may
+do the same act twice get their own target (``{who}`` in a path or body), so
 every call is judged on the same record.
 """
 
@@ -48,15 +53,23 @@ CALLERS: tuple[str | None, ...] = (
     "analyst",
     "observer",
     "other-delegate",
+    "facilitator-delegate",
     "delegate",
     "facilitator",
 )
-ACTING = ("observer", "other-delegate", "delegate", "facilitator")
+ACTING = (
+    "observer",
+    "other-delegate",
+    "facilitator-delegate",
+    "delegate",
+    "facilitator",
+)
 TAGS = {
     None: "anon",
     "analyst": "analyst",
     "observer": "obs",
     "other-delegate": "other",
+    "facilitator-delegate": "kdel",
     "delegate": "del",
     "facilitator": "fac",
 }
@@ -73,7 +86,10 @@ class Row:
     """One command endpoint and what each acting caller gets.
 
     ``expect`` maps each acting caller to a success status (201, or 200 for
-    the draft) or to the rule whose 409 refuses it.
+    the draft) or to the rule whose 409 refuses it. ``secretariat`` marks the
+    commands the rules reserve to the facilitator (as secretariat), alone or
+    beside a host, chair, proposer, founder or member: the facilitator's
+    delegation is refused them when it holds none of those capacities.
     """
 
     name: str
@@ -81,6 +97,7 @@ class Row:
     body: dict[str, Any] | None
     expect: dict[str, int | str]
     setup: Setup = field(default=nothing)
+    secretariat: bool = False
 
 
 def fill(value: Any, tag: str) -> Any:
@@ -99,26 +116,31 @@ def own_act(success: int = 201, rule: str = "own-act") -> dict[str, int | str]:
     return {
         "observer": rule,
         "other-delegate": rule,
+        "facilitator-delegate": rule,
         "delegate": success,
         "facilitator": rule,
     }
 
 
 def facilitator_only(rule: str = "facilitator") -> dict[str, int | str]:
-    """Only the facilitator may: the secretariat records it."""
+    """Only the facilitator may: the secretariat records it (not the
+    facilitating actor's delegation)."""
     return {
         "observer": rule,
         "other-delegate": rule,
+        "facilitator-delegate": rule,
         "delegate": rule,
         "facilitator": 201,
     }
 
 
 def jpn_or_facilitator(rule: str) -> dict[str, int | str]:
-    """JPN (as host, chair, proposer, member) or the facilitator may."""
+    """JPN (as host, chair, proposer, member) or the facilitator may; KOR's
+    delegation, which is none of these, may not."""
     return {
         "observer": rule,
         "other-delegate": rule,
+        "facilitator-delegate": rule,
         "delegate": 201,
         "facilitator": 201,
     }
@@ -142,6 +164,13 @@ def _proposals_by_jpn(platform: Platform, tags: list[str]) -> None:
 
 def _proposal_by_kor(platform: Platform, _tags: list[str]) -> None:
     table(platform, "p", by="KOR")
+
+
+def _proposals_by_jpn_as(*proposals: str) -> Setup:
+    def setup(platform: Platform, _tags: list[str]) -> None:
+        table(platform, *proposals, by="JPN")
+
+    return setup
 
 
 def _proposal_and_key(platform: Platform, _tags: list[str]) -> None:
@@ -172,6 +201,9 @@ def _overdue_commitment(platform: Platform, _tags: list[str]) -> None:
 
 
 ON = {"on": iso(DAY)}
+#: What a refusal of a secretariat command to the facilitator's delegation says.
+CAPACITY = "KOR acts here as its delegation, not as the facilitator's secretariat"
+SECRETARIAT = "the facilitator's secretariat (a user with the role facilitator)"
 
 ROWS: tuple[Row, ...] = (
     Row(
@@ -179,6 +211,7 @@ ROWS: tuple[Row, ...] = (
         "/actors",
         {"code": "INST{WHO}", "name": "An institute", "kind": "institute", **ON},
         facilitator_only(),
+        secretariat=True,
     ),
     Row(
         "a state joins",
@@ -188,7 +221,13 @@ ROWS: tuple[Row, ...] = (
         _withdraw_jpn,
     ),
     Row("a participant withdraws", "/actors/JPN/withdraw", ON, own_act()),
-    Row("invite an actor", "/actors/CAN/invite", ON, facilitator_only()),
+    Row(
+        "invite an actor",
+        "/actors/CAN/invite",
+        ON,
+        facilitator_only(),
+        secretariat=True,
+    ),
     Row(
         "convene a meeting",
         "/meetings",
@@ -201,6 +240,7 @@ ROWS: tuple[Row, ...] = (
             **ON,
         },
         jpn_or_facilitator("facilitator"),
+        secretariat=True,
     ),
     Row(
         "confirm attendance",
@@ -215,6 +255,7 @@ ROWS: tuple[Row, ...] = (
         {"attended": ["JPN", "CHN"], "absent": ["MNG"], **ON},
         jpn_or_facilitator("facilitator"),
         _one_meeting,
+        secretariat=True,
     ),
     Row(
         "record a meeting held",
@@ -222,6 +263,7 @@ ROWS: tuple[Row, ...] = (
         {"held_on": iso(DAY)},
         jpn_or_facilitator("facilitator"),
         _meetings,
+        secretariat=True,
     ),
     Row(
         "cancel a meeting",
@@ -229,6 +271,7 @@ ROWS: tuple[Row, ...] = (
         ON,
         jpn_or_facilitator("facilitator"),
         _meetings,
+        secretariat=True,
     ),
     Row(
         "issue a document",
@@ -237,6 +280,7 @@ ROWS: tuple[Row, ...] = (
         {
             "observer": 201,
             "other-delegate": 201,
+            "facilitator-delegate": 201,
             "delegate": 201,
             "facilitator": 201,
         },
@@ -253,6 +297,7 @@ ROWS: tuple[Row, ...] = (
         {
             "observer": "observer",
             "other-delegate": 201,
+            "facilitator-delegate": 201,
             "delegate": 201,
             "facilitator": 201,
         },
@@ -263,6 +308,7 @@ ROWS: tuple[Row, ...] = (
         {"deadline": iso(later(30)), **ON},
         jpn_or_facilitator("silence"),
         _proposals_by_jpn,
+        secretariat=True,
     ),
     Row(
         "record a position",
@@ -284,6 +330,7 @@ ROWS: tuple[Row, ...] = (
         {"at": iso(DAY)},
         jpn_or_facilitator("facilitator"),
         _proposals_at_a_meeting_chaired_by_jpn,
+        secretariat=True,
     ),
     Row(
         "withdraw a proposal",
@@ -303,6 +350,7 @@ ROWS: tuple[Row, ...] = (
             **ON,
         },
         jpn_or_facilitator("willing"),
+        secretariat=True,
     ),
     Row(
         "join a project",
@@ -337,6 +385,7 @@ ROWS: tuple[Row, ...] = (
         {"on": iso(later(30))},
         jpn_or_facilitator("own-act"),
         _commitments,
+        secretariat=True,
     ),
     Row(
         "assess commitments",
@@ -344,6 +393,7 @@ ROWS: tuple[Row, ...] = (
         {"on": iso(later(30))},
         facilitator_only(),
         _overdue_commitment,
+        secretariat=True,
     ),
     Row(
         "record a milestone",
@@ -371,6 +421,7 @@ ROWS: tuple[Row, ...] = (
             "source_title": "A news report",
         },
         facilitator_only(),
+        secretariat=True,
     ),
 )
 
@@ -423,7 +474,180 @@ def test_every_role_against_every_command(web_record: WebRecord, row: Row) -> No
         if rule is not None:
             assert problem["rule"] == rule, context
             assert problem["type"] == f"/problems/rules/{rule}", context
+        if caller == "facilitator-delegate" and row.secretariat:
+            # The refusal says why: the capacity, and who can do it.
+            assert CAPACITY in problem["detail"], context
+            assert SECRETARIAT in problem["remedy"], context
         assert web_record.head() == before, f"a refused call appended: {context}"
+
+
+def test_the_secretariat_commands_are_the_facilitators_alone() -> None:
+    """A row is marked ``secretariat`` exactly when the facilitator may do it
+    and the delegate of the same actor may not: nothing else tells them
+    apart."""
+    for row in ROWS:
+        facilitator = succeeds(row.expect["facilitator"])
+        delegation = succeeds(row.expect["facilitator-delegate"])
+        assert row.secretariat == (facilitator and not delegation), row.name
+    assert {r.name for r in ROWS if r.secretariat} == {
+        "register an actor",
+        "invite an actor",
+        "convene a meeting",
+        "record attendance",
+        "record a meeting held",
+        "cancel a meeting",
+        "start the silence procedure",
+        "decide a proposal",
+        "launch a project",
+        "fulfil a commitment",
+        "assess commitments",
+        "record an incident",
+    }
+
+
+def _kor_meeting(platform: Platform, _tags: list[str]) -> None:
+    convene(platform, "m", host="KOR", on=DAY)
+
+
+def _proposal_by_kor_at_a_meeting_chaired_by_kor(
+    platform: Platform, _tags: list[str]
+) -> None:
+    held_meeting(platform, "chaired", chair="KOR")
+    table(platform, "p", by="KOR", meeting="chaired")
+
+
+def _commitment_of_kor(platform: Platform, _tags: list[str]) -> None:
+    project(platform, "pr", founders=("KOR", "MNG"))
+    commitment(platform, "c", project="pr", code="KOR")
+
+
+#: What the ROK's delegation does for the ROK, as a participant (and as the
+#: host, chair, proposer, founder or member it is): path, body, setup.
+ROK_ACTS: tuple[tuple[str, str, dict[str, Any] | None, Setup], ...] = (
+    ("confirm attendance", "/meetings/m/confirm", ON, _one_meeting),
+    (
+        "record a position",
+        "/proposals/p/positions",
+        {"position": "support", **ON},
+        _proposals_by_jpn_as("p"),
+    ),
+    (
+        "table a proposal",
+        "/proposals",
+        {
+            "proposal": "p-kor",
+            "title": "Admit the Sejong Institute",
+            "subject": {"kind": "admit-observer", "code": "SEJONG"},
+            **ON,
+        },
+        nothing,
+    ),
+    (
+        "issue a statement",
+        "/documents",
+        {"document": "d-kor", "kind": "statement", "title": "A statement", **ON},
+        nothing,
+    ),
+    (
+        "start the silence on its own proposal",
+        "/proposals/p/silence",
+        {"deadline": iso(later(30)), **ON},
+        _proposal_by_kor,
+    ),
+    ("withdraw its own proposal", "/proposals/p/withdraw", ON, _proposal_by_kor),
+    (
+        "decide at a meeting it chairs",
+        "/proposals/p/decide",
+        {"at": iso(DAY)},
+        _proposal_by_kor_at_a_meeting_chaired_by_kor,
+    ),
+    (
+        "convene a meeting it hosts",
+        "/meetings",
+        {
+            "meeting": "m-kor",
+            "title": "A working meeting in Seoul",
+            "tracks": ["environment"],
+            "starts_on": iso(DAY),
+            "host": "KOR",
+            **ON,
+        },
+        nothing,
+    ),
+    (
+        "record attendance at a meeting it hosts",
+        "/meetings/m/attendance",
+        {"attended": ["JPN", "KOR"], **ON},
+        _kor_meeting,
+    ),
+    (
+        "record a meeting it hosts held",
+        "/meetings/m/held",
+        {"held_on": iso(DAY)},
+        _kor_meeting,
+    ),
+    (
+        "launch a project it founds",
+        "/projects",
+        {
+            "project": "pr-kor",
+            "title": "Dust monitoring",
+            "tracks": ["environment"],
+            "founders": ["KOR", "MNG"],
+            **ON,
+        },
+        nothing,
+    ),
+    ("join a project", "/projects/pr/join", ON, _project_of("JPN", "MNG")),
+    (
+        "make a commitment",
+        "/projects/pr/commitments",
+        {
+            "commitment": "c-kor",
+            "description": "a report every quarter",
+            "due_on": iso(later(180)),
+            **ON,
+        },
+        _project_of("KOR", "MNG"),
+    ),
+    (
+        "record its commitment kept",
+        "/commitments/c/fulfil",
+        {"on": iso(later(30))},
+        _commitment_of_kor,
+    ),
+    (
+        "record a milestone",
+        "/projects/pr/milestones",
+        {"milestone": "ms-kor", "title": "First data", **ON},
+        _project_of("KOR", "MNG"),
+    ),
+    ("leave a project", "/projects/pr/leave", ON, _project_of("KOR", "JPN", "MNG")),
+)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "setup"),
+    [act[1:] for act in ROK_ACTS],
+    ids=[act[0] for act in ROK_ACTS],
+)
+def test_the_delegate_of_the_facilitating_actor_acts_for_its_delegation(
+    web_record: WebRecord, path: str, body: dict[str, Any] | None, setup: Setup
+) -> None:
+    """A delegate of KOR is the ROK's delegation: what a participant does for
+    itself, or as host, chair, proposer, founder or member, it does."""
+    setup(web_record.platform, [])
+    before = web_record.head()
+    response = web_record.post(path, "facilitator-delegate", json=body)
+    assert response.status_code == 201, response.text
+    recorded = response.json()["recorded"]
+    assert recorded, response.text
+    assert web_record.head() != before
+    for event in recorded:
+        assert event["actor"] == "KOR", response.text
+        stored = web_record.platform.ledger.get(event["id"])
+        assert stored is not None
+        assert stored.principal == "user:facilitator-delegate"
 
 
 def test_the_matrix_covers_every_command(shared_web_record: WebRecord) -> None:

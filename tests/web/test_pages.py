@@ -52,11 +52,16 @@ MEETING = "env-wg-today"
 PROPOSAL = "add-maritime-safety"
 
 
+def _as_secretariat(platform: Any, *commands: Any) -> None:
+    """Run ``commands`` together as the facilitator's secretariat."""
+    execute_all(platform, list(commands), principal="test", secretariat=True)
+
+
 def _prepare(platform: Any) -> None:
     """A meeting held today, a proposal tabled at it, a project."""
 
     def run(*commands: Any) -> None:
-        execute_all(platform, list(commands), principal="test")
+        _as_secretariat(platform, *commands)
 
     run(
         ConveneMeeting(
@@ -606,6 +611,99 @@ def test_silence_and_projects_through_the_forms(sqlite_web_record: Any) -> None:
     assert project["commitments"][0]["status"] == "kept"
     kor.close()
     chn.close()
+
+
+def test_the_delegate_of_the_facilitating_actor_uses_the_delegations_forms_only(
+    sqlite_web_record: Any,
+) -> None:
+    """A delegate of KOR is the ROK's delegation, not the secretariat: the
+    secretariat's forms are not shown to it, and posting them anyway is
+    refused (409, naming the rule, the capacity and who can do it), appending
+    nothing. The delegation's own forms work as for any participant."""
+    record = sqlite_web_record
+
+    def run(*commands: Any) -> None:
+        _as_secretariat(record.platform, *commands)
+
+    run(
+        ConveneMeeting(
+            meeting="jp-wg",
+            title="Working group in Tokyo",
+            tracks=("environment",),
+            rank="working",
+            layer="track-1",
+            starts_on=TODAY,
+            on=TODAY,
+            by="KOR",
+            host="JPN",
+            chair="JPN",
+        )
+    )
+    admit = {"kind": "admit-observer", "code": "SEJONG"}
+    run(TableProposal("p-jpn", "Sejong", admit, TODAY, "JPN", meeting="jp-wg"))
+    run(LaunchProject("haze", "Haze", ("environment",), ("JPN", "CHN"), TODAY, "JPN"))
+    due = TODAY + timedelta(days=30)
+    run(MakeCommitment("c-chn", "haze", "CHN", "station data", due, TODAY, "CHN"))
+    secretariat, delegation = TestClient(record.app), TestClient(record.app)
+    sign_in(secretariat, record.tokens["facilitator"])
+    sign_in(delegation, record.tokens["facilitator-delegate"])
+
+    def forms(client: TestClient, path: str) -> list[str]:
+        data: list[str] = client.get(path).json()["forms"]
+        return data
+
+    assert forms(secretariat, "/meetings.json") == ["convene"]
+    assert forms(delegation, "/meetings.json") == []
+    assert forms(secretariat, "/meetings/jp-wg.json") == ["attendance", "held"]
+    assert forms(delegation, "/meetings/jp-wg.json") == []
+    assert forms(secretariat, "/proposals/p-jpn.json") == [
+        "position",
+        "silence",
+        "decide",
+    ]
+    assert forms(delegation, "/proposals/p-jpn.json") == ["position"]
+    assert "fulfil" in forms(secretariat, "/projects.json")
+    assert "fulfil" not in forms(delegation, "/projects.json")
+
+    deadline = (TODAY + timedelta(days=14)).isoformat()
+    launch = {"project": "dust", "title": "Dust", "tracks": ["environment"]}
+    secretariat_forms = [
+        ("/meetings", {"meeting": "kr-1", "title": "A meeting"}, "facilitator"),
+        ("/meetings/jp-wg/attendance", {"att-JPN": "attended"}, "facilitator"),
+        ("/meetings/jp-wg/held", {}, "facilitator"),
+        ("/proposals/p-jpn/silence", {"deadline": deadline}, "silence"),
+        ("/proposals/p-jpn/decide", {"action": "adopt"}, "facilitator"),
+        ("/projects", {**launch, "founders": ["JPN", "CHN"]}, "willing"),
+        ("/projects/fulfil", {"commitment": "c-chn"}, "own-act"),
+    ]
+    before = record.head()
+    for path, form, rule in secretariat_forms:
+        refused = submit(delegation, path, form)
+        assert refused.status_code == 409, (path, refused.text)
+        problem = refused.context["problem"]
+        assert problem["rule"] == rule, (path, problem)
+        assert "KOR acts here as its delegation" in refused.text, path
+        assert "a user with the role facilitator" in problem["remedy"], path
+        assert record.head() == before, f"a refused form appended: {path}"
+    # The same form is the secretariat's.
+    _flash(submit(secretariat, "/meetings/jp-wg/held", {}))
+
+    # The ROK's delegation acts for the ROK, as any participant does.
+    before = record.head()
+    _flash(submit(delegation, "/proposals/p-jpn/position", {"position": "support"}))
+    _flash(submit(delegation, "/projects/join", {"project": "haze"}))
+    _flash(submit(delegation, "/projects", {**launch, "founders": ["KOR", "MNG"]}))
+    recorded = list(record.platform.ledger.iter_events(after=before[0]))
+    assert [e.type for e in recorded] == [
+        "PositionRecorded",
+        "ProjectJoined",
+        "ProjectLaunched",
+    ]
+    assert {(e.actor, e.principal) for e in recorded} == {
+        ("KOR", "user:facilitator-delegate")
+    }
+    secretariat.close()
+    delegation.close()
 
 
 # -- i18n ----------------------------------------------------------------------------

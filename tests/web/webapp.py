@@ -19,6 +19,7 @@ __all__ = ["USERS", "WebRecord"]
 #: The users of every web record: name -> (role, actor).
 USERS: dict[str, tuple[str, str | None]] = {
     "facilitator": ("facilitator", "KOR"),
+    "facilitator-delegate": ("delegate", "KOR"),
     "delegate": ("delegate", "JPN"),
     "other-delegate": ("delegate", "CHN"),
     "observer": ("observer", "ASEAN"),

@@ -91,12 +91,18 @@ def run(
     sign: Path | None = None,
     as_json: bool = False,
 ) -> None:
-    """Build commands with the record open, judge them, append, report."""
+    """Build commands with the record open, judge them, append, report.
+
+    The command line is the operator's tool: it acts with the facilitator's
+    authority (as its secretariat) when the acting actor is the facilitator.
+    """
     key = signing_key(sign)
     with platform(db) as napci:
         try:
             commands = build(napci)
-            result = execute_all(napci, commands, principal=principal(), key=key)
+            result = execute_all(
+                napci, commands, principal=principal(), secretariat=True, key=key
+            )
         except Refusal as exc:
             fail(str(exc))
         except InvalidCommand as exc:

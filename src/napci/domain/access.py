@@ -4,6 +4,12 @@ Roles: ``facilitator`` (the secretariat, acting for the facilitating actor),
 ``delegate`` (acts only for its own actor), ``observer`` (an observer's
 delegation: its positions never block), ``analyst`` (reads everything, acts
 on nothing). Anonymous users read only ``public`` records.
+
+Only the role ``facilitator`` acts as the facilitator's secretariat. A
+delegate whose actor is the facilitating actor (a delegate of the ROK) acts
+for the ROK's delegation, a participant like any other: the rules of
+procedure grant it none of the facilitator's authority
+(:attr:`Principal.secretariat`, ``Context.secretariat``).
 """
 
 from __future__ import annotations
@@ -47,6 +53,12 @@ class Principal:
     def can_act(self) -> bool:
         """Whether this principal may issue commands at all."""
         return self.role in ("facilitator", "delegate", "observer") and bool(self.actor)
+
+    @property
+    def secretariat(self) -> bool:
+        """Whether this principal acts as the facilitator's secretariat, with
+        the facilitator's authority (when its actor is the facilitator)."""
+        return self.role == "facilitator" and self.can_act
 
     @property
     def label(self) -> str:

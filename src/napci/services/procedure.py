@@ -4,6 +4,12 @@ A use case is a function of (command, unit of work): fold the record, ask
 the rule, draft its events (signed when the acting delegation's key is
 given), append them in one batch. A refusal, an invalid command or a failed
 signature appends nothing.
+
+Every caller says in which capacity it acts (``secretariat``): as the
+facilitator's secretariat, which holds the facilitator's authority (the CLI,
+the operator's tool; an API or page user with the role ``facilitator``), or
+as a delegation only (every other user, the facilitating actor's own
+delegates included). The rules judge the command accordingly.
 """
 
 from __future__ import annotations
@@ -55,9 +61,15 @@ def gate_for(platform: Platform) -> Callable[[date], Gate]:
 
 
 def context_for(
-    platform: Platform, today: date | None = None, registry: Registry | None = None
+    platform: Platform,
+    today: date | None = None,
+    registry: Registry | None = None,
+    *,
+    secretariat: bool = False,
 ) -> Context:
-    """What the rules may know: the record folded now, the day, the gate.
+    """What the rules may know: the record folded now, the day, the gate,
+    and whether the caller acts as the facilitator's secretariat (by default
+    it does not: the facilitating actor then has a participant's powers only).
 
     A caller that keeps the registry current (the web app) passes it in;
     otherwise the record is folded afresh.
@@ -66,6 +78,7 @@ def context_for(
         today=today or datetime.now(UTC).date(),
         registry=platform.registry() if registry is None else registry,
         gate=gate_for(platform),
+        secretariat=secretariat,
     )
 
 
@@ -89,18 +102,22 @@ def execute(
     command: Any,
     *,
     principal: str | None,
+    secretariat: bool,
     key: KeyPair | None = None,
     today: date | None = None,
     registry: Registry | None = None,
 ) -> AppendResult:
     """Judge ``command`` and append what it brings about, atomically.
 
-    With ``key``, events recorded on behalf of the key's actor are signed.
+    ``secretariat`` says whether the caller acts as the facilitator's
+    secretariat (see :class:`~napci.domain.procedure.Context`). With ``key``,
+    events recorded on behalf of the key's actor are signed.
     """
     return execute_all(
         platform,
         [command],
         principal=principal,
+        secretariat=secretariat,
         key=key,
         today=today,
         registry=registry,
@@ -112,12 +129,16 @@ def execute_all(
     commands: list[Any],
     *,
     principal: str | None,
+    secretariat: bool,
     key: KeyPair | None = None,
     today: date | None = None,
     registry: Registry | None = None,
 ) -> AppendResult:
-    """Judge independent commands against the same record; append all or none."""
-    context = context_for(platform, today, registry)
+    """Judge independent commands against the same record; append all or none.
+
+    ``secretariat`` as for :func:`execute`.
+    """
+    context = context_for(platform, today, registry, secretariat=secretariat)
     emits = [emit for command in commands for emit in judge(context, command)]
     if not emits:
         raise Refusal("procedure", "the command brings nothing about")

@@ -10,7 +10,18 @@ from napci.domain.events import Event
 from napci.domain.registry import Registry
 from napci.domain.rules_of_procedure import Rules
 
-__all__ = ["Context", "Emit", "Gate", "Refusal", "require"]
+__all__ = [
+    "SECRETARIAT",
+    "Context",
+    "Emit",
+    "Gate",
+    "Refusal",
+    "ask_secretariat",
+    "require",
+]
+
+#: How a refusal tells the facilitating actor's delegation who may do it.
+SECRETARIAT = "the facilitator's secretariat (a user with the role facilitator)"
 
 
 class Refusal(Exception):
@@ -38,6 +49,16 @@ def require(
         raise Refusal(rule, message, remedy)
 
 
+def ask_secretariat(to: str, **others: str | None) -> str:
+    """The remedy a refusal gives the facilitating actor's delegation: ask the
+    secretariat, or whichever of ``others`` (a capacity and the actor holding
+    it, e.g. ``host="JPN"``) is named, ``to`` do it."""
+    who = [SECRETARIAT]
+    who.extend(f"the {capacity} ({code})" for capacity, code in others.items() if code)
+    named = who[0] if len(who) == 1 else f"{', '.join(who[:-1])} or {who[-1]}"
+    return f"Ask {named} to {to}."
+
+
 @dataclass(frozen=True, slots=True)
 class Emit:
     """An event a rule emits: payload, when it occurred, on whose behalf."""
@@ -59,16 +80,47 @@ class Gate:
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    """What a rule may know besides the registry: the day, the rules, the gate.
+    """What a rule may know besides the registry: the day, the rules, the gate,
+    and the capacity in which the caller acts.
 
     ``gate`` is computed only when a rule asks for it (the road-map and the
     trust figures cost a replay).
+
+    ``secretariat`` says whether the caller acts as the facilitator's
+    secretariat. The facilitating actor (the ROK) is two things: the
+    secretariat that runs the procedure, and a participant like any other.
+    Its delegation acts for the participant only; the facilitator's authority
+    (registering, inviting, convening, recording what meetings decide,
+    closing proposals, ...) is the secretariat's. Without it, the
+    facilitating actor has a participant's powers and no more: a context
+    grants that authority only when told to.
     """
 
     today: date
     registry: Registry
     gate: Callable[[date], Gate]
+    secretariat: bool = False
 
     def rules(self, day: date) -> Rules:
         """The rules of procedure in force on ``day``."""
         return self.registry.rules_on(day)
+
+    def facilitator(self) -> str | None:
+        """The actor whose facilitator's authority the caller holds: the
+        registry's facilitator when the caller acts as its secretariat,
+        otherwise none."""
+        return self.registry.facilitator() if self.secretariat else None
+
+    def as_delegation(self, by: str) -> bool:
+        """Whether ``by`` is the facilitating actor acting as its own
+        delegation, not as the secretariat."""
+        return not self.secretariat and by == self.registry.facilitator()
+
+    def capacity(self, by: str) -> str:
+        """What a refusal adds when ``by`` is the facilitating actor acting as
+        its delegation: why the facilitator's authority does not apply."""
+        if not self.as_delegation(by):
+            return ""
+        return (
+            f"; {by} acts here as its delegation, not as the facilitator's secretariat"
+        )

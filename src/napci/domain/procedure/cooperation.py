@@ -3,8 +3,8 @@
 Rules: ``willing`` (projects start with two or more willing participants and
 no one is added without its own act), ``members-consent`` (a joiner needs the
 members' consent: none of them objects), ``commitments`` (kept or broken after
-the grace period), ``facilitator`` (incidents are recorded by the facilitator
-with a source and a severity).
+the grace period), ``facilitator`` (incidents are recorded by the facilitator's
+secretariat with a source and a severity).
 """
 
 from __future__ import annotations
@@ -23,7 +23,14 @@ from napci.domain.events import (
     ProjectLaunched,
     ProjectLeft,
 )
-from napci.domain.procedure.base import Context, Emit, Refusal, require
+from napci.domain.procedure.base import (
+    SECRETARIAT,
+    Context,
+    Emit,
+    Refusal,
+    ask_secretariat,
+    require,
+)
 from napci.domain.procedure.decisions import participants_on
 from napci.domain.procedure.participation import (
     check_actor,
@@ -114,10 +121,14 @@ def launch_project(cmd: LaunchProject, ctx: Context) -> list[Emit]:
         check_actor(reg, code)
         require(code in participants, "willing", f"{code} is not a participant")
     require(
-        cmd.by in founders or cmd.by == reg.facilitator(),
+        cmd.by in founders or cmd.by == ctx.facilitator(),
         "willing",
-        f"{cmd.by} is not among the founders: no one is added without their own act",
-        "A founder launches it, or the facilitator records the founders' joint act.",
+        f"{cmd.by} is not among the founders: no one is added without their own "
+        f"act{ctx.capacity(cmd.by)}",
+        f"A founder launches it, or {SECRETARIAT} records the founders' joint act."
+        if ctx.as_delegation(cmd.by)
+        else "A founder launches it, or the facilitator records the founders' "
+        "joint act.",
     )
     for code in cmd.partners:
         check_actor(reg, code)
@@ -262,9 +273,13 @@ def fulfil_commitment(cmd: FulfilCommitment, ctx: Context) -> list[Emit]:
     if commitment is None:
         raise Refusal("registry", f"commitment {cmd.commitment} was never made")
     require(
-        cmd.by in {commitment.code, reg.facilitator()},
+        cmd.by in {commitment.code, ctx.facilitator()},
         "own-act",
-        f"{cmd.by} cannot record {commitment.code}'s commitment as kept",
+        f"{cmd.by} cannot record {commitment.code}'s commitment as kept"
+        f"{ctx.capacity(cmd.by)}",
+        ask_secretariat("record it as kept", member=commitment.code)
+        if ctx.as_delegation(cmd.by)
+        else None,
     )
     require(
         commitment.status == "open",
@@ -301,7 +316,7 @@ class AssessCommitments:
 def assess_commitments(cmd: AssessCommitments, ctx: Context) -> list[Emit]:
     """The facilitator records every open commitment now past its grace period."""
     reg = ctx.registry
-    check_facilitator(reg, cmd.by, "assessing commitments")
+    check_facilitator(ctx, cmd.by, "assessing commitments")
     check_not_future(ctx, cmd.on, "the assessment")
     grace = ctx.rules(cmd.on).whole("procedure.commitment_grace_days")
     return [
@@ -395,7 +410,7 @@ class RecordIncident:
 def record_incident(cmd: RecordIncident, ctx: Context) -> list[Emit]:
     """Only the facilitator records incidents; each needs a source."""
     reg = ctx.registry
-    check_facilitator(reg, cmd.by, "recording an incident")
+    check_facilitator(ctx, cmd.by, "recording an incident")
     require(
         cmd.incident not in reg.incidents,
         "registry",

@@ -30,7 +30,13 @@ from napci.domain.events import (
     SilenceProcedureStarted,
     TrackAdded,
 )
-from napci.domain.procedure.base import Context, Emit, Refusal, require
+from napci.domain.procedure.base import (
+    Context,
+    Emit,
+    Refusal,
+    ask_secretariat,
+    require,
+)
 from napci.domain.procedure.participation import (
     check_actor,
     check_not_future,
@@ -246,10 +252,13 @@ def start_silence(cmd: StartSilence, ctx: Context) -> list[Emit]:
     reg = ctx.registry
     decision = _proposal(reg, cmd.proposal)
     require(
-        cmd.by in {reg.facilitator(), decision.tabled_by},
+        cmd.by in {ctx.facilitator(), decision.tabled_by},
         "silence",
         f"{cmd.by} cannot start the silence procedure: the facilitator or the "
-        "proposer can",
+        f"proposer can{ctx.capacity(cmd.by)}",
+        ask_secretariat("start it", proposer=decision.tabled_by)
+        if ctx.as_delegation(cmd.by)
+        else None,
     )
     require(decision.outcome == "open", "silence", f"{cmd.proposal} is closed")
     _not_before_tabling(decision, cmd.on, "the silence procedure")
@@ -447,9 +456,11 @@ def decide(cmd: Decide, ctx: Context) -> list[Emit]:
     if decision.meeting is not None and decision.meeting in reg.meetings:
         chair = reg.meetings[decision.meeting].chair
     require(
-        cmd.by in {reg.facilitator(), chair} - {None},
+        cmd.by in {ctx.facilitator(), chair} - {None},
         "facilitator",
-        f"{cmd.by} cannot close {cmd.proposal}: the facilitator or the chair does",
+        f"{cmd.by} cannot close {cmd.proposal}: the facilitator or the chair "
+        f"does{ctx.capacity(cmd.by)}",
+        ask_secretariat("close it", chair=chair) if ctx.as_delegation(cmd.by) else None,
     )
     check_not_future(ctx, cmd.at, "the decision")
     _not_before_tabling(decision, cmd.at, "the decision")

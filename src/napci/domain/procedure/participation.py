@@ -2,8 +2,10 @@
 
 Rules: ``open-participation`` (states join and withdraw by their own
 notification, no one can veto it), ``own-act`` (an actor acts for itself;
-the facilitator records what meetings decide), ``facilitator``,
-``gradual-rank`` (DESIGN §4.4b), ``known-track``, ``no-future``.
+the facilitator records what meetings decide), ``facilitator`` (the
+facilitator's acts are its secretariat's: the facilitating actor's delegation
+has a participant's powers only), ``gradual-rank`` (DESIGN §4.4b),
+``known-track``, ``no-future``.
 """
 
 from __future__ import annotations
@@ -23,7 +25,13 @@ from napci.domain.events import (
     MeetingConvened,
     MeetingHeld,
 )
-from napci.domain.procedure.base import Context, Emit, Refusal, require
+from napci.domain.procedure.base import (
+    Context,
+    Emit,
+    Refusal,
+    ask_secretariat,
+    require,
+)
 from napci.domain.registry import Registry
 from napci.domain.rules_of_procedure import RANKS
 
@@ -74,9 +82,15 @@ def check_actor(registry: Registry, code: str) -> None:
         )
 
 
-def check_facilitator(registry: Registry, by: str, what: str) -> None:
-    """Refuse unless ``by`` is the facilitator."""
-    facilitator = registry.facilitator()
+def check_facilitator(ctx: Context, by: str, what: str) -> None:
+    """Refuse unless ``by`` is the facilitator, acting as its secretariat."""
+    facilitator = ctx.registry.facilitator()
+    if ctx.as_delegation(by):
+        raise Refusal(
+            "facilitator",
+            f"{what} is the facilitator's ({facilitator}) to record{ctx.capacity(by)}",
+            ask_secretariat("record it"),
+        )
     require(
         by == facilitator,
         "facilitator",
@@ -110,7 +124,7 @@ class RegisterActor:
 def register_actor(cmd: RegisterActor, ctx: Context) -> list[Emit]:
     """The facilitator registers a new actor."""
     reg = ctx.registry
-    check_facilitator(reg, cmd.by, "registering an actor")
+    check_facilitator(ctx, cmd.by, "registering an actor")
     require(
         cmd.code not in reg.actors,
         "registry",
@@ -196,7 +210,7 @@ def invite_actor(cmd: InviteActor, ctx: Context) -> list[Emit]:
     """Invitations come from the facilitator; participants need none."""
     reg = ctx.registry
     check_actor(reg, cmd.code)
-    check_facilitator(reg, cmd.by, "an invitation")
+    check_facilitator(ctx, cmd.by, "an invitation")
     require(
         reg.actors[cmd.code].status != "participant",
         "open-participation",
@@ -229,6 +243,14 @@ class ConveneMeeting:
     invitees: tuple[str, ...] = ()
 
 
+def _convener(ctx: Context, cmd: ConveneMeeting) -> str:
+    """Who may convene ``cmd``'s meeting, as a remedy."""
+    if ctx.as_delegation(cmd.by):
+        return ask_secretariat("convene it", host=cmd.host)
+    allowed = {ctx.registry.facilitator(), cmd.host} - {None}
+    return f"Act as {' or '.join(sorted(a for a in allowed if a))}."
+
+
 def _held_at_rank(reg: Registry, track: str | None, rank: str) -> int:
     """Meetings held at ``rank`` on ``track`` (on no track when None)."""
     return sum(
@@ -250,13 +272,12 @@ def convene_meeting(cmd: ConveneMeeting, ctx: Context) -> list[Emit]:
         f"meeting {cmd.meeting} is already convened",
         "Choose another id.",
     )
-    facilitator = reg.facilitator()
-    allowed = {facilitator, cmd.host} - {None}
     require(
-        cmd.by in allowed,
+        cmd.by in {ctx.facilitator(), cmd.host} - {None},
         "facilitator",
-        f"{cmd.by} cannot convene {cmd.meeting}: the facilitator or the host convenes",
-        f"Act as {' or '.join(sorted(a for a in allowed if a))}.",
+        f"{cmd.by} cannot convene {cmd.meeting}: the facilitator or the host "
+        f"convenes{ctx.capacity(cmd.by)}",
+        _convener(ctx, cmd),
     )
     for code in (cmd.host, cmd.chair, *cmd.invitees):
         if code is not None:
@@ -340,14 +361,17 @@ def confirm_attendance(cmd: ConfirmAttendance, ctx: Context) -> list[Emit]:
     return [Emit(event, cmd.on, cmd.code)]
 
 
-def _recorder(reg: Registry, meeting: str, by: str, what: str) -> None:
-    view = reg.meetings[meeting]
-    allowed = {reg.facilitator(), view.host, view.chair} - {None}
+def _recorder(ctx: Context, meeting: str, by: str, what: str) -> None:
+    view = ctx.registry.meetings[meeting]
+    allowed = {ctx.facilitator(), view.host, view.chair} - {None}
     require(
         by in allowed,
         "facilitator",
         f"{what} of {meeting} is recorded by the facilitator, the host or the "
-        f"chair, not {by}",
+        f"chair, not {by}{ctx.capacity(by)}",
+        ask_secretariat("record it", host=view.host, chair=view.chair)
+        if ctx.as_delegation(by)
+        else None,
     )
 
 
@@ -367,7 +391,7 @@ def record_attendance(cmd: RecordAttendance, ctx: Context) -> list[Emit]:
     reg = ctx.registry
     _meeting(reg, cmd.meeting)
     check_actor(reg, cmd.code)
-    _recorder(reg, cmd.meeting, cmd.by, "attendance")
+    _recorder(ctx, cmd.meeting, cmd.by, "attendance")
     require(
         reg.meetings[cmd.meeting].status != "cancelled",
         "meetings",
@@ -394,7 +418,7 @@ def hold_meeting(cmd: HoldMeeting, ctx: Context) -> list[Emit]:
     """A meeting is held once, on or after the day it was convened for."""
     reg = ctx.registry
     _meeting(reg, cmd.meeting)
-    _recorder(reg, cmd.meeting, cmd.by, "the holding")
+    _recorder(ctx, cmd.meeting, cmd.by, "the holding")
     meeting = reg.meetings[cmd.meeting]
     require(
         meeting.status == "convened",
@@ -426,7 +450,7 @@ def cancel_meeting(cmd: CancelMeeting, ctx: Context) -> list[Emit]:
     """Only a meeting not yet held can be cancelled."""
     reg = ctx.registry
     _meeting(reg, cmd.meeting)
-    _recorder(reg, cmd.meeting, cmd.by, "the cancellation")
+    _recorder(ctx, cmd.meeting, cmd.by, "the cancellation")
     require(
         reg.meetings[cmd.meeting].status == "convened",
         "meetings",

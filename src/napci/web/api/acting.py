@@ -1,9 +1,12 @@
 """What command endpoints share: who acts, running the rules, the result.
 
 The acting actor always comes from the caller's token, never from a body:
-a delegate acts for its own actor only. Whether that actor may do what it
-asks is for the rules of procedure to say (a refusal is a 409 naming the
-rule); the API itself refuses callers who may not act at all (401, 403).
+a delegate acts for its own actor only. So does the capacity in which it
+acts: only a user with the role ``facilitator`` acts as the facilitator's
+secretariat; a delegate of the facilitating actor acts as its delegation.
+Whether that actor, in that capacity, may do what it asks is for the rules
+of procedure to say (a refusal is a 409 naming the rule); the API itself
+refuses callers who may not act at all (401, 403).
 """
 
 from __future__ import annotations
@@ -61,10 +64,16 @@ _EVERYTHING = CLEARANCE["facilitator"]
 
 @dataclass(frozen=True, slots=True)
 class Acting:
-    """The caller of a command and the actor it acts for."""
+    """The caller of a command, the actor it acts for, and whether it acts as
+    the facilitator's secretariat."""
 
     principal: Principal
     actor: str
+
+    @property
+    def secretariat(self) -> bool:
+        """Whether the caller acts as the facilitator's secretariat."""
+        return self.principal.secretariat
 
 
 def acting(principal: CurrentPrincipal, state: State) -> Acting:
@@ -131,5 +140,10 @@ def result_of(result: AppendResult) -> CommandResult:
 def run(state: WebState, who: Acting, *commands: Any) -> CommandResult:
     """Judge ``commands`` together and append what they bring about, or nothing."""
     return result_of(
-        execute_all(state.platform, list(commands), principal=who.principal.label)
+        execute_all(
+            state.platform,
+            list(commands),
+            principal=who.principal.label,
+            secretariat=who.secretariat,
+        )
     )

@@ -1,10 +1,12 @@
 """The pages' forms: the secretariat's and the delegations' commands.
 
 Every POST carries the session's CSRF token (403 without it). The acting
-actor is the signed-in user's, never a form field. A command runs through
-the rules of procedure; on success the browser is sent (303) to the page
-with a message, on a refusal the page is shown again with the rule and the
-remedy (409) and nothing is appended.
+actor is the signed-in user's, never a form field, and so is the capacity:
+only a user with the role facilitator acts as the facilitator's secretariat
+(a delegate of the facilitating actor acts as its delegation). A command
+runs through the rules of procedure; on success the browser is sent (303)
+to the page with a message, on a refusal the page is shown again with the
+rule and the remedy (409) and nothing is appended.
 """
 
 from __future__ import annotations
@@ -128,7 +130,10 @@ def _run(
         if check is not None:
             check(commands)
         result = execute_all(
-            page.state.platform, commands, principal=page.principal.label
+            page.state.platform,
+            commands,
+            principal=page.principal.label,
+            secretariat=page.secretariat,
         )
     except (Refusal, InvalidCommand) as exc:
         return shown(exc)
@@ -350,7 +355,7 @@ def decide(page: PageDep, form: Form, proposal: str) -> Response:
     def check(commands: list[Any]) -> None:
         if action != "adopt":
             return
-        context = context_for(page.state.platform)
+        context = context_for(page.state.platform, secretariat=page.secretariat)
         for emit in judge(context, commands[0]):
             if isinstance(emit.event, ProposalNotAdopted):
                 by = ", ".join(emit.event.by)

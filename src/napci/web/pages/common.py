@@ -182,8 +182,14 @@ class Page:
 
     @property
     def secretariat(self) -> bool:
-        """Whether the user acts for the facilitating secretariat."""
-        return self.actor is not None and self.principal.role == "facilitator"
+        """Whether the user acts as the facilitator's secretariat (the role
+        facilitator); a delegate of the facilitating actor does not."""
+        return self.principal.secretariat
+
+    def facilitator(self) -> str | None:
+        """The facilitating actor when the user acts as its secretariat, whose
+        authority the rules then grant the user; otherwise none."""
+        return self.full_registry().facilitator() if self.secretariat else None
 
 
 def page_for(request: Request, state: WebState, principal: Principal) -> Page:

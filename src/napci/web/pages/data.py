@@ -461,11 +461,7 @@ def meeting_data(page: Page, meeting: str) -> dict[str, Any]:
         raise Problem(404, "Not Found", f"meeting {meeting} is not in the record")
     forms = []
     actor = page.actor
-    if actor is not None and actor in {
-        page.full_registry().facilitator(),
-        view.host,
-        view.chair,
-    }:
+    if actor is not None and actor in {page.facilitator(), view.host, view.chair}:
         if view.status != "cancelled":
             forms.append("attendance")
         if view.status == "convened":
@@ -632,13 +628,14 @@ def proposal_data(page: Page, proposal: str) -> dict[str, Any]:
             and (actor in deciders or "observer" in me.roles)
         ):
             forms.append("position")
+        facilitator = page.facilitator()
         if (
             decision.outcome == "open"
             and decision.silence_deadline is None
-            and actor in {full.facilitator(), decision.tabled_by}
+            and actor in {facilitator, decision.tabled_by}
         ):
             forms.append("silence")
-        if actor in {full.facilitator(), chair} - {None}:
+        if actor in {facilitator, chair} - {None}:
             forms.append("decide")
     subject = dict(decision.subject)
     document = None
@@ -700,7 +697,8 @@ def projects_data(page: Page) -> dict[str, Any]:
     joinable: list[str] = []
     fulfillable: list[str] = []
     if actor is not None:
-        if actor in participants or actor == full.facilitator():
+        facilitator = page.facilitator()
+        if actor in participants or actor == facilitator:
             forms.append("launch")
         for p in full.projects.values():
             if p.status != "active":
@@ -712,7 +710,7 @@ def projects_data(page: Page) -> dict[str, Any]:
         fulfillable = sorted(
             c.commitment
             for c in full.commitments.values()
-            if c.status == "open" and (c.code == actor or actor == full.facilitator())
+            if c.status == "open" and (c.code == actor or actor == facilitator)
         )
         if joinable:
             forms.append("join")
