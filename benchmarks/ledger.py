@@ -37,7 +37,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -254,7 +254,7 @@ class Figure:
 
     @property
     def label(self) -> str:
-        return LABELS[self.measure].format(workers=self.workers)
+        return LABELS.get(self.measure, self.measure).format(workers=self.workers)
 
     @property
     def rate(self) -> float:
@@ -533,8 +533,13 @@ def table(figures: list[Figure]) -> str:
                 f"{f.cpu_rate:,.0f}",
             )
         )
-    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
-    right = {2, 3, 4, 6}
+    return aligned(rows, right={2, 3, 4, 6})
+
+
+def aligned(rows: list[tuple[str, ...]], *, right: Collection[int]) -> str:
+    """``rows`` (the first the header) as a text table; columns ``right``
+    aligned to the right."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = []
     for n, row in enumerate(rows):
         cells = [
@@ -545,6 +550,24 @@ def table(figures: list[Figure]) -> str:
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def postgres_backend(stack: ExitStack, url: str | None) -> PostgresBackend:
+    """The server at ``url``, or a throwaway durable one for ``stack``'s life."""
+    if url is None:
+        from _pg import durable_postgres
+
+        _say("starting a throwaway PostgreSQL server …")
+        url = stack.enter_context(durable_postgres())
+    return PostgresBackend(url)
+
+
+def print_machine(rows: list[tuple[str, str]], started: float) -> None:
+    """The machine's facts and the run's time, one per line."""
+    print()
+    for name, value in rows:
+        print(f"{name + ':':<20} {value}")
+    print(f"{'run time:':<20} {time.monotonic() - started:,.0f} s")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -606,20 +629,11 @@ def main(argv: list[str] | None = None) -> int:
             raw_commits = sqlite_backend.raw_commits
             synchronous = sqlite_synchronous(directory)
         if args.backend in ("postgresql", "both"):
-            url = args.postgres_url
-            if url is None:
-                from _pg import durable_postgres
-
-                _say("starting a throwaway PostgreSQL server …")
-                url = stack.enter_context(durable_postgres())
-            backend = PostgresBackend(url)
+            backend = postgres_backend(stack, args.postgres_url)
             pg_version = backend.version()
             figures += run_backend(backend, args, drafts)
 
-    print()
-    for name, value in machine(pg_version, synchronous, raw_commits, load_start):
-        print(f"{name + ':':<20} {value}")
-    print(f"{'run time:':<20} {time.monotonic() - started:,.0f} s")
+    print_machine(machine(pg_version, synchronous, raw_commits, load_start), started)
     print()
     print(table(figures))
     missed = [f for f in figures if (t := f.target()) is not None and f.rate < t]

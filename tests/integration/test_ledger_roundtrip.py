@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from napci.adapters.db import LedgerError, SqlLedger
+import napci.adapters.db.ledger as ledger_module
+from napci.adapters.db import IdConflictError, LedgerError, SqlLedger
 from napci.domain.canonical import GENESIS_HASH, canonical_json
 from napci.domain.envelope import compute_hash
 from napci.services.ledger_io import ImportError_, export_ledger, import_ledger
@@ -92,6 +93,14 @@ def _assert_refused(target: SqlLedger, path: Path, message: str) -> None:
 
 def _events(ledger: SqlLedger) -> list:
     return list(ledger.iter_events())
+
+
+@pytest.fixture(params=[None, 3], ids=["one-chunk", "chunks-of-3"])
+def chunk(request, monkeypatch) -> int | None:
+    """Restore in its usual chunks, or in chunks of 3 events (several per import)."""
+    if request.param is not None:
+        monkeypatch.setattr(ledger_module, "_INSERT_CHUNK", request.param)
+    return request.param
 
 
 # --- round trips ------------------------------------------------------------------
@@ -190,6 +199,23 @@ def test_round_trips_across_backends(
     # The original SQLite database takes the grown record as an extension.
     assert import_ledger(on_sqlite, back_path).appended == 1
     assert on_sqlite.head() == on_postgres.head()
+
+
+def test_a_round_trip_in_many_chunks_reproduces_the_head(
+    ledger, sample, second_db_url, open_ledger, tmp_path, chunk
+) -> None:
+    """The rows go in chunk by chunk (COPY on PostgreSQL): the same record."""
+    path = tmp_path / "record.jsonl"
+    _export(ledger, path)
+    target = open_ledger(second_db_url)
+    prefix = _write(tmp_path / "prefix.jsonl", _prefix(_lines(path), 2))
+    assert import_ledger(target, prefix).appended == 2
+    result = import_ledger(target, path)
+    assert (result.already_held, result.appended) == (2, sample.events - 2)
+    assert target.head() == ledger.head()
+    assert _events(target) == _events(ledger)
+    report = target.verify()
+    assert report.ok and report.signed == sample.signed, report
 
 
 # --- refusals ---------------------------------------------------------------------
@@ -432,3 +458,84 @@ def test_a_line_with_a_lone_surrogate_is_refused_naming_it(
     data["principal"] = "\ud800"
     lines[5] = json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n"
     _assert_refused(ledger, _write(tmp_path / "odd.jsonl", lines), r"line 6")
+
+
+# --- ids that clash -----------------------------------------------------------------
+#
+# A forger rewrites an unsigned event of the sample (seq 9, on line 10) to carry
+# the id of another (seq 2, on line 3) and recomputes every hash: a file that
+# verifies, but whose ids are not unique.
+
+
+def _id_of(lines: list[str], seq: int) -> str:
+    return str(json.loads(lines[seq])["id"])
+
+
+def _reusing_an_id(sample_export: Path, tmp_path: Path) -> tuple[Path, str]:
+    lines = _lines(sample_export)
+    taken = _id_of(lines, 2)
+    forged = _rechain(_edit_line(lines, 10, _set(id=taken)))
+    return _write(tmp_path / "forged.jsonl", forged), taken
+
+
+def _assert_id_refused(target: SqlLedger, path: Path, message: str) -> None:
+    head, count = target.head(), target.count()
+    with pytest.raises(IdConflictError, match=message):
+        import_ledger(target, path)
+    assert target.head() == head, "a refused import moved the head"
+    assert target.count() == count, "a refused import appended events"
+    assert target.verify().ok
+
+
+def test_an_export_reusing_a_recorded_id_is_refused_whole(
+    ledger, sample_export, tmp_path, chunk
+) -> None:
+    """The database holds events 1-4; the file's event 9 has event 2's id."""
+    forged, taken = _reusing_an_id(sample_export, tmp_path)
+    prefix = _write(tmp_path / "prefix.jsonl", _prefix(_lines(sample_export), 4))
+    assert import_ledger(ledger, prefix).appended == 4
+    head = ledger.head()
+    _assert_id_refused(
+        ledger,
+        forged,
+        rf"event id {taken} is already recorded here at seq 2 \(the import's seq 9\)",
+    )
+    assert ledger.head() == head and ledger.count() == 4
+    # Nothing half-done: the genuine record still goes in, to the same head.
+    assert import_ledger(ledger, sample_export).appended == 6
+    assert ledger.head() == tuple(
+        json.loads(_lines(sample_export)[0])[k] for k in ("events", "head")
+    )
+    assert ledger.verify().ok
+
+
+def test_an_export_repeating_an_id_is_refused_whole(
+    ledger, sample_export, tmp_path, chunk
+) -> None:
+    """Both events with the id are in the import (in one chunk, or two)."""
+    forged, taken = _reusing_an_id(sample_export, tmp_path)
+    # PostgreSQL names the id of a clash between two chunks but not the seq
+    # of its first use: that chunk was rolled back with the failed COPY.
+    _assert_id_refused(
+        ledger,
+        forged,
+        rf"event id {taken} appears twice in the import "
+        r"\((at seq 2 and seq 9|the second time at seq 9)\)",
+    )
+    assert ledger.head() == (0, GENESIS_HASH)
+    assert ledger.count() == 0
+    assert import_ledger(ledger, sample_export).appended == 10
+
+
+def test_an_import_into_a_database_with_events_beyond_its_head_is_refused(
+    ledger, sample_export, drafts, raw, tmp_path
+) -> None:
+    """An event smuggled in after the head, the head not moved: refused."""
+    prefix = _write(tmp_path / "prefix.jsonl", _prefix(_lines(sample_export), 4))
+    assert import_ledger(ledger, prefix).appended == 4
+    head = ledger.head()
+    raw(ledger).smuggle(drafts.joined("KOR"), move_head=False)
+    with pytest.raises(LedgerError, match=r"events beyond its recorded head \(seq 5,"):
+        import_ledger(ledger, sample_export)
+    assert ledger.head() == head
+    assert raw(ledger).seqs() == [1, 2, 3, 4, 5]

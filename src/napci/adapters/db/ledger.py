@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Row, func, select
 from sqlalchemy.exc import DBAPIError, NoResultFound
 
-from napci.adapters.db.engine import SQLITE_BEGIN_WRITE, WRITE
+from napci.adapters.db.engine import SQLITE_BEGIN_WRITE
 from napci.adapters.db.schema import events, ledger_head
 from napci.domain.canonical import GENESIS_HASH, canonical_json
 from napci.domain.chain import ChainVerifier, KeyRing, VerifyReport
@@ -256,6 +256,9 @@ class SqlLedger:
         self._postgres = engine.dialect.name == "postgresql"
         self._sql = _Statements(postgres=self._postgres)
         self._dbapi_error: type[Exception] = engine.dialect.loaded_dbapi.Error
+        self._integrity_error: type[Exception] = (
+            engine.dialect.loaded_dbapi.IntegrityError
+        )
         self._keys = KeyRing()
         self._keys_seq = 0
 
@@ -314,39 +317,110 @@ class SqlLedger:
 
         Used by import. The events must continue this ledger's chain: the
         first follows the current head, each the one before. They land in
-        one transaction, streamed in chunks: all of them or none. The caller
-        has verified their hashes and signatures.
+        one transaction, streamed in chunks, and the head moves to the last
+        of them in that transaction: all of them or none. The caller has
+        verified their hashes and signatures.
+
+        An id already recorded here, or repeated among the events, refuses
+        them all with :class:`IdConflictError` naming it. Nothing is looked
+        up beforehand: the unique constraint on ``events.id`` catches the
+        clash as the rows go in, and only then is the culprit looked for.
+        On PostgreSQL the rows go in by ``COPY``, on SQLite by
+        ``executemany``.
         """
         count = 0
-        with self.engine.connect() as conn:
-            conn = conn.execution_options(**{WRITE: True})
-            with conn.begin():
-                seq, prev = self._lock_head(conn)
-                chunk: list[RecordedEvent] = []
-                for event in recorded:
-                    if event.seq != seq + 1 or event.prev_hash != prev:
-                        raise LedgerError(
-                            f"event seq {event.seq} does not continue this "
-                            f"ledger's chain at seq {seq} ({prev[:12]}…)"
-                        )
-                    seq, prev = event.seq, event.hash
-                    chunk.append(event)
-                    if len(chunk) == _INSERT_CHUNK:
-                        self._restore_chunk(conn, chunk)
-                        count += len(chunk)
-                        chunk = []
-                if chunk:
-                    self._restore_chunk(conn, chunk)
+        with self._write() as cursor:
+            start, prev = self._head_of(cursor)
+            cursor.execute(self._sql.last_seq)
+            last = cursor.fetchone()[0]
+            if last is not None and last > start:
+                raise LedgerError(
+                    f"this database holds events beyond its recorded head (seq "
+                    f"{last}, head at seq {start}): it was changed behind "
+                    "napci's back; 'napci ledger verify' shows where"
+                )
+            seq = start
+            chunk: list[tuple[Any, ...]] = []
+            for event in recorded:
+                if event.seq != seq + 1 or event.prev_hash != prev:
+                    raise LedgerError(
+                        f"event seq {event.seq} does not continue this "
+                        f"ledger's chain at seq {seq} ({prev[:12]}…)"
+                    )
+                seq, prev = event.seq, event.hash
+                chunk.append(_row_tuple(event))
+                if len(chunk) == _INSERT_CHUNK:
+                    self._restore_rows(cursor, chunk, start)
                     count += len(chunk)
+                    chunk = []
+            if chunk:
+                self._restore_rows(cursor, chunk, start)
+                count += len(chunk)
+            if count:
+                cursor.execute(self._sql.update_head, (seq, prev))
         return count
 
-    def _restore_chunk(self, conn: Connection, chunk: list[RecordedEvent]) -> None:
-        existing = self._existing(conn, [e.id for e in chunk])
-        if existing:
-            raise IdConflictError(
-                f"event id {sorted(existing)[0]} is already recorded here"
-            )
-        self._insert(conn, chunk)
+    def _restore_rows(
+        self, cursor: Any, rows: list[tuple[Any, ...]], start: int
+    ) -> None:
+        """Insert one chunk of a restore; name the id if one is not unique.
+
+        ``start``: the head's seq when the restore began.
+        """
+        try:
+            if self._postgres:
+                with cursor.copy(self._sql.copy_events) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                cursor.executemany(self._sql.insert_event, rows)
+        except self._integrity_error as exc:
+            if self._postgres:  # the failed COPY aborted the transaction
+                cursor.connection.rollback()
+            conflict = self._restore_conflict(cursor, rows, start, exc)
+            if conflict is None:
+                raise
+            raise conflict from None
+
+    def _restore_conflict(
+        self,
+        cursor: Any,
+        rows: list[tuple[Any, ...]],
+        start: int,
+        exc: Exception,
+    ) -> IdConflictError | None:
+        """The id that broke the unique constraint as ``rows`` went in, if any.
+
+        ``start``: the head's seq when the restore began; no row lies beyond
+        it but the restore's own (``restore`` made sure). On SQLite the failed
+        ``executemany`` leaves the transaction open, with the restore's
+        earlier rows, and this chunk's rows before the failing one, in place:
+        the lookup sees them. A failed ``COPY`` aborts a PostgreSQL
+        transaction, which has been rolled back: the lookup sees only what
+        was recorded before, and the server's error names the key of a clash
+        with an earlier chunk of the restore.
+        """
+        by_id = {row[1]: row[0] for row in rows}  # id -> seq (its last, if twice)
+        found = self._rows_with_ids(cursor, list(by_id))
+        for row in rows:
+            stored = found.get(row[1])
+            if stored is None or stored[0] == row[0]:  # not here, or this very row
+                continue
+            if stored[0] <= start:
+                return IdConflictError(
+                    f"event id {row[1]} is already recorded here at seq "
+                    f"{stored[0]} (the import's seq {row[0]})"
+                )
+            return _repeated(row[1], stored[0], by_id[row[1]])
+        first: dict[str, int] = {}
+        for row in rows:
+            earlier = first.setdefault(row[1], row[0])
+            if earlier != row[0]:
+                return _repeated(row[1], earlier, row[0])
+        named = _id_named_in(exc, by_id)
+        if named is not None and named not in found:
+            return _repeated(named, None, by_id[named])
+        return None
 
     # The append and verify paths talk to the driver directly (DB-API
     # cursors): SQLAlchemy's connection, transaction and statement machinery
@@ -405,10 +479,6 @@ class SqlLedger:
             finally:
                 cursor.close()
 
-    def _lock_head(self, conn: Connection) -> tuple[int, str]:
-        with self._cursor(conn) as cursor:
-            return self._head_of(cursor)
-
     def _head_of(self, cursor: Any) -> tuple[int, str]:
         """The head's (seq, hash), locked for this transaction."""
         cursor.execute(self._sql.lock_head)
@@ -417,11 +487,6 @@ class SqlLedger:
             raise NoResultFound("No row was found when one was required")
         return int(row[0]), str(row[1])
 
-    def _insert(self, conn: Connection, recorded: Sequence[RecordedEvent]) -> None:
-        """Insert recorded events (in chunks) and move the head to the last."""
-        with self._cursor(conn) as cursor:
-            self._insert_rows(cursor, [_row_tuple(e) for e in recorded])
-
     def _insert_rows(self, cursor: Any, rows: Sequence[tuple[Any, ...]]) -> None:
         """Insert events as rows in _COLUMNS order; move the head to the last."""
         sql = self._sql
@@ -429,12 +494,6 @@ class SqlLedger:
             cursor.executemany(sql.insert_event, rows[start : start + _INSERT_CHUNK])
         last = rows[-1]
         cursor.execute(sql.update_head, (last[0], last[-1]))
-
-    def _existing(
-        self, conn: Connection, ids: Sequence[str]
-    ) -> dict[str, tuple[Any, ...]]:
-        with self._cursor(conn) as cursor:
-            return self._rows_with_ids(cursor, ids)
 
     def _rows_with_ids(
         self, cursor: Any, ids: Sequence[str]
@@ -631,6 +690,29 @@ def _row_tuple(event: RecordedEvent) -> tuple[Any, ...]:
     )
 
 
+def _repeated(event_id: str, earlier: int | None, seq: int) -> IdConflictError:
+    where = (
+        f"the second time at seq {seq}"
+        if earlier is None
+        else f"at seq {earlier} and seq {seq}"
+    )
+    return IdConflictError(f"event id {event_id} appears twice in the import ({where})")
+
+
+def _id_named_in(exc: Exception, ids: Collection[str]) -> str | None:
+    """The first of ``ids`` that the driver's error names, if any.
+
+    PostgreSQL's unique violation names the key in its detail, ``Key
+    (id)=(…) already exists.`` (the words may be translated, the id is not).
+    """
+    diag = getattr(exc, "diag", None)
+    detail = getattr(diag, "message_detail", None)
+    for match in _UUID.finditer(f"{exc}\n{detail or ''}"):
+        if match.group() in ids:
+            return match.group()
+    return None
+
+
 class _Statements:
     """The append path's SQL, written for the driver's parameter style.
 
@@ -653,6 +735,8 @@ class _Statements:
             f"VALUES ({', '.join([ph] * len(_COLUMNS))})"
         )
         self.select_all = f"SELECT {self.columns} FROM events ORDER BY seq"
+        self.last_seq = "SELECT max(seq) FROM events"
+        self.copy_events = f"COPY events ({self.columns}) FROM STDIN"
         self.key_events = (
             "SELECT seq, type, payload FROM events "
             f"WHERE type IN ({', '.join([ph] * len(_KEY_TYPES))}) AND seq > {ph} "
