@@ -4,12 +4,11 @@ none)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from napci.domain.registry import Registry
 from napci.web.api.common import Limit, Offset, read_responses
 from napci.web.api.models import (
     Commitment,
@@ -68,11 +67,9 @@ async def document(
 ) -> Response:
     """A document by its id."""
 
-    def find(reg: Registry) -> Any:
-        found = reg.documents.get(document)
-        return None if found is None else dict(found)
-
-    return await one_of(request, state, principal.clearance, "document", document, find)
+    return await one_of(
+        request, state, principal.clearance, "document", document, "documents"
+    )
 
 
 @router.get(
@@ -122,11 +119,9 @@ async def proposal(
 ) -> Response:
     """A proposal, its positions (latest and history) and its outcome."""
 
-    def find(reg: Registry) -> Any:
-        view = reg.decisions.get(proposal)
-        return None if view is None else view.as_dict()
-
-    return await one_of(request, state, principal.clearance, "proposal", proposal, find)
+    return await one_of(
+        request, state, principal.clearance, "proposal", proposal, "decisions"
+    )
 
 
 @router.get(
@@ -172,11 +167,9 @@ async def project(
 ) -> Response:
     """A project: members, partners, tracks, milestones."""
 
-    def find(reg: Registry) -> Any:
-        view = reg.projects.get(project)
-        return None if view is None else view.as_dict()
-
-    return await one_of(request, state, principal.clearance, "project", project, find)
+    return await one_of(
+        request, state, principal.clearance, "project", project, "projects"
+    )
 
 
 @router.get(
@@ -226,12 +219,8 @@ async def commitment(
 ) -> Response:
     """A commitment: who, what, when due, kept or broken."""
 
-    def find(reg: Registry) -> Any:
-        view = reg.commitments.get(commitment)
-        return None if view is None else view.as_dict()
-
     return await one_of(
-        request, state, principal.clearance, "commitment", commitment, find
+        request, state, principal.clearance, "commitment", commitment, "commitments"
     )
 
 
@@ -272,8 +261,6 @@ async def incident(
 ) -> Response:
     """An incident by its id; 404 for callers not cleared to read it."""
 
-    def find(reg: Registry) -> Any:
-        found = reg.incidents.get(incident)
-        return None if found is None else dict(found)
-
-    return await one_of(request, state, principal.clearance, "incident", incident, find)
+    return await one_of(
+        request, state, principal.clearance, "incident", incident, "incidents"
+    )

@@ -40,7 +40,7 @@ from napci.web.deps import CurrentPrincipal, State
 from napci.web.problems import Problem
 from napci.web.state import WebState
 
-__all__ = ["codes", "list_of", "one_of", "router"]
+__all__ = ["codes", "entry", "list_of", "one_of", "router"]
 
 router = APIRouter(tags=["registry"])
 
@@ -85,9 +85,15 @@ async def one_of(
     clearance: tuple[str, ...],
     what: str,
     ident: str,
-    find: Callable[[Registry], Any | None],
+    find: Callable[[Registry], Any | None] | str,
 ) -> Response:
-    """One cached item of the registry, or 404 (unknown or not visible)."""
+    """One cached item of the registry, or 404 (unknown or not visible).
+
+    ``find`` gives the item's JSON data from the registry, or names the
+    registry's dictionary that holds it by ``ident`` (``"projects"``).
+    """
+    if isinstance(find, str):
+        find = entry(find, ident)
 
     def compute() -> Any:
         found = state.read(clearance, find)
@@ -96,6 +102,19 @@ async def one_of(
         return found
 
     return await cached_json(request, state, (what, clearance, ident), compute)
+
+
+def entry(attribute: str, ident: str) -> Callable[[Registry], Any | None]:
+    """A finder of ``ident`` in one of the registry's dictionaries (``actors``,
+    ``meetings``, ...), giving its JSON data, or None."""
+
+    def find(reg: Registry) -> Any | None:
+        found = getattr(reg, attribute).get(ident)
+        if found is None:
+            return None
+        return found.as_dict() if hasattr(found, "as_dict") else dict(found)
+
+    return find
 
 
 def refused_read(exc: Refusal) -> Problem:
@@ -161,11 +180,7 @@ async def actor(
     """An actor by its code (case-insensitive)."""
     wanted = code.upper()
 
-    def find(reg: Registry) -> Any:
-        view = reg.actors.get(wanted)
-        return None if view is None else view.as_dict()
-
-    return await one_of(request, state, principal.clearance, "actor", wanted, find)
+    return await one_of(request, state, principal.clearance, "actor", wanted, "actors")
 
 
 @router.get(
@@ -270,11 +285,9 @@ async def meeting(
 ) -> Response:
     """A meeting: how it was convened, whether it was held, who attended."""
 
-    def find(reg: Registry) -> Any:
-        view = reg.meetings.get(meeting)
-        return None if view is None else view.as_dict()
-
-    return await one_of(request, state, principal.clearance, "meeting", meeting, find)
+    return await one_of(
+        request, state, principal.clearance, "meeting", meeting, "meetings"
+    )
 
 
 @router.get(
@@ -346,12 +359,8 @@ async def mechanism(
 ) -> Response:
     """A mechanism by its id (e.g. ``trm-plus``)."""
 
-    def find(reg: Registry) -> Any:
-        view = reg.mechanisms.get(mechanism)
-        return None if view is None else view.as_dict()
-
     return await one_of(
-        request, state, principal.clearance, "mechanism", mechanism, find
+        request, state, principal.clearance, "mechanism", mechanism, "mechanisms"
     )
 
 
