@@ -349,16 +349,8 @@ class _MeetingRows:
     def attended_now(self, state: TrustState) -> _MeetingRows:
         """The same meetings' rows with their attendance as ``state`` holds it
         (its actors now: an attendee may be new)."""
-        a = state.n_actors
-        meetings = self.meetings
-        return _MeetingRows(
-            meetings=meetings,
-            info=self.info,
-            attended=state.attended.data[meetings, :a].astype(np.float64),
-            no_show=state.confirmed.data[meetings, :a]
-            & state.absent.data[meetings, :a],
-            spread=self.spread,
-        )
+        attended, no_show = state.attendance(self.meetings)
+        return _MeetingRows(self.meetings, self.info, attended, no_show, self.spread)
 
     def widened(self, a: int, k: int) -> _MeetingRows:
         """The same rows for ``a`` actors and ``k`` tracks (zeros added)."""
@@ -834,14 +826,18 @@ class TrustState:
             meetings, info = meetings[live], info[live]
         if meetings.size == 0:
             return None
-        a = self.n_actors
+        attended, no_show = self.attendance(meetings)
         return _MeetingRows(
-            meetings=meetings,
-            info=info,
-            attended=self.attended.data[meetings, :a].astype(np.float64),
-            no_show=self.confirmed.data[meetings, :a] & self.absent.data[meetings, :a],
-            spread=self.meeting_spread(meetings),
+            meetings, info, attended, no_show, self.meeting_spread(meetings)
         )
+
+    def attendance(self, meetings: IntArray) -> tuple[FloatArray, BoolArray]:
+        """Per meeting and actor: 1.0 where the actor attended, and whether it
+        confirmed and was recorded absent (a no-show)."""
+        a = self.n_actors
+        attended = self.attended.data[meetings, :a].astype(np.float64)
+        no_show = self.confirmed.data[meetings, :a] & self.absent.data[meetings, :a]
+        return attended, no_show
 
     def _contribution(
         self, rows: _MeetingRows, signs: FloatArray

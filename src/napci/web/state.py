@@ -98,22 +98,22 @@ class WebState:
 
     def lookup(self, key: tuple[Any, ...]) -> Cached | None:
         """The response cached for ``key`` at the current head, if any."""
-        _, head = self.head()
+        return self._hit((*key, self.head()[1]))
+
+    def _hit(self, full: tuple[Any, ...]) -> Cached | None:
         with self._lock:
-            hit = self._cache.get((*key, head))
+            hit = self._cache.get(full)
             if hit is not None:
-                self._cache.move_to_end((*key, head))
+                self._cache.move_to_end(full)
             return hit
 
     def cached(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Cached:
         """``compute()``'s result for ``key`` at the current head, cached."""
         _, head = self.head()
         full = (*key, head)
-        with self._lock:
-            hit = self._cache.get(full)
-            if hit is not None:
-                self._cache.move_to_end(full)
-                return hit
+        hit = self._hit(full)
+        if hit is not None:
+            return hit
         body = compute()
         digest = hashlib.sha256(repr(key).encode("utf-8")).hexdigest()[:8]
         etag = f'"{head[:16]}-{digest}"'

@@ -274,7 +274,6 @@ class SqlLedger:
         refused with :class:`IdConflictError`. Any invalid draft, or a
         signature that does not verify against a registered key, refuses the
         whole batch with :class:`LedgerError`.
-
         """
         if principal is not None and len(principal) > 128:
             raise LedgerError("a principal's name has at most 128 characters")
@@ -446,23 +445,30 @@ class SqlLedger:
         PostgreSQL the driver's implicit transaction, which the head's row
         lock (``SELECT ... FOR UPDATE``) serialises.
         """
-        connection = self.engine.raw_connection()  # a pooled connection
+        with self._driver_cursor() as (connection, cursor):
+            if not self._postgres:
+                cursor.execute(SQLITE_BEGIN_WRITE)
+            try:
+                yield cursor
+            except BaseException:
+                connection.rollback()
+                raise
+            connection.commit()
+
+    @contextmanager
+    def _driver_cursor(self) -> Iterator[tuple[Any, Any]]:
+        """A pooled connection and a cursor on it, driver errors raised as
+        SQLAlchemy's; both closed (the connection back to the pool) after."""
+        connection = self.engine.raw_connection()
         try:
             with self._driver_errors():
                 cursor = connection.cursor()
                 try:
-                    if not self._postgres:
-                        cursor.execute(SQLITE_BEGIN_WRITE)
-                    try:
-                        yield cursor
-                    except BaseException:
-                        connection.rollback()
-                        raise
-                    connection.commit()
+                    yield connection, cursor
                 finally:
                     cursor.close()
         finally:
-            connection.close()  # back to the pool
+            connection.close()
 
     @contextmanager
     def _cursor(self, conn: Connection, name: str | None = None) -> Iterator[Any]:
@@ -525,19 +531,11 @@ class SqlLedger:
 
         On the driver's cursor: the web app asks on every read request.
         """
-        connection = self.engine.raw_connection()
-        try:
-            with self._driver_errors():
-                cursor = connection.cursor()
-                try:
-                    cursor.execute(self._sql.read_head)
-                    row = cursor.fetchone()
-                finally:
-                    cursor.close()
-                if self._postgres:
-                    connection.rollback()  # end the implicit transaction
-        finally:
-            connection.close()
+        with self._driver_cursor() as (connection, cursor):
+            cursor.execute(self._sql.read_head)
+            row = cursor.fetchone()
+            if self._postgres:
+                connection.rollback()  # end the implicit transaction
         if row is None:
             return 0, GENESIS_HASH
         return int(row[0]), str(row[1])

@@ -116,6 +116,31 @@ class Context:
         delegation, not as the secretariat."""
         return not self.secretariat and by == self.registry.facilitator()
 
+    def require_facilitator_or(
+        self,
+        by: str,
+        rule: str,
+        message: str,
+        to: str,
+        remedy: str | None = None,
+        **others: str | None,
+    ) -> None:
+        """Refuse unless ``by`` holds the facilitator's authority or one of
+        ``others`` (a capacity and the actor holding it, e.g. ``chair="JPN"``).
+
+        The refusal says, for the facilitating actor acting as its
+        delegation, in which capacity it acted and whom to ask ``to`` do it;
+        for anyone else it gives ``remedy``.
+        """
+        allowed = {self.facilitator(), *others.values()} - {None}
+        if by in allowed:
+            return
+        if self.as_delegation(by):
+            raise Refusal(
+                rule, message + self.capacity(by), ask_secretariat(to, **others)
+            )
+        raise Refusal(rule, message, remedy)
+
     def capacity(self, by: str) -> str:
         """What a refusal adds when ``by`` is the facilitating actor acting as
         its delegation: why the facilitator's authority does not apply."""

@@ -28,7 +28,6 @@ from napci.domain.procedure.base import (
     Context,
     Emit,
     Refusal,
-    ask_secretariat,
     require,
 )
 from napci.domain.procedure.decisions import participants_on
@@ -272,14 +271,12 @@ def fulfil_commitment(cmd: FulfilCommitment, ctx: Context) -> list[Emit]:
     commitment = reg.commitments.get(cmd.commitment)
     if commitment is None:
         raise Refusal("registry", f"commitment {cmd.commitment} was never made")
-    require(
-        cmd.by in {commitment.code, ctx.facilitator()},
+    ctx.require_facilitator_or(
+        cmd.by,
         "own-act",
-        f"{cmd.by} cannot record {commitment.code}'s commitment as kept"
-        f"{ctx.capacity(cmd.by)}",
-        ask_secretariat("record it as kept", member=commitment.code)
-        if ctx.as_delegation(cmd.by)
-        else None,
+        f"{cmd.by} cannot record {commitment.code}'s commitment as kept",
+        "record it as kept",
+        member=commitment.code,
     )
     require(
         commitment.status == "open",

@@ -34,7 +34,6 @@ from napci.domain.procedure.base import (
     Context,
     Emit,
     Refusal,
-    ask_secretariat,
     require,
 )
 from napci.domain.procedure.participation import (
@@ -251,14 +250,13 @@ def start_silence(cmd: StartSilence, ctx: Context) -> list[Emit]:
     """The facilitator or the proposer starts the silence procedure."""
     reg = ctx.registry
     decision = _proposal(reg, cmd.proposal)
-    require(
-        cmd.by in {ctx.facilitator(), decision.tabled_by},
+    ctx.require_facilitator_or(
+        cmd.by,
         "silence",
         f"{cmd.by} cannot start the silence procedure: the facilitator or the "
-        f"proposer can{ctx.capacity(cmd.by)}",
-        ask_secretariat("start it", proposer=decision.tabled_by)
-        if ctx.as_delegation(cmd.by)
-        else None,
+        "proposer can",
+        "start it",
+        proposer=decision.tabled_by,
     )
     require(decision.outcome == "open", "silence", f"{cmd.proposal} is closed")
     _not_before_tabling(decision, cmd.on, "the silence procedure")
@@ -455,12 +453,12 @@ def decide(cmd: Decide, ctx: Context) -> list[Emit]:
     chair = None
     if decision.meeting is not None and decision.meeting in reg.meetings:
         chair = reg.meetings[decision.meeting].chair
-    require(
-        cmd.by in {ctx.facilitator(), chair} - {None},
+    ctx.require_facilitator_or(
+        cmd.by,
         "facilitator",
-        f"{cmd.by} cannot close {cmd.proposal}: the facilitator or the chair "
-        f"does{ctx.capacity(cmd.by)}",
-        ask_secretariat("close it", chair=chair) if ctx.as_delegation(cmd.by) else None,
+        f"{cmd.by} cannot close {cmd.proposal}: the facilitator or the chair does",
+        "close it",
+        chair=chair,
     )
     check_not_future(ctx, cmd.at, "the decision")
     _not_before_tabling(decision, cmd.at, "the decision")

@@ -243,14 +243,6 @@ class ConveneMeeting:
     invitees: tuple[str, ...] = ()
 
 
-def _convener(ctx: Context, cmd: ConveneMeeting) -> str:
-    """Who may convene ``cmd``'s meeting, as a remedy."""
-    if ctx.as_delegation(cmd.by):
-        return ask_secretariat("convene it", host=cmd.host)
-    allowed = {ctx.registry.facilitator(), cmd.host} - {None}
-    return f"Act as {' or '.join(sorted(a for a in allowed if a))}."
-
-
 def _held_at_rank(reg: Registry, track: str | None, rank: str) -> int:
     """Meetings held at ``rank`` on ``track`` (on no track when None)."""
     return sum(
@@ -272,12 +264,14 @@ def convene_meeting(cmd: ConveneMeeting, ctx: Context) -> list[Emit]:
         f"meeting {cmd.meeting} is already convened",
         "Choose another id.",
     )
-    require(
-        cmd.by in {ctx.facilitator(), cmd.host} - {None},
+    allowed = {ctx.registry.facilitator(), cmd.host} - {None}
+    ctx.require_facilitator_or(
+        cmd.by,
         "facilitator",
-        f"{cmd.by} cannot convene {cmd.meeting}: the facilitator or the host "
-        f"convenes{ctx.capacity(cmd.by)}",
-        _convener(ctx, cmd),
+        f"{cmd.by} cannot convene {cmd.meeting}: the facilitator or the host convenes",
+        "convene it",
+        f"Act as {' or '.join(sorted(a for a in allowed if a))}.",
+        host=cmd.host,
     )
     for code in (cmd.host, cmd.chair, *cmd.invitees):
         if code is not None:
@@ -363,15 +357,14 @@ def confirm_attendance(cmd: ConfirmAttendance, ctx: Context) -> list[Emit]:
 
 def _recorder(ctx: Context, meeting: str, by: str, what: str) -> None:
     view = ctx.registry.meetings[meeting]
-    allowed = {ctx.facilitator(), view.host, view.chair} - {None}
-    require(
-        by in allowed,
+    ctx.require_facilitator_or(
+        by,
         "facilitator",
         f"{what} of {meeting} is recorded by the facilitator, the host or the "
-        f"chair, not {by}{ctx.capacity(by)}",
-        ask_secretariat("record it", host=view.host, chair=view.chair)
-        if ctx.as_delegation(by)
-        else None,
+        f"chair, not {by}",
+        "record it",
+        host=view.host,
+        chair=view.chair,
     )
 
 
