@@ -160,6 +160,11 @@ BAD_DRAFTS = [
         id="payload-escaped-letter",
     ),
     pytest.param(
+        {"payload_json": '{"code":"KOR","joined_on":NaN}'},
+        r"payload is not in canonical JSON form \(NaN and infinity have none\)",
+        id="payload-nan",
+    ),
+    pytest.param(
         {"type": "ActorVanished"}, r"unknown event type ActorVanished", id="type"
     ),
     pytest.param({"version": 7}, r"unknown event type ActorJoined v7", id="version"),

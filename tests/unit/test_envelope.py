@@ -10,16 +10,23 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from napci.domain.canonical import GENESIS_HASH, canonical_json
+from napci.domain.canonical import (
+    GENESIS_HASH,
+    NotCanonicalError,
+    canonical_json,
+    parse_canonical,
+)
 from napci.domain.chain import ChainVerifier
 from napci.domain.envelope import (
     SIGNATURE_DOMAIN,
@@ -133,6 +140,112 @@ POSITIONAL = (
     "signature",
     "prev_hash",
 )
+
+
+# --- canonical JSON ----------------------------------------------------------------
+
+#: JSON without floats, with the integers a parser of 64-bit numbers reads exactly.
+FLOAT_FREE = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**63), max_value=2**64 - 1)
+    | TEXT,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(TEXT, inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+def reference_verdict(text: str) -> tuple[str, Any]:
+    """What canonical_json alone says of ``text``: its value, or why not."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        return "not json", None
+    try:
+        canonical = canonical_json(value) == text
+    except ValueError:  # NaN or infinity
+        canonical = False
+    return ("canonical", value) if canonical else ("not canonical", None)
+
+
+def verdict(text: str) -> tuple[str, Any]:
+    try:
+        return "canonical", parse_canonical(text)
+    except NotCanonicalError:
+        return "not canonical", None
+    except json.JSONDecodeError:
+        return "not json", None
+
+
+def same_json(a: Any, b: Any) -> bool:
+    """Equal, and of the same JSON types (1 is not 1.0, True is not 1)."""
+    return a == b and canonical_json(a) == canonical_json(b)
+
+
+@given(FLOAT_FREE)
+def test_the_fast_encoder_is_the_reference_on_float_free_values(value) -> None:
+    """The premise of parse_canonical's fast path, byte for byte."""
+    fast = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    assert fast == canonical_json(value).encode("utf-8")
+
+
+@given(JSON)
+def test_canonical_text_parses_to_its_value(value) -> None:
+    text = canonical_json(value)
+    kind, parsed = verdict(text)
+    assert kind == "canonical"
+    assert same_json(parsed, value)
+
+
+SPELLINGS = st.sampled_from(
+    [
+        lambda v: json.dumps(v),
+        lambda v: json.dumps(v, sort_keys=True),
+        lambda v: json.dumps(v, sort_keys=True, separators=(",", ":")),
+        lambda v: json.dumps(v, sort_keys=True, separators=(",", ":"), indent=1),
+        lambda v: orjson.dumps(v, option=orjson.OPT_SORT_KEYS).decode(),
+        lambda v: orjson.dumps(v).decode(),
+    ]
+)
+
+
+@given(JSON, SPELLINGS)
+@example({"a": 1e16}, lambda v: '{"a":1e16}')
+@example({"a": 1e16}, lambda v: '{"a":1E+16}')
+@example({"a": 1.0}, lambda v: '{"a":1}')
+@example({"a": 1}, lambda v: '{"a":1.0}')
+@example({"a": 0}, lambda v: '{"a":-0}')
+@example({"a": 2**64}, lambda v: '{"a":18446744073709551616}')
+@example({"a": -(2**63) - 1}, lambda v: '{"a":-9223372036854775809}')
+@example({"a": 2.5}, lambda v: '{"a":2.5e0}')
+@example({"a": "A"}, lambda v: '{"a":"\\u0041"}')
+@example({"a": "/"}, lambda v: '{"a":"\\/"}')
+@example({"a": "\x1f"}, lambda v: '{"a":"\\u001F"}')
+@example({"a": 1}, lambda v: '{"a":1,"a":1}')
+@example({"a": None}, lambda v: '{"a":NaN}')
+@example({"a": None}, lambda v: '{"a":Infinity}')
+@example({"a": None}, lambda v: '{"a":"\ud800"}')
+@example({"a": None}, lambda v: '{"a":"\\ud800"}')
+@example({"a": None}, lambda v: '{"a":')
+@example({"a": None}, lambda v: " {}")
+@example(None, lambda v: "1e400")
+def test_parse_canonical_gives_the_reference_verdict(value, spell) -> None:
+    """Whatever the spelling, the verdict and the value are canonical_json's."""
+    try:
+        text = spell(value)
+    except (TypeError, ValueError, OverflowError):  # a spelling that cannot be
+        return
+    kind, parsed = verdict(text)
+    expected_kind, expected = reference_verdict(text)
+    assert kind == expected_kind
+    assert same_json(parsed, expected)
+
+
+def test_nan_and_infinity_are_not_canonical() -> None:
+    with pytest.raises(NotCanonicalError, match="NaN and infinity"):
+        parse_canonical('{"a":NaN}')
 
 
 # --- envelope and signed bytes ---------------------------------------------------

@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError, NoResultFound
 
 from napci.adapters.db.engine import SQLITE_BEGIN_WRITE
 from napci.adapters.db.schema import events, ledger_head
-from napci.domain.canonical import GENESIS_HASH, canonical_json
+from napci.domain.canonical import GENESIS_HASH, NotCanonicalError, parse_canonical
 from napci.domain.chain import ChainVerifier, KeyRing, VerifyReport
 from napci.domain.envelope import (
     CLASSIFICATIONS,
@@ -62,6 +62,10 @@ _COLUMNS = (
 
 class LedgerError(ValueError):
     """An append or import was refused; nothing was written."""
+
+
+class _AlreadyRecorded(Exception):
+    """An append's first attempt met an id already recorded (see ``_append``)."""
 
 
 class IdConflictError(LedgerError):
@@ -145,11 +149,11 @@ def _check_rest(draft: EventDraft) -> dict[str, Any]:
     except ValueError as exc:
         raise _refused(draft, f"occurred_at: {exc}") from None
     try:
-        payload = json.loads(draft.payload_json)
+        payload = parse_canonical(draft.payload_json)
+    except NotCanonicalError as exc:
+        raise _refused(draft, f"payload is {exc}") from None
     except json.JSONDecodeError as exc:
         raise _refused(draft, f"payload is not JSON: {exc}") from None
-    if canonical_json(payload) != draft.payload_json:
-        raise _refused(draft, "payload is not in canonical JSON form")
     try:
         parse_payload(draft.type, draft.version, payload)
     except PayloadError as exc:
@@ -277,11 +281,35 @@ class SqlLedger:
         """
         if principal is not None and len(principal) > 128:
             raise LedgerError("a principal's name has at most 128 characters")
-        for draft in drafts:  # the id lookup below needs well-formed ids
+        for draft in drafts:  # a lookup by id needs well-formed ids
             check_id(draft)
+        try:
+            return self._append(drafts, principal, look_up=False)
+        except (_AlreadyRecorded, LedgerError):
+            # Judged again with the ids looked up first: what is skipped, and
+            # which refusal is raised, are then exactly a careful append's.
+            return self._append(drafts, principal, look_up=True)
+
+    def _append(
+        self, drafts: Sequence[EventDraft], principal: str | None, *, look_up: bool
+    ) -> AppendResult:
+        """One attempt at :meth:`append`, in one write transaction.
+
+        Most batches are new, so the first attempt does not look their ids
+        up: the unique constraint on ``events.id`` tells if one is already
+        recorded, and then the attempt is rolled back with
+        :class:`_AlreadyRecorded`. The second attempt (``look_up``) reads the
+        stored events with the batch's ids before anything else, skips those
+        stored with the same content and refuses other content. A first
+        attempt commits only when no id of the batch was recorded, which is
+        when the lookup would have found nothing: its result is the second
+        attempt's. Any refusal of the first is left to the second to make.
+        """
         with self._write() as cursor:
             head_seq, head_hash = self._head_of(cursor)
-            existing = self._rows_with_ids(cursor, [d.id for d in drafts])
+            existing = (
+                self._rows_with_ids(cursor, [d.id for d in drafts]) if look_up else {}
+            )
             keys = self._keyring(cursor, head_seq)
             chain = _Chain(
                 head_seq, head_hash, format_timestamp(self._clock()), principal
@@ -289,7 +317,7 @@ class SqlLedger:
             in_batch: dict[str, EventDraft] = {}
             already: list[str] = []
             for draft in drafts:
-                payload = _check_rest(draft)  # ids checked above
+                payload = _check_rest(draft)  # ids checked by append
                 if (existing or draft.id in in_batch) and _seen(
                     draft, existing, in_batch
                 ):
@@ -306,7 +334,12 @@ class SqlLedger:
                 if draft.type in _KEY_TYPES:
                     keys.observe(row[0], draft.type, payload)
             if chain.rows:
-                self._insert_rows(cursor, chain.rows)
+                try:
+                    self._insert_rows(cursor, chain.rows)
+                except self._integrity_error as exc:
+                    if look_up:  # not an id recorded before: a real failure
+                        raise
+                    raise _AlreadyRecorded from exc
         if chain.rows:  # committed: the key ring is the ledger's now
             self._keys, self._keys_seq = keys, chain.seq
         return AppendResult(tuple(chain.rows), tuple(already), chain.seq, chain.prev)
