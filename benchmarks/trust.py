@@ -634,6 +634,7 @@ def postgres_ledger(server_url: str, total: int, *, keep: bool) -> Iterator[Ledg
             )
     else:
         _say(f"  reusing database {name}")
+        upgrade(source)  # a ledger kept by an older version: its schema now
     engines = [source]
     copies: list[str] = []
 

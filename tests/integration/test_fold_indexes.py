@@ -1,23 +1,31 @@
-"""SQLite serves the trust fold's most numerous types from covering indexes.
+"""The trust fold's most numerous types are read without parsing payloads.
 
 Migration 0003 indexes, per meeting event type, the very expressions the
-fold's reads select. Should either side change alone, SQLite would silently
-go back to parsing every payload: these tests fail instead.
+fold's reads select on SQLite; migration 0004 keeps the same fields in stored
+generated columns on PostgreSQL. Should either side change alone, the
+database would silently go back to parsing every payload: these tests fail
+instead.
 """
 
 from __future__ import annotations
 
 import importlib
+from datetime import date
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
-from napci.adapters.db import make_engine, upgrade
-from napci.adapters.db.extract import _statement
+from napci.adapters.db import SqlLedger, make_engine, upgrade
+from napci.adapters.db.extract import STORED_FIELDS, _statement, extract_batch
+from napci.domain.events import AttendanceRecorded
 from napci.domain.trust_state import EXTRACT
+from napci.services.drafting import draft
 
 MIGRATION = importlib.import_module(
     "napci.adapters.db.migrations.versions.0003_fold_indexes"
+)
+COLUMNS = importlib.import_module(
+    "napci.adapters.db.migrations.versions.0004_fold_columns"
 )
 
 
@@ -74,3 +82,71 @@ def test_an_unsafe_type_name_is_refused() -> None:
         _statement(
             False, "X' OR 1=1 --", (), upto=False, before=False, classifications=None
         )
+
+
+# --- PostgreSQL: stored columns (migration 0004) ----------------------------------
+
+
+def test_the_stored_fields_are_the_folds() -> None:
+    assert COLUMNS.FOLD_FIELDS == MIGRATION.FOLD_FIELDS
+    assert {t: frozenset(f) for t, f in COLUMNS.FOLD_FIELDS.items()} == STORED_FIELDS
+    json_fields = {p for fields in EXTRACT.values() for p, k in fields if k == "json"}
+    stored = set().union(*STORED_FIELDS.values())
+    assert stored & json_fields == COLUMNS.JSON_FIELDS
+
+
+@pytest.mark.parametrize("type_", sorted(STORED_FIELDS))
+def test_postgresql_reads_a_meeting_type_from_its_columns(
+    postgres_url: str, type_: str
+) -> None:
+    engine = make_engine(postgres_url)
+    try:
+        upgrade(engine)
+        sql = _statement(
+            True, type_, EXTRACT[type_], upto=True, before=True, classifications=1
+        )
+        assert "payload" not in sql
+        with engine.connect() as conn:
+            plan = conn.exec_driver_sql(
+                f"EXPLAIN (VERBOSE) {sql}", (type_, 0, 10, "2100", "public")
+            ).all()
+        assert "payload" not in " ".join(str(row[0]) for row in plan), plan
+    finally:
+        engine.dispose()
+
+
+def test_the_stored_columns_follow_the_payload(postgres_url: str) -> None:
+    """Rewriting a payload behind the ledger's back rewrites its columns too:
+    the fold reads what the (tampered) payload says, and verify names it."""
+    engine = make_engine(postgres_url)
+    try:
+        upgrade(engine)
+        ledger = SqlLedger(engine)
+        ledger.append(
+            [
+                draft(
+                    AttendanceRecorded(attended=True, code="KOR", meeting="m-1"),
+                    occurred_at=date(2014, 1, 1),
+                    actor="ROK",
+                )
+            ],
+            principal="test",
+        )
+        with engine.begin() as conn:
+            conn.execute(
+                text("UPDATE events SET payload = :payload WHERE seq = 1"),
+                {"payload": '{"attended":false,"code":"JPN","meeting":"m-2"}'},
+            )
+        connection = engine.raw_connection()
+        try:
+            rows = extract_batch(
+                connection.dbapi_connection,
+                True,
+                {"AttendanceRecorded": EXTRACT["AttendanceRecorded"]},
+            )
+        finally:
+            connection.close()
+        assert [row[2:] for row in rows["AttendanceRecorded"]] == [("m-2", "JPN", 0)]
+        assert ledger.verify().first_bad_seq == 1
+    finally:
+        engine.dispose()
