@@ -62,6 +62,7 @@ from sqlalchemy.engine import make_url
 
 import napci.services.trust as trust_service
 from napci.adapters.db import SqlLedger, make_engine, upgrade
+from napci.adapters.db.migrate import current_revision, head_revision
 from napci.domain.canonical import canonical_json
 from napci.domain.envelope import EventDraft
 from napci.domain.events import (
@@ -589,6 +590,13 @@ def _head(engine: Engine) -> int:
         )
 
 
+def _vacuum(engine: Engine) -> None:
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+            "VACUUM ANALYZE events"
+        )
+
+
 @contextmanager
 def postgres_ledger(server_url: str, total: int, *, keep: bool) -> Iterator[Ledgers]:
     """The record in a database on the server: built there, or with ``keep``
@@ -628,13 +636,14 @@ def postgres_ledger(server_url: str, total: int, *, keep: bool) -> Iterator[Ledg
             f"  built: drafting {total / drafting:,.0f} events/s, appending "
             f"{total / appending:,.0f} events/s"
         )
-        with source.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
-                "VACUUM ANALYZE events"
-            )
+        _vacuum(source)
     else:
         _say(f"  reusing database {name}")
-        upgrade(source)  # a ledger kept by an older version: its schema now
+        if current_revision(source) != head_revision():
+            # A ledger kept by an older version: its schema now, vacuumed as a
+            # freshly built one is (a migration may rewrite the table).
+            upgrade(source)
+            _vacuum(source)
     engines = [source]
     copies: list[str] = []
 

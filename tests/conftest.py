@@ -208,9 +208,13 @@ def sqlite_url(tmp_path: Path) -> str:
     return _sqlite_url(tmp_path)
 
 
-@pytest.fixture(params=[pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(
+    scope="module",
+    params=[pytest.param("postgresql", marks=pytest.mark.postgres)],
+)
 def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    """SQLAlchemy URL of a fresh PostgreSQL database, for PostgreSQL-only tests
-    (on the postgresql lane, which may be skipped only as ``db_url``'s may)."""
+    """SQLAlchemy URL of a fresh PostgreSQL database shared by one module's
+    PostgreSQL-only tests (on the postgresql lane, which may be skipped only
+    as ``db_url``'s may)."""
     lane: PostgresLane = request.getfixturevalue("postgres_lane")
     yield from _fresh_postgres_database(lane)

@@ -14,9 +14,10 @@ On PostgreSQL a long stretch is read over two connections at once
 work while this one waits.
 
 The meeting events, most of any ledger, are served without parsing their
-payloads: on SQLite from covering indexes on the same ``json_extract``
-expressions (migration 0003), on PostgreSQL from stored generated columns
-(migration 0004, :data:`STORED_FIELDS`).
+payloads, from a covering partial index per type: on SQLite over the same
+``json_extract`` expressions (migration 0003), on PostgreSQL over stored
+generated columns that hold those fields (migration 0004,
+:data:`STORED_FIELDS`).
 """
 
 from __future__ import annotations
@@ -108,17 +109,16 @@ def _statement(
 ) -> str:
     """The SELECT of one event type's rows, in the driver's parameter style.
 
-    On SQLite the type is written into the statement: a partial index of
-    the type (migration 0003) is then certainly chosen, and serves the
-    fields from its own entries.
+    The type is written into the statement (it is checked to be a plain
+    name): a partial index of the type (migrations 0003 and 0004) is then
+    certainly chosen, and serves the fields from its own entries.
     """
     for path, _ in fields:
         _check_path(path)
     if not _TYPE.fullmatch(type_):
         raise ValueError(f"unsafe event type name {type_!r}")
     ph = "%s" if postgres else "?"
-    where = f"type = {ph}" if postgres else f"type = '{type_}'"
-    where += f" AND seq > {ph}"
+    where = f"type = '{type_}' AND seq > {ph}"
     if upto:
         where += f" AND seq <= {ph}"
     if before:
@@ -289,7 +289,7 @@ def extract_batch(
         for type_, fields in spec.items():
             if only is not None and type_ not in only:
                 continue
-            params: list[Any] = [type_, after] if postgres else [after]
+            params: list[Any] = [after]
             if upto is not None:
                 params.append(upto)
             if before_occurred is not None:
