@@ -43,11 +43,36 @@ def test_the_indexed_fields_are_the_folds() -> None:
         assert tuple(path for path, _ in EXTRACT[type_]) == fields
 
 
-@pytest.mark.parametrize("type_", sorted(MIGRATION.FOLD_FIELDS))
-@pytest.mark.parametrize(
+#: Every shape of a type's read: the head bound, the date and clearance filters.
+READS = pytest.mark.parametrize(
     ("upto", "before", "classifications"),
     [(False, False, None), (True, False, None), (True, True, 1), (True, False, 2)],
 )
+
+
+def read(
+    postgres: bool,
+    type_: str,
+    upto: bool,
+    before: bool,
+    classifications: int | None,
+) -> tuple[str, tuple[object, ...]]:
+    """The fold's statement for one type, and parameters for it."""
+    sql = _statement(
+        postgres,
+        type_,
+        EXTRACT[type_],
+        upto=upto,
+        before=before,
+        classifications=classifications,
+    )
+    params: list[object] = [0] + ([10] if upto else []) + (["2100"] if before else [])
+    params += ["public"] * (classifications or 0)
+    return sql, tuple(params)
+
+
+@pytest.mark.parametrize("type_", sorted(MIGRATION.FOLD_FIELDS))
+@READS
 def test_a_read_of_an_indexed_type_is_served_by_its_index_alone(
     engine: Engine,
     type_: str,
@@ -55,22 +80,13 @@ def test_a_read_of_an_indexed_type_is_served_by_its_index_alone(
     before: bool,
     classifications: int | None,
 ) -> None:
-    sql = _statement(
-        False,
-        type_,
-        EXTRACT[type_],
-        upto=upto,
-        before=before,
-        classifications=classifications,
-    )
-    params = [0] + ([10] if upto else []) + (["2100"] if before else [])
-    params += ["public"] * (classifications or 0)
+    sql, params = read(False, type_, upto, before, classifications)
     with engine.connect() as conn:
         plan = " ".join(
             str(row[-1])
-            for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", tuple(params))
+            for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)
         )
-        program = conn.exec_driver_sql(f"EXPLAIN {sql}", tuple(params)).all()
+        program = conn.exec_driver_sql(f"EXPLAIN {sql}", params).all()
     assert f"USING INDEX {MIGRATION.index_name(type_)} " in plan, plan
     assert "TEMP B-TREE" not in plan, plan  # read in seq order, not sorted
     # The fields come from the index's entries: no payload is parsed (the
@@ -108,10 +124,7 @@ def postgres_engine(postgres_url: str) -> Iterator[Engine]:
 
 
 @pytest.mark.parametrize("type_", sorted(STORED_FIELDS))
-@pytest.mark.parametrize(
-    ("upto", "before", "classifications"),
-    [(False, False, None), (True, False, None), (True, True, 1), (True, False, 2)],
-)
+@READS
 def test_postgresql_serves_a_meeting_type_from_its_index_alone(
     postgres_engine: Engine,
     type_: str,
@@ -119,17 +132,8 @@ def test_postgresql_serves_a_meeting_type_from_its_index_alone(
     before: bool,
     classifications: int | None,
 ) -> None:
-    sql = _statement(
-        True,
-        type_,
-        EXTRACT[type_],
-        upto=upto,
-        before=before,
-        classifications=classifications,
-    )
+    sql, params = read(True, type_, upto, before, classifications)
     assert "payload" not in sql
-    params = [0] + ([10] if upto else []) + (["2100"] if before else [])
-    params += ["public"] * (classifications or 0)
     with postgres_engine.connect() as conn:
         # On an empty table any plan is cheap: rule out the table scans, so
         # that the plan shows whether the index can serve the read alone.
@@ -137,7 +141,7 @@ def test_postgresql_serves_a_meeting_type_from_its_index_alone(
         conn.exec_driver_sql("SET enable_bitmapscan = off")
         plan = "\n".join(
             str(row[0])
-            for row in conn.exec_driver_sql(f"EXPLAIN (VERBOSE) {sql}", tuple(params))
+            for row in conn.exec_driver_sql(f"EXPLAIN (VERBOSE) {sql}", params)
         )
     assert f"Index Only Scan using {COLUMNS.index_name(type_)} " in plan, plan
     assert "Sort" not in plan, plan  # read in seq order, not sorted
