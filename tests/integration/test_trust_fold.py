@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import json
 import math
@@ -31,7 +32,12 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from napci.adapters.db import SqlLedger, make_engine, upgrade
-from napci.adapters.db.extract import extract_batch, extract_tail
+from napci.adapters.db.extract import (
+    TINY_TAIL,
+    extract_batch,
+    extract_tail,
+    read_tail,
+)
 from napci.domain.events import (
     ActorJoined,
     ActorRegistered,
@@ -61,7 +67,7 @@ from napci.domain.events import (
     TrackClosed,
 )
 from napci.domain.trust_figures import ExplainItem, TrustFigures, evaluate
-from napci.domain.trust_state import EXTRACT
+from napci.domain.trust_state import EXTRACT, TrustState
 from napci.services.drafting import draft
 from napci.services.trust import TrustError, TrustService, rules_on
 
@@ -717,6 +723,41 @@ def test_a_date_before_the_first_event_is_refused(engine: Engine) -> None:
 def test_an_empty_record_is_refused(engine: Engine) -> None:
     with pytest.raises(TrustError, match="no event on or before 2015-01-01"):
         TrustService(engine).figures(date(2015, 1, 1))
+
+
+def test_a_fold_leaves_the_garbage_collector_as_it_found_it(engine: Engine) -> None:
+    """The collector is paused while a fold reads and folds (see
+    ``_collector_paused``), and is as it was after, even if the read fails."""
+    rec = synthetic()
+    append(engine, rec.drafts(0, len(rec.events)))
+    assert gc.isenabled()
+    seen: list[bool] = []
+    real_apply = TrustState.apply
+
+    def spy(self: TrustState, *args: Any) -> None:
+        seen.append(gc.isenabled())
+        real_apply(self, *args)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(TrustState, "apply", spy)
+        TrustService(engine).figures()
+    assert seen == [False]
+    assert gc.isenabled()
+
+    def failing(self: TrustState, *args: Any) -> None:
+        raise RuntimeError("the fold failed")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(TrustState, "apply", failing)
+        with pytest.raises(RuntimeError, match="the fold failed"):
+            TrustService(engine).figures()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        TrustService(engine).figures()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_unknown_actors_and_tracks_are_refused_naming_the_known(
@@ -1401,6 +1442,87 @@ def test_a_track_closed_the_day_a_general_meeting_was_held(engine: Engine) -> No
         )
     ]
     check_incremental(engine, events, [len(events) - 1, 1])
+
+
+class _Recording:
+    """A driver connection that notes the statements run on its cursors."""
+
+    def __init__(self, dbapi: Any) -> None:
+        self.dbapi = dbapi
+        self.statements: list[tuple[str, tuple[Any, ...]]] = []
+
+    def cursor(self) -> Any:
+        return _RecordingCursor(self.dbapi.cursor(), self.statements)
+
+
+class _RecordingCursor:
+    def __init__(self, cursor: Any, statements: list[Any]) -> None:
+        self._cursor, self._statements = cursor, statements
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        self._statements.append((sql, tuple(params)))
+        return self._cursor.execute(sql, params)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cursor, name)
+
+
+def _rows_read(engine: Engine, after: int) -> tuple[int, int]:
+    """``read_tail(after)``'s head, and how much its statement reads: events
+    on PostgreSQL, virtual machine instructions on SQLite."""
+    postgres = engine.dialect.name == "postgresql"
+    connection = engine.raw_connection()
+    try:
+        dbapi = connection.dbapi_connection
+        recording = _Recording(dbapi)
+        head, _ = read_tail(recording, postgres, after)
+        [(sql, params)] = recording.statements
+        cursor = dbapi.cursor()
+        if postgres:
+            # As a large ledger would be read (a small one is read whole).
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_bitmapscan = off")
+            cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
+            nodes = [cursor.fetchone()[0][0]["Plan"]]
+            read = 0
+            while nodes:
+                node = nodes.pop()
+                nodes.extend(node.get("Plans", ()))
+                if node.get("Relation Name") == "events":
+                    read += node["Actual Rows"] + node.get("Rows Removed by Filter", 0)
+            return head, read
+        # SQLite: the instructions its virtual machine runs for the statement
+        steps = 0
+
+        def step() -> int:
+            nonlocal steps
+            steps += 1
+            return 0
+
+        dbapi.set_progress_handler(step, 1)
+        try:
+            cursor.execute(sql, params)
+            cursor.fetchall()
+        finally:
+            dbapi.set_progress_handler(None, 1)
+        return head, steps
+    finally:
+        connection.close()
+
+
+def test_a_long_tail_is_not_read_to_learn_that_it_is_long(engine: Engine) -> None:
+    """``read_tail`` reads a tail of up to TINY_TAIL events with the head; a
+    longer one it must not read at all (a first fold would read the whole
+    ledger, only to drop it)."""
+    for _ in range(4):  # well over TINY_TAIL events
+        rec = synthetic()
+        append(engine, rec.drafts(0, len(rec.events)))
+    head, tiny = _rows_read(engine, SqlLedger(engine).head()[0] - TINY_TAIL)
+    assert head > 3 * TINY_TAIL
+    _, long = _rows_read(engine, 0)
+    _, none = _rows_read(engine, head)
+    assert long <= tiny, (long, tiny)
+    assert none <= tiny
 
 
 def test_a_short_tail_read_from_payloads_gives_what_the_database_extracts(

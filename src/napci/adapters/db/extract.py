@@ -196,15 +196,19 @@ def read_tail(
     :func:`extract_tail` takes the fields out of the few payloads.
     """
     ph = "%s" if postgres else "?"
+    # The constant bound keeps a long tail from being read at all: without
+    # it the join fetched every event after ``after`` and only then dropped
+    # them for being too many (a whole ledger, on a first fold).
     sql = (
         "SELECT h.seq, e.seq, e.type, e.occurred_at, e.classification, e.payload "
         "FROM ledger_head AS h LEFT JOIN events AS e "
-        f"ON e.seq > {ph} AND e.seq <= h.seq AND h.seq - {ph} <= {ph} "
+        f"ON e.seq > {ph} AND e.seq <= {ph} AND e.seq <= h.seq "
+        f"AND h.seq - {ph} <= {ph} "
         "WHERE h.id = 1 ORDER BY e.seq"
     )
     cursor = dbapi.cursor()
     try:
-        cursor.execute(sql, (after, after, TINY_TAIL))
+        cursor.execute(sql, (after, after + TINY_TAIL, after, TINY_TAIL))
         found = cursor.fetchall()
     finally:
         cursor.close()
