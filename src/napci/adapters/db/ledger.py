@@ -400,12 +400,7 @@ class SqlLedger:
         ``start``: the head's seq when the restore began.
         """
         try:
-            if self._postgres:
-                with cursor.copy(self._sql.copy_events) as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            else:
-                cursor.executemany(self._sql.insert_event, rows)
+            self._write_rows(cursor, rows)
         except self._integrity_error as exc:
             if self._postgres:  # the failed COPY aborted the transaction
                 cursor.connection.rollback()
@@ -528,11 +523,23 @@ class SqlLedger:
 
     def _insert_rows(self, cursor: Any, rows: Sequence[tuple[Any, ...]]) -> None:
         """Insert events as rows in _COLUMNS order; move the head to the last."""
-        sql = self._sql
-        for start in range(0, len(rows), _INSERT_CHUNK):
-            cursor.executemany(sql.insert_event, rows[start : start + _INSERT_CHUNK])
+        self._write_rows(cursor, rows)
         last = rows[-1]
-        cursor.execute(sql.update_head, (last[0], last[-1]))
+        cursor.execute(self._sql.update_head, (last[0], last[-1]))
+
+    def _write_rows(self, cursor: Any, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Insert events as rows in _COLUMNS order: by ``COPY`` on PostgreSQL,
+        where the table's generated columns (migration 0004) would otherwise
+        be set up again for every row, and by ``executemany`` on SQLite."""
+        if self._postgres:
+            with cursor.copy(self._sql.copy_events) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        for start in range(0, len(rows), _INSERT_CHUNK):
+            cursor.executemany(
+                self._sql.insert_event, rows[start : start + _INSERT_CHUNK]
+            )
 
     def _rows_with_ids(
         self, cursor: Any, ids: Sequence[str]
