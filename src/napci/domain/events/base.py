@@ -83,10 +83,14 @@ def parse_payload(name: str, version: int, payload: Any) -> Event:
     """Validate a payload against its type's schema."""
     cls = event_type(name, version)
     try:
-        return cls.model_validate(payload)
+        # model_validate's own validator, without its wrapper: the ledger
+        # validates every payload it is given, and the wrapper added 0.5-1.3
+        # microseconds to each payload's 3-4.
+        event: Event = cls.__pydantic_validator__.validate_python(payload)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']) or '(payload)'}: {err['msg']}"
             for err in exc.errors()
         )
         raise PayloadError(f"invalid {name} v{version} payload: {problems}") from None
+    return event
