@@ -14,9 +14,10 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
+from db_helpers import migrated
 from sqlalchemy import Engine, text
 
-from napci.adapters.db import SqlLedger, make_engine, upgrade
+from napci.adapters.db import SqlLedger
 from napci.adapters.db.extract import STORED_FIELDS, _statement, extract_batch
 from napci.domain.events import AttendanceRecorded
 from napci.domain.trust_state import EXTRACT
@@ -31,11 +32,10 @@ COLUMNS = importlib.import_module(
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     path = tmp_path_factory.mktemp("fold-indexes") / "ledger.db"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    return engine
+    with migrated(f"sqlite:///{path}") as engine:
+        yield engine
 
 
 def test_the_indexed_fields_are_the_folds() -> None:
@@ -115,12 +115,8 @@ def test_the_stored_fields_are_the_folds() -> None:
 @pytest.fixture(scope="module")
 def postgres_engine(postgres_url: str) -> Iterator[Engine]:
     """The module's migrated PostgreSQL database."""
-    engine = make_engine(postgres_url)
-    try:
-        upgrade(engine)
+    with migrated(postgres_url) as engine:
         yield engine
-    finally:
-        engine.dispose()
 
 
 @pytest.mark.parametrize("type_", sorted(STORED_FIELDS))

@@ -490,6 +490,13 @@ def test_invalid_and_unauthorised_commands_append_nothing(record: Record) -> Non
 # -- the facilitator's secretariat and the ROK's delegation ----------------------
 
 
+def _working(meeting: str, title: str, on: date, *, host: str) -> ConveneMeeting:
+    """A working-level environment meeting convened by the facilitator."""
+    return ConveneMeeting(
+        meeting, title, ("environment",), "working", "track-1", on, on, "KOR", host=host
+    )
+
+
 def test_the_facilitators_delegation_has_a_participants_powers_only(
     record: Record,
 ) -> None:
@@ -514,17 +521,7 @@ def test_the_facilitators_delegation_has_a_participants_powers_only(
         ),
         (InviteActor("PRK", on, "KOR"), "facilitator"),
         (
-            ConveneMeeting(
-                "m-new",
-                "New",
-                ("environment",),
-                "working",
-                "track-1",
-                on,
-                on,
-                "KOR",
-                host="JPN",
-            ),
+            _working("m-new", "New", on, host="JPN"),
             "facilitator",
         ),
         (RecordAttendance("hosted", "JPN", True, on, "KOR"), "facilitator"),
@@ -567,17 +564,7 @@ def test_the_facilitators_delegation_has_a_participants_powers_only(
         StartSilence("p-kor", later, on, "KOR"),
         WithdrawProposal("p-kor", on, "KOR"),
         # ... as the host or the chair of a meeting,
-        ConveneMeeting(
-            "m-kor",
-            "Seoul",
-            ("environment",),
-            "working",
-            "track-1",
-            on,
-            on,
-            "KOR",
-            host="KOR",
-        ),
+        _working("m-kor", "Seoul", on, host="KOR"),
         RecordAttendance("m-kor", "JPN", True, on, "KOR"),
         HoldMeeting("m-kor", on, "KOR"),
         # ... and as a founder.

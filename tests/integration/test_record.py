@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 
 import pytest
+from db_helpers import migrated
 
-from napci.adapters.db import SqlLedger, make_engine, upgrade
+from napci.adapters.db import SqlLedger
 from napci.domain.registry import Registry, fold_registry
 from napci.services.seed import record_drafts
 
@@ -64,15 +65,11 @@ class Loaded:
 
 @pytest.fixture
 def loaded(db_url: str) -> Iterator[Loaded]:
-    engine = make_engine(db_url)
-    try:
-        upgrade(engine)
+    with migrated(db_url) as engine:
         ledger = SqlLedger(engine)
         result = ledger.append(record_drafts(), principal="test")
         registry = fold_registry(ledger.iter_events())
         yield Loaded(ledger, registry, len(result.recorded))
-    finally:
-        engine.dispose()
 
 
 def _payloads(ledger: SqlLedger, type_: str) -> list[dict[str, object]]:

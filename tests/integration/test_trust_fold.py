@@ -25,13 +25,14 @@ from typing import Any
 import numpy as np
 import psycopg
 import pytest
+from db_helpers import migrated
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from psycopg import sql
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
-from napci.adapters.db import SqlLedger, make_engine, upgrade
+from napci.adapters.db import SqlLedger
 from napci.adapters.db.extract import (
     TINY_TAIL,
     extract_batch,
@@ -162,12 +163,8 @@ def adopt_document(
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
     """A migrated, empty ledger database (both backends)."""
-    made = make_engine(db_url)
-    try:
-        upgrade(made)
+    with migrated(db_url) as made:
         yield made
-    finally:
-        made.dispose()
 
 
 def append(engine: Engine, drafts: Sequence[Any]) -> None:
@@ -1306,25 +1303,19 @@ def fresh_databases(db_url: str, tmp_path: Path) -> Iterator[Callable[[], Any]]:
     def fresh() -> Iterator[Engine]:
         name = uuid.uuid4().hex[:12]
         if url.get_backend_name() == "sqlite":
-            made = make_engine(f"sqlite:///{tmp_path / f'{name}.db'}")
-            try:
-                upgrade(made)
+            with migrated(f"sqlite:///{tmp_path / f'{name}.db'}") as made:
                 yield made
-            finally:
-                made.dispose()
             return
         database = f"{url.database}_{name}"
         admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
-        made = make_engine(
-            url.set(database=database).render_as_string(hide_password=False)
-        )
         try:
-            upgrade(made)
-            yield made
+            with migrated(
+                url.set(database=database).render_as_string(hide_password=False)
+            ) as made:
+                yield made
         finally:
-            made.dispose()
             with psycopg.connect(admin, autocommit=True) as conn:
                 conn.execute(
                     sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from api_scenario import act, convene
 from fastapi.testclient import TestClient
 from pages_helpers import (
     PAGES,
@@ -31,7 +32,6 @@ from pages_helpers import (
 )
 
 from napci.domain.procedure import (
-    ConveneMeeting,
     HoldMeeting,
     LaunchProject,
     MakeCommitment,
@@ -39,7 +39,6 @@ from napci.domain.procedure import (
     RecordPosition,
     TableProposal,
 )
-from napci.services.procedure import execute_all
 from napci.web import i18n
 from napci.web.deps import SESSION_COOKIE
 from napci.web.pages import charts
@@ -52,31 +51,13 @@ MEETING = "env-wg-today"
 PROPOSAL = "add-maritime-safety"
 
 
-def _as_secretariat(platform: Any, *commands: Any) -> None:
-    """Run ``commands`` together as the facilitator's secretariat."""
-    execute_all(platform, list(commands), principal="test", secretariat=True)
-
-
 def _prepare(platform: Any) -> None:
     """A meeting held today, a proposal tabled at it, a project."""
 
     def run(*commands: Any) -> None:
-        _as_secretariat(platform, *commands)
+        act(platform, *commands)
 
-    run(
-        ConveneMeeting(
-            meeting=MEETING,
-            title="Environment working group",
-            tracks=("environment",),
-            rank="working",
-            layer="track-1",
-            starts_on=TODAY,
-            on=TODAY,
-            by="KOR",
-            host="KOR",
-            chair="KOR",
-        )
-    )
+    convene(platform, MEETING, host="KOR", chair="KOR", on=TODAY)
     run(*(RecordAttendance(MEETING, c, True, TODAY, "KOR") for c in PARTICIPANTS))
     run(HoldMeeting(MEETING, TODAY, "KOR"))
     run(
@@ -623,22 +604,9 @@ def test_the_delegate_of_the_facilitating_actor_uses_the_delegations_forms_only(
     record = sqlite_web_record
 
     def run(*commands: Any) -> None:
-        _as_secretariat(record.platform, *commands)
+        act(record.platform, *commands)
 
-    run(
-        ConveneMeeting(
-            meeting="jp-wg",
-            title="Working group in Tokyo",
-            tracks=("environment",),
-            rank="working",
-            layer="track-1",
-            starts_on=TODAY,
-            on=TODAY,
-            by="KOR",
-            host="JPN",
-            chair="JPN",
-        )
-    )
+    convene(record.platform, "jp-wg", host="JPN", chair="JPN", on=TODAY)
     admit = {"kind": "admit-observer", "code": "SEJONG"}
     run(TableProposal("p-jpn", "Sejong", admit, TODAY, "JPN", meeting="jp-wg"))
     run(LaunchProject("haze", "Haze", ("environment",), ("JPN", "CHN"), TODAY, "JPN"))

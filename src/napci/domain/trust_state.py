@@ -605,15 +605,15 @@ class TrustState:
         # A closing can move the spread of general meetings folded earlier (a
         # track closed twice keeps its last closing): count dialogue afresh.
         recount = before > 0 and bool(rows.get("TrackClosed"))
-        touched = np.union1d(
-            old_touched, np.arange(before, len(self.meeting_ids), dtype=np.int64)
-        )
         # The touched meetings' old contribution out, their new one in: one
         # computation over both sets of rows, signed -1 and +1.
         if old is not None and roster == self.roster and _attendance_only(rows):
             # Only who attended changed: same meetings, same days and tracks.
             new: _MeetingRows | None = old.attended_now(self)
-        else:
+        else:  # the meetings touched before, and those this batch convened
+            touched = np.union1d(
+                old_touched, np.arange(before, len(self.meeting_ids), dtype=np.int64)
+            )
             new = self._meeting_rows(touched)
         both = _joined(old, new, self.n_actors, self.n_tracks)
         if both is not None:

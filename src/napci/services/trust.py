@@ -19,11 +19,12 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Engine
 
 from napci.adapters.db.extract import (
+    SMALL_TAIL,
     extract_batch,
     extract_parallel,
     extract_tail,
-    read_head,
     read_tail,
+    read_types,
 )
 from napci.domain.envelope import format_timestamp
 from napci.domain.rules_of_procedure import Rules, rules_in_force
@@ -143,7 +144,11 @@ class TrustService:
                     classifications=self.clearance,
                 )
             elif not parallel:
-                _, present = read_head(dbapi, postgres, state.seq)
+                present = (
+                    read_types(dbapi, postgres, state.seq, head)
+                    if head - state.seq <= SMALL_TAIL
+                    else None
+                )
                 rows = extract_batch(
                     dbapi,
                     postgres,
@@ -158,7 +163,7 @@ class TrustService:
             if postgres:
                 dbapi.autocommit = False  # type: ignore[union-attr]
             connection.close()  # back to the pool
-        if parallel and tail is None:
+        if parallel:
             rows = extract_parallel(
                 self.engine,
                 _LARGEST_FIRST,

@@ -6,9 +6,12 @@ fields it needs (SQLite's ``json_extract``, PostgreSQL's ``jsonb`` operators),
 as typed columns, in ``seq`` order. Arrays come back as JSON text.
 
 The statements run on the driver's own cursor: a million rows through
-SQLAlchemy's result objects cost more than the query itself. A short tail of
-the ledger is first asked which types it holds (:func:`read_head`), so that
-folding one new event costs two small queries instead of one per event type.
+SQLAlchemy's result objects cost more than the query itself. Every fold
+starts with :func:`read_tail`: the head and, for a tiny tail, its events,
+whose fields :func:`extract_tail` takes from the payloads. A tail of up to
+:data:`SMALL_TAIL` events is asked which types it holds (:func:`read_types`),
+so that only those types are read, instead of one query per type the fold
+knows.
 On PostgreSQL a long stretch is read over two connections at once
 (:func:`extract_parallel`): the server does the work, so two of its processes
 work while this one waits.
@@ -41,13 +44,13 @@ __all__ = [
     "extract_parallel",
     "extract_rows",
     "extract_tail",
-    "read_head",
     "read_tail",
+    "read_types",
 ]
 
 FieldKind = str  # "str" | "int" | "float" | "bool" | "json"
 
-#: Up to this many events after ``after``, ask first which types they hold.
+#: Up to this many new events, ask first which types they hold (read_types).
 SMALL_TAIL: Final[int] = 1_000
 
 #: Up to this many, read the events themselves (see :func:`read_tail`).
@@ -146,43 +149,19 @@ def _statement(
     return f"SELECT seq, occurred_at{columns} FROM events WHERE {where} ORDER BY seq"
 
 
-def read_head(
-    dbapi: Any, postgres: bool, after: int
-) -> tuple[int, frozenset[str] | None]:
-    """The ledger's head seq and, when at most :data:`SMALL_TAIL` events
-    follow ``after``, the types of those events (None for a longer tail).
-
-    One statement, so that keeping figures current after an append costs one
-    round trip to learn what is new and one per type of new event.
-    ``dbapi`` is the driver's connection.
-    """
-    if postgres:
-        sql = (
-            "SELECT h.seq, CASE WHEN h.seq - %s <= %s THEN ARRAY("
-            "SELECT DISTINCT type FROM events WHERE seq > %s AND seq <= h.seq"
-            ") END FROM ledger_head AS h WHERE h.id = 1"
-        )
-    else:
-        sql = (
-            "SELECT h.seq, CASE WHEN h.seq - ? <= ? THEN (SELECT "
-            "coalesce(group_concat(DISTINCT type), '') FROM events "
-            "WHERE seq > ? AND seq <= h.seq) END FROM ledger_head AS h "
-            "WHERE h.id = 1"
-        )
+def read_types(dbapi: Any, postgres: bool, after: int, upto: int) -> frozenset[str]:
+    """The types of the events after seq ``after`` up to ``upto`` (the head,
+    as :func:`read_tail` read it). ``dbapi`` is the driver's connection."""
+    ph = "%s" if postgres else "?"
     cursor = dbapi.cursor()
     try:
-        cursor.execute(sql, (after, SMALL_TAIL, after))
-        row = cursor.fetchone()
+        cursor.execute(
+            f"SELECT DISTINCT type FROM events WHERE seq > {ph} AND seq <= {ph}",
+            (after, upto),
+        )
+        return frozenset(row[0] for row in cursor.fetchall())
     finally:
         cursor.close()
-    if row is None:
-        raise NoResultFound("the ledger has no head row: is the schema created?")
-    head, types = int(row[0]), row[1]
-    if types is None:
-        return head, None
-    if isinstance(types, str):
-        types = types.split(",") if types else []
-    return head, frozenset(types)
 
 
 def read_tail(
@@ -282,7 +261,7 @@ def extract_batch(
 
     ``upto`` keeps only events up to that seq (the head, read first: an
     append committed meanwhile is then not half seen). ``only`` skips the
-    types not in it (see :func:`read_head`). Types without rows are left out
+    types not in it (see :func:`read_types`). Types without rows are left out
     of the result.
     """
     out: dict[str, list[tuple[Any, ...]]] = {}
