@@ -67,6 +67,13 @@ from napci.domain.events import (
     TrackAdded,
     TrackClosed,
 )
+from napci.domain.rules_of_procedure import Rules
+from napci.domain.trust import (
+    averaging_fusion_arrays,
+    eigentrust,
+    opinions_from_evidence_arrays,
+    projected_arrays,
+)
 from napci.domain.trust_figures import ExplainItem, TrustFigures, evaluate
 from napci.domain.trust_state import EXTRACT, TrustState
 from napci.services.drafting import draft
@@ -1349,6 +1356,61 @@ def assert_same_figures(got: TrustFigures, want: TrustFigures, context: str) -> 
         )
 
 
+def assert_figures_follow_the_operators(figures: TrustFigures, rules: Rules) -> None:
+    """Every figure read off the evidence is what the checked operators of
+    ``napci.domain.trust`` make of the same evidence (evaluate() computes
+    them its own way, for speed)."""
+    prior = rules.number("trust.prior_weight")
+    r, s = figures.r, figures.s
+    base = np.broadcast_to(figures.base_rate[:, :, None], r.shape)
+
+    def back(*arrays: Any) -> list[Any]:
+        return [np.swapaxes(x, 0, 1) for x in arrays]
+
+    per_track = opinions_from_evidence_arrays(r, s, base, weight=prior)
+    fused = opinions_from_evidence_arrays(
+        r.sum(axis=2), s.sum(axis=2), figures.base_rate, weight=prior
+    )
+    want = dict(zip(("belief", "disbelief", "uncertainty"), per_track, strict=True))
+    for (b, d, u), a, directed, symmetric in (
+        (per_track, base, "projected", "symmetric_track"),
+        (fused, figures.base_rate, "directed", "symmetric"),
+    ):
+        want[directed] = projected_arrays(b, u, a)
+        fb, _fd, fu, fa = averaging_fusion_arrays(b, d, u, a, *back(b, d, u, a))
+        want[symmetric] = projected_arrays(fb, fu, fa)
+    for name, value in want.items():
+        np.testing.assert_allclose(
+            getattr(figures, name), value, rtol=0, atol=1e-12, err_msg=name
+        )
+    picked = [figures.index_of(c) for c in figures.participants]
+    if len(picked) < 2:
+        assert figures.regional_index is None
+        assert figures.standing == {}
+        return
+    among = figures.symmetric[np.ix_(picked, picked)]
+    assert figures.regional_index is not None
+    assert math.isclose(
+        figures.regional_index,
+        float(among[np.triu_indices(len(picked), 1)].mean()),
+        abs_tol=1e-12,
+    )
+    local = figures.directed[np.ix_(picked, picked)].copy()
+    np.fill_diagonal(local, 0.0)
+    standing = eigentrust(
+        local,
+        np.ones(len(picked)),
+        rules.number("trust.eigentrust_alpha"),
+        tol=1e-13,
+    )
+    np.testing.assert_allclose(
+        [figures.standing[c] for c in figures.participants],
+        standing,
+        rtol=0,
+        atol=1e-10,
+    )
+
+
 def check_incremental(
     engine: Engine, events: Sequence[tuple[date, Event]], chunks: Sequence[int]
 ) -> None:
@@ -1366,6 +1428,7 @@ def check_incremental(
         for as_of in (day, day + timedelta(days=400)):
             context = f"after {done} events, as of {as_of}"
             incremental = evaluate(state, as_of, rules_on(state, as_of))
+            assert_figures_follow_the_operators(incremental, rules_on(state, as_of))
             if as_of == day:
                 assert_same_figures(incremental, fresh.figures(as_of), context)
             replayed = fresh.current_state()

@@ -8,7 +8,6 @@ every item of evidence behind its figures with its weight, age and decay.
 
 from __future__ import annotations
 
-import functools
 import weakref
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -132,107 +131,64 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 6)
 
 
-def dialogue_counts(
-    state: TrustState, as_of: int, window: int
-) -> npt.NDArray[np.float64]:
-    """Co-attendances per ordered pair and track within ``window`` days."""
-    return state.dialogue_counts(as_of, window)
-
-
 def evaluate(state: TrustState, as_of: date, rules: Rules) -> TrustFigures:
     """The figures as of ``as_of`` (the state must hold nothing later)."""
-    if rules.number("trust.half_life_days") != state.half_life:
+    rule = _constants(rules)
+    if rule.half_life != state.half_life:
         raise ValueError("the state was folded with another half-life: replay it")
     today = _day(as_of)
     roster = _roster(state, today, rules)
-    actors, index, tracks, track_idx = (
-        roster.actors,
-        roster.index,
-        roster.tracks,
-        roster.track_idx,
+    a, k = len(roster.actors), len(roster.tracks)
+
+    # Positive and negative evidence: the kinds' weights, aged to the day,
+    # times the kinds' accumulated evidence, as one matrix product; then each
+    # pair's sums over the tracks as one more column, so that every formula
+    # below runs once for the per-track and the fused figures together.
+    acc = roster.pick(state.acc, first=1).reshape(len(KINDS), a * a * k)
+    decay = 2.0 ** (-today / state.half_life)
+    evidence = np.empty((2, a, a, k + 1))
+    np.maximum(
+        ((rule.signed * decay) @ acc).reshape(2, a, a, k),
+        0.0,
+        out=evidence[..., :k],
     )
-    a, k = len(actors), len(tracks)
+    evidence[..., :k].sum(axis=3, out=evidence[..., k])
+    opinions = _opinions(evidence, rule.prior, roster)
+    if opinions is None:  # values the operators refuse: let them say so
+        opinions = _checked_opinions(evidence, rule.prior, roster)
+    b, d, u, projected, symmetric = opinions
 
-    decay = float(np.exp2(-today / state.half_life))
-    weights = kind_weights(rules) * decay
-    acc = _pick(state.acc, index, track_idx, first=1).reshape(len(weights), -1)
-    # positive and negative evidence: the kinds' weights times the kinds'
-    # accumulated evidence, as one matrix product
-    r, s = (np.stack((weights * ~_NEGATIVE, weights * _NEGATIVE)) @ acc).reshape(
-        2, a, a, k
-    )
-    r = np.maximum(r, 0.0)
-    s = np.maximum(s, 0.0)
-
-    base = roster.base
-    prior = rules.number("trust.prior_weight")
-    base_k = base[:, :, None]  # broadcast over the tracks
-    per_track = _evidence(r, s, prior)
-    fused = _evidence(r.sum(axis=2), s.sum(axis=2), prior)
-    if per_track is not None and fused is not None:
-        # napci.domain.trust's operators, the same arithmetic without the
-        # checks that every value here is known to pass (see _evidence)
-        b, d, u = per_track
-        fb, _fd, fu = fused
-        projected = _projected(b, u, base_k)
-        symmetric_track = _projected(
-            *_averaged(b, u, base_k, *_transposed(b, u, base_k))
-        )
-        directed = _projected(fb, fu, base)
-        symmetric = _projected(*_averaged(fb, fu, base, fb.T, fu.T, base.T))
-    else:  # values the operators refuse: let them say so
-        base_k = np.broadcast_to(base_k, (a, a, k))
-        b, d, u = opinions_from_evidence_arrays(r, s, base_k, weight=prior)
-        projected = projected_arrays(b, u, base_k)
-        sb, _sd, su, sa = averaging_fusion_arrays(
-            b, d, u, base_k, *_transposed(b, d, u, base_k)
-        )
-        symmetric_track = projected_arrays(sb, su, sa)
-        fb, fd, fu = opinions_from_evidence_arrays(
-            r.sum(axis=2), s.sum(axis=2), base, weight=prior
-        )
-        directed = projected_arrays(fb, fu, base)
-        yb, _yd, yu, ya = averaging_fusion_arrays(
-            fb, fd, fu, base, fb.T, fd.T, fu.T, base.T
-        )
-        symmetric = projected_arrays(yb, yu, ya)
-
-    ladder = np.zeros((a, a, k), dtype=np.int64)
-    window = rules.whole("trust.dialogue_window_days")
-    counts = _pick(dialogue_counts(state, today, window), index, track_idx, first=0)
-    ladder[counts >= rules.whole("trust.dialogue_meetings")] = 1
-    adopted = _pick(state.adopted, index, track_idx, first=1)
+    counts = roster.pick(state.dialogue_counts(today, rule.window), first=0)
+    ladder = (counts >= rule.meetings).astype(np.int64)
+    adopted = roster.pick(state.adopted, first=1)
     ladder[adopted[0] > 0.5] = 2
     ladder[adopted[1] > 0.5] = 3
-    diagonal = np.arange(a)
-    ladder[diagonal, diagonal, :] = 0
+    ladder.reshape(a * a, k)[:: a + 1] = 0  # no actor with itself
 
     participants = roster.participants
     regional: float | None = None
     standing: dict[str, float] = {}
     if len(participants) >= 2:
-        p_idx = roster.p_idx
-        sub = symmetric.take(p_idx, axis=0).take(p_idx, axis=1)
-        regional = float(sub[_upper(len(participants))].mean())
-        local = directed.take(p_idx, axis=0).take(p_idx, axis=1)
-        np.fill_diagonal(local, 0.0)
-        vector = _eigentrust(local, rules.number("trust.eigentrust_alpha"))
+        regional = float(symmetric.take(roster.upper).sum()) / roster.upper.size
+        local = projected.take(roster.local)
+        local *= roster.off_diagonal
+        vector = _eigentrust(local, rule.alpha)
         standing = dict(zip(participants, vector.tolist(), strict=True))
     return TrustFigures(
         as_of=as_of,
-        actors=actors,
-        tracks=tracks,
+        actors=roster.actors,
+        tracks=roster.tracks,
         participants=participants,
-        r=r,
-        s=s,
-        belief=b,
-        disbelief=d,
-        uncertainty=u,
-        base_rate=base,
-        projected=projected,
-        symmetric_track=symmetric_track,
-        directed=directed,
-        symmetric=symmetric,
+        r=evidence[0, ..., :k],
+        s=evidence[1, ..., :k],
+        belief=b[..., :k],
+        disbelief=d[..., :k],
+        uncertainty=u[..., :k],
+        base_rate=roster.base,
+        projected=projected[..., :k],
+        symmetric_track=symmetric[..., :k],
+        directed=projected[..., k],
+        symmetric=symmetric[..., k],
         ladder=ladder,
         regional_index=regional,
         standing=standing,
@@ -240,18 +196,138 @@ def evaluate(state: TrustState, as_of: date, rules: Rules) -> TrustFigures:
 
 
 @dataclass(frozen=True, slots=True)
+class _Constants:
+    """What evaluation reads of the rules, read once per rules."""
+
+    rules: Rules  # kept alive, so that its id stays its own
+    half_life: float
+    signed: FloatArray  # (2, kinds): the weights of positive, negative kinds
+    prior: float
+    window: int
+    meetings: int
+    alpha: float
+
+
+_CONSTANTS: dict[int, _Constants] = {}
+
+
+def _constants(rules: Rules) -> _Constants:
+    found = _CONSTANTS.get(id(rules))
+    if found is not None and found.rules is rules:
+        return found
+    weights = kind_weights(rules)
+    signed = np.stack((weights * ~_NEGATIVE, weights * _NEGATIVE))
+    signed.flags.writeable = False
+    found = _Constants(
+        rules=rules,
+        half_life=rules.number("trust.half_life_days"),
+        signed=signed,
+        prior=rules.number("trust.prior_weight"),
+        window=rules.whole("trust.dialogue_window_days"),
+        meetings=rules.whole("trust.dialogue_meetings"),
+        alpha=rules.number("trust.eigentrust_alpha"),
+    )
+    if len(_CONSTANTS) >= 32:
+        _CONSTANTS.clear()
+    _CONSTANTS[id(rules)] = found
+    return found
+
+
+Opinions = tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]
+
+
+# The operators of napci.domain.trust check every input: the right thing for
+# a library, and most of the cost of evaluating a dozen actors. The fold's
+# values are in range by construction, so _opinions computes the same
+# formulas, in the same order, without the checks, whenever the one thing
+# that could fail them (evidence that is not finite, or so large that the
+# uncertainty vanishes) is absent; otherwise _checked_opinions calls the
+# operators.
+
+
+def _opinions(evidence: FloatArray, prior: float, roster: _Roster) -> Opinions | None:
+    """From ``evidence`` (r and s, per pair and track, with a fused column):
+    belief, disbelief, uncertainty, the directed projected trust and the
+    symmetric projected trust; None where the checked operators must judge.
+
+    ``opinions_from_evidence_arrays``, then ``projected_arrays`` of each
+    opinion and of its ``averaging_fusion_arrays`` with the reverse pair's.
+    """
+    total = evidence[0] + evidence[1]
+    total += prior
+    u = prior / total
+    # r and s are at least 0, so only evidence that is infinite or NaN, or
+    # too large for u to be told from 0, leaves u not positive
+    if not u.min() > 0.0:
+        return None
+    b, d = evidence / total
+    projected = _unit(b + roster.base_k * u)
+    # averaged with the reverse pair's opinion (u > 0: not dogmatic)
+    u_back, b_back = u.swapaxes(0, 1), b.swapaxes(0, 1)
+    m = np.maximum(u, u_back)
+    ux, uy = u / m, u_back / m
+    denom = ux + uy
+    fused_b = b * uy
+    fused_b += b_back * ux
+    fused_b /= denom
+    fused_u = ux * uy
+    fused_u *= m
+    fused_u *= 2.0
+    fused_u /= denom
+    fused_u = _unit(fused_u)
+    fused_u *= roster.fused_base_k
+    fused_u += _unit(fused_b)
+    symmetric = _unit(fused_u)
+    return b, d, u, projected, symmetric
+
+
+def _checked_opinions(evidence: FloatArray, prior: float, roster: _Roster) -> Opinions:
+    """:func:`_opinions` by the checked operators (which raise where they must)."""
+    r, s = evidence
+    base_k = np.broadcast_to(roster.base_k, r.shape)
+    b, d, u = opinions_from_evidence_arrays(r, s, base_k, weight=prior)
+    projected = projected_arrays(b, u, base_k)
+    fb, _fd, fu, fa = averaging_fusion_arrays(
+        b, d, u, base_k, *(np.swapaxes(x, 0, 1) for x in (b, d, u, base_k))
+    )
+    return b, d, u, projected, projected_arrays(fb, fu, fa)
+
+
+@dataclass(frozen=True, slots=True)
 class _Roster:
     """Who and what the figures of one day are about: the registered actors
     and their indices in the state, the tracks in force, the participants
-    (and their positions among the actors), the base rates per pair."""
+    (and their positions among the actors), the base rates per pair; and
+    the indices evaluation reads them by."""
 
     actors: tuple[str, ...]
     index: npt.NDArray[np.int64]
     tracks: tuple[str, ...]
     track_idx: npt.NDArray[np.int64]
+    #: whether the actors and tracks are the state's first ones, in order
+    leading: bool
     participants: tuple[str, ...]
-    p_idx: npt.NDArray[np.int64]
     base: FloatArray  # (a, a), read-only
+    base_k: FloatArray  # (a, a, 1): the base rates over the tracks
+    fused_base_k: FloatArray  # (a, a, 1): averaged with the reverse pair's
+    #: flat positions, in an (a, a, k + 1) array, of the fused column of the
+    #: participants' pairs: each pair once (upper), and every ordered pair
+    upper: npt.NDArray[np.intp]
+    local: npt.NDArray[np.intp]  # (p, p)
+    off_diagonal: FloatArray  # (p, p): 0 on the diagonal, 1 elsewhere
+
+    def pick(self, array: npt.NDArray[Any], *, first: int) -> npt.NDArray[Any]:
+        """``array`` at the actors on axes ``first`` and ``first + 1`` and at
+        the tracks on the next (what ``np.ix_`` gives, in cheap steps)."""
+        if self.leading:
+            a, k = self.index.size, self.track_idx.size
+            return array[(slice(None),) * first + (slice(a), slice(a), slice(k))]
+        out: npt.NDArray[Any] = (
+            array.take(self.index, axis=first)
+            .take(self.index, axis=first + 1)
+            .take(self.track_idx, axis=first + 2)
+        )
+        return out
 
 
 #: Per state, the last roster computed: (state.roster, day, rules) -> roster.
@@ -271,104 +347,49 @@ def _roster(state: TrustState, today: int, rules: Rules) -> _Roster:
     tracks = tuple(
         state.track_codes[t] for t in state.tracks_in_force(today, state.seq + 1)
     )
-    a = len(actors)
+    a, k = len(actors), len(tracks)
     base = np.full((a, a), rules.number("trust.base_rate"))
     for (x, y), value in rules.pair_base_rates().items():
         if x in actors and y in actors:
             base[actors.index(x), actors.index(y)] = value
             base[actors.index(y), actors.index(x)] = value
-    base.flags.writeable = False
     participants = tuple(c for c in state.participants_on(today) if c in actors)
+    p_idx = np.array([actors.index(c) for c in participants], dtype=np.intp)
+    fused = p_idx[:, None] * a + p_idx[None, :]  # (p, p) flat positions in (a, a)
+    fused = fused * (k + 1) + k
+    index = np.array([state.actor_index[c] for c in actors], dtype=np.int64)
+    track_idx = np.array([state.track_index[t] for t in tracks], dtype=np.int64)
     roster = _Roster(
         actors=actors,
-        index=np.array([state.actor_index[c] for c in actors], dtype=np.int64),
+        index=index,
         tracks=tracks,
-        track_idx=np.array([state.track_index[t] for t in tracks], dtype=np.int64),
+        track_idx=track_idx,
+        leading=bool(
+            (index == np.arange(a)).all() and (track_idx == np.arange(k)).all()
+        ),
         participants=participants,
-        p_idx=np.array([actors.index(c) for c in participants], dtype=np.int64),
-        base=base,
+        base=_frozen(base),
+        base_k=_frozen(base[:, :, None]),
+        fused_base_k=_frozen(_unit((base + base.T) / 2.0)[:, :, None]),
+        upper=_frozen(fused[np.triu_indices(p_idx.size, 1)]),
+        local=_frozen(fused),
+        off_diagonal=_frozen(1.0 - np.eye(p_idx.size)),
     )
     _ROSTERS[state] = ((*key, rules), roster)  # the rules kept: id stays theirs
     return roster
 
 
-def _pick(
-    array: npt.NDArray[Any],
-    actors: npt.NDArray[np.int64],
-    tracks: npt.NDArray[np.int64],
-    *,
-    first: int,
-) -> npt.NDArray[Any]:
-    """``array`` at ``actors`` on axes ``first`` and ``first + 1`` and at
-    ``tracks`` on the next (what ``np.ix_`` gives, in three cheap takes)."""
-    out: npt.NDArray[Any] = (
-        array.take(actors, axis=first)
-        .take(actors, axis=first + 1)
-        .take(tracks, axis=first + 2)
-    )
-    return out
-
-
-@functools.lru_cache(maxsize=64)
-def _upper(n: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
-    """The indices above the diagonal of an n x n matrix (shared: read-only)."""
-    rows, cols = np.triu_indices(n, 1)
-    rows.flags.writeable = cols.flags.writeable = False
-    return rows, cols
-
-
-def _transposed(*arrays: FloatArray) -> tuple[FloatArray, ...]:
-    return tuple(np.swapaxes(x, 0, 1) for x in arrays)
-
-
-# The operators of napci.domain.trust check every input: the right thing for
-# a library, and most of the cost of evaluating a dozen actors. The fold's
-# values are in range by construction, so evaluate() computes the same
-# formulas, in the same order, without the checks, whenever the one thing
-# that could fail them (evidence that is not finite, or so large that the
-# uncertainty vanishes) is absent; otherwise it calls the operators.
-
-
-def _evidence(
-    r: FloatArray, s: FloatArray, weight: float
-) -> tuple[FloatArray, FloatArray, FloatArray] | None:
-    """``opinions_from_evidence_arrays(r, s, ·, weight)``, or None."""
-    if not (np.isfinite(r).all() and np.isfinite(s).all()):
-        return None
-    total = r + s + weight
-    u = weight / total
-    if not (u > 0.0).all():
-        return None
-    return r / total, s / total, u
-
-
-def _averaged(
-    xb: FloatArray,
-    xu: FloatArray,
-    xa: FloatArray,
-    yb: FloatArray,
-    yu: FloatArray,
-    ya: FloatArray,
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """(b, u, a) of ``averaging_fusion_arrays`` for opinions with u > 0."""
-    a = (xa + ya) / 2.0
-    m = np.maximum(xu, yu)
-    ux, uy = xu / m, yu / m
-    denom = ux + uy
-    b = (xb * uy + yb * ux) / denom
-    u = 2.0 * ux * uy * m / denom
-    return _unit(b), _unit(u), _unit(a)
-
-
-def _projected(b: FloatArray, u: FloatArray, a: FloatArray) -> FloatArray:
-    """``projected_arrays(b, u, a)``."""
-    return _unit(b + a * u)
+def _frozen(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """``array``, read-only (shared between evaluations)."""
+    array.flags.writeable = False
+    return array
 
 
 def _unit(x: FloatArray) -> FloatArray:
-    """``x`` clipped to [0, 1] (``np.clip``'s result, with less overhead on
-    the small arrays here)."""
-    out: FloatArray = np.minimum(np.maximum(x, 0.0), 1.0)
+    """``x`` clipped to [0, 1], in place (``np.clip``'s result, with less
+    overhead on the small arrays here)."""
+    np.maximum(x, 0.0, out=x)
+    out: FloatArray = np.minimum(x, 1.0, out=x)
     return out
 
 
@@ -380,9 +401,10 @@ def _eigentrust(local: FloatArray, alpha: float) -> FloatArray:
     matrix is invertible: ``C`` is row-stochastic), which a dozen actors'
     linear solve finds exactly, in the time of a few of the iteration's
     steps. The iteration stops within its tolerance (1e-9) of it.
+    ``local`` is projected trust: finite, in [0, 1].
     """
     n = local.shape[0]
-    if not (0.0 < alpha <= 1.0 and np.isfinite(local).all() and local.min() >= 0):
+    if not 0.0 < alpha <= 1.0:
         return eigentrust(local, np.ones(n), alpha)
     p: FloatArray = np.full(n, 1.0 / n)
     c_t = _row_stochastic(local, p).T

@@ -289,6 +289,20 @@ def _attendance_only(rows: Rows) -> bool:
     )
 
 
+_SIGNS: dict[tuple[int, int], FloatArray] = {}
+
+
+def _signs(out: int, into: int) -> FloatArray:
+    """``out`` times -1.0 then ``into`` times 1.0 (shared: read-only)."""
+    found = _SIGNS.get((out, into))
+    if found is None:
+        found = np.repeat([-1.0, 1.0], [out, into])
+        found.flags.writeable = False
+        if out + into <= 64:  # the small batches that recur
+            _SIGNS[(out, into)] = found
+    return found
+
+
 def _count(rows: _MeetingRows | None) -> int:
     return 0 if rows is None else int(rows.meetings.size)
 
@@ -393,7 +407,10 @@ class _Blocks:
             return
         rows, a0, _, k0 = self.data.shape
         _, a, _, k = values.shape
-        low, high = int(blocks.min()), int(blocks.max())
+        if blocks.size == 1:
+            low = high = int(blocks[0])
+        else:
+            low, high = int(blocks.min()), int(blocks.max())
         if rows == 0:
             first, last = low, high
         else:
@@ -474,6 +491,8 @@ class TrustState:
         # sources' evidence waiting to be added: (kind, i, j, track) -> value
         self._pending: dict[tuple[int, int, int, int], float] = {}
         self._pending_adopted: dict[tuple[int, int, int, int], float] = {}
+        # (actors, tracks, meetings) the arrays were last fitted to
+        self._fitted = (-1, -1, -1)
 
     # -- indices ------------------------------------------------------------
 
@@ -548,9 +567,12 @@ class TrustState:
             self.adopted = adopted
 
     def _fit_arrays(self) -> None:
-        self._fit_acc()
         a, k = self.n_actors, self.n_tracks
         m = len(self.meeting_ids)
+        if (a, k, m) == self._fitted:
+            return
+        self._fitted = (a, k, m)
+        self._fit_acc()
         for grid in (self.attended, self.absent, self.confirmed):
             grid.ensure(m, a)
             grid.rows = m
@@ -605,11 +627,13 @@ class TrustState:
         # A closing can move the spread of general meetings folded earlier (a
         # track closed twice keeps its last closing): count dialogue afresh.
         recount = before > 0 and bool(rows.get("TrackClosed"))
+        reattended = None
         # The touched meetings' old contribution out, their new one in: one
         # computation over both sets of rows, signed -1 and +1.
         if old is not None and roster == self.roster and _attendance_only(rows):
             # Only who attended changed: same meetings, same days and tracks.
             new: _MeetingRows | None = old.attended_now(self)
+            reattended = new
         else:  # the meetings touched before, and those this batch convened
             touched = np.union1d(
                 old_touched, np.arange(before, len(self.meeting_ids), dtype=np.int64)
@@ -617,10 +641,13 @@ class TrustState:
             new = self._meeting_rows(touched)
         both = _joined(old, new, self.n_actors, self.n_tracks)
         if both is not None:
-            signs = np.repeat([-1.0, 1.0], [_count(old), _count(new)])
+            signs = _signs(_count(old), _count(new))
             contribution = self._contribution(both, signs)
             if contribution is not None:
-                self._add(contribution, dialogue=not recount)
+                # the same meetings out and in: their blocks keep them
+                self._add(
+                    contribution, dialogue=not recount, file=new is not reattended
+                )
         if recount:
             self._recount_dialogue()
         self.seq = max(self.seq, last_seq)
@@ -632,14 +659,19 @@ class TrustState:
             if self.last_day is None or day > self.last_day:
                 self.last_day = day
 
-    def _add(self, contribution: _Contribution, *, dialogue: bool) -> None:
+    def _add(
+        self, contribution: _Contribution, *, dialogue: bool, file: bool = True
+    ) -> None:
+        """Add a contribution to the accumulators; with ``dialogue``, to the
+        dialogue counts too, and (with ``file``) its meetings to their blocks'."""
         c = contribution
         a, _, k = c.values.shape[1:]
-        for index, kind in enumerate(c.kinds):
+        for index, kind in enumerate(c.kinds.tolist()):
             self.acc[kind, :a, :a, :k] += c.values[index]
         if dialogue:
             self.dialogue.add(c.blocks, c.counts)
-            self._file(c)
+            if file:
+                self._file(c)
 
     def _file(self, c: _Contribution) -> None:
         """Keep ``block_meetings`` in step with the dialogue counts."""
@@ -853,26 +885,25 @@ class TrustState:
         by_track = (attended[:, :, None] * spread[:, None, :]).reshape(n, a * k)
         left_all = attended * weight[:, None]
         kinds = info[:, _RANK] * len(LAYERS) + info[:, _LAYER]
-        out_kinds: list[int] = []
-        out: list[FloatArray] = []
-        for chunk in _groups(kinds):  # each kind keeps the meetings' order
-            out_kinds.append(int(kinds[chunk[0]]))
-            out.append(_gram(left_all[chunk], by_track[chunk]).reshape(a, a, k))
+        groups = _groups(kinds)  # each kind keeps the meetings' order
         no_show = rows.no_show
-        if no_show.any():
+        shows = bool(no_show.any())
+        values = np.empty((len(groups) + shows, a * a, k))
+        out_kinds = [int(kinds[chunk[0]]) for chunk in groups]
+        for row, chunk in enumerate(groups):
+            values[row] = _gram(left_all[chunk], by_track[chunk]).reshape(a * a, k)
+        if shows:
             right = (no_show[:, :, None] * spread[:, None, :]).reshape(n, a * k)
             out_kinds.append(KIND_INDEX["no_show"])
-            out.append(_gram(left_all, right).reshape(a, a, k))
-        values = np.stack(out)
-        idx = np.arange(a)
-        values[:, idx, idx, :] = 0.0
+            values[-1] = _gram(left_all, right).reshape(a * a, k)
+        values[:, :: a + 1] = 0.0  # no actor with itself
         on_track = (spread > 0).astype(np.float64)
         days = info[:, _DAY]
         blocks, counts = self._dialogue_blocks(days, attended, on_track, signs)
         return _Contribution(
             signs=signs,
             kinds=np.array(out_kinds, dtype=np.int64),
-            values=values,
+            values=values.reshape(-1, a, a, k),
             blocks=blocks,
             counts=counts,
             meetings=rows.meetings,
@@ -889,7 +920,7 @@ class TrustState:
         k = on_track.shape[1]
         block = days // DIALOGUE_BLOCK
         right = (attended[:, :, None] * on_track[:, None, :]).reshape(n, a * k)
-        if (signs < 0).any():
+        if signs.min() < 0:
             right *= signs[:, None]
         groups = _groups(block)
         out = np.empty((len(groups), a, a, k))
