@@ -218,3 +218,11 @@ def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
     as ``db_url``'s may)."""
     lane: PostgresLane = request.getfixturevalue("postgres_lane")
     yield from _fresh_postgres_database(lane)
+
+
+@pytest.fixture(params=[pytest.param("postgresql", marks=pytest.mark.postgres)])
+def own_postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """SQLAlchemy URL of a fresh PostgreSQL database for one test alone (a
+    PostgreSQL-only test whose data the module's others must not see)."""
+    lane: PostgresLane = request.getfixturevalue("postgres_lane")
+    yield from _fresh_postgres_database(lane)

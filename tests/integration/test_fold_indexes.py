@@ -18,7 +18,12 @@ from db_helpers import migrated
 from sqlalchemy import Engine, text
 
 from napci.adapters.db import SqlLedger
-from napci.adapters.db.extract import STORED_FIELDS, _statement, extract_batch
+from napci.adapters.db.extract import (
+    STORED_FIELDS,
+    _statement,
+    extract_batch,
+    read_tail,
+)
 from napci.domain.events import AttendanceRecorded
 from napci.domain.trust_state import EXTRACT
 from napci.services.drafting import draft
@@ -175,3 +180,44 @@ def test_the_stored_columns_follow_the_payload(postgres_engine: Engine) -> None:
         connection.close()
     assert [row[2:] for row in rows["AttendanceRecorded"]] == [("m-2", "JPN", 0)]
     assert ledger.verify().first_bad_seq == 1
+
+
+def test_postgresql_keeps_one_plan_for_the_tail_read(own_postgres_url: str) -> None:
+    """Every read of the figures after an append starts with ``read_tail``.
+    Its statement, prepared by the driver after a few calls, must run on one
+    plan the server keeps. On a large table a plan made for the values at
+    hand looks cheaper than one made for any values, so the server would
+    plan it anew on every call, which costs as much as the read itself."""
+    with migrated(own_postgres_url) as engine:
+        connection = engine.raw_connection()
+        try:
+            dbapi = connection.dbapi_connection
+            cursor = dbapi.cursor()
+            # Rows written straight into the table: only how many matters here.
+            cursor.execute(
+                "INSERT INTO events (seq, id, type, version, occurred_at, "
+                "recorded_at, classification, payload, prev_hash, hash) "
+                "SELECT g, md5(g::text), 'ObserverAdmitted', 1, "
+                "'2014-01-02T00:00:00Z', '2014-01-02T00:00:00Z', 'public', "
+                '\'{"code":"ASEAN"}\', md5(g::text), md5(g::text) '
+                "FROM generate_series(1, 200000::bigint) AS g"
+            )
+            cursor.execute(
+                "INSERT INTO ledger_head (id, seq, hash) VALUES (1, 200000, '') "
+                "ON CONFLICT (id) DO UPDATE SET seq = excluded.seq"
+            )
+            cursor.execute("ANALYZE events")
+            dbapi.commit()
+            dbapi.autocommit = True
+            for n in range(20):
+                assert read_tail(dbapi, True, 199_999 - n % 3)[0] == 200_000
+            cursor.execute(
+                "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+                "WHERE statement LIKE %s",
+                ("%FROM ledger_head AS h LEFT JOIN events%",),
+            )
+            [(generic, custom)] = cursor.fetchall()
+            dbapi.autocommit = False
+        finally:
+            connection.close()
+    assert generic >= 10, (generic, custom)

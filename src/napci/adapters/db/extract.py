@@ -174,20 +174,27 @@ def read_tail(
     Keeping figures current after an append or two then costs one statement;
     :func:`extract_tail` takes the fields out of the few payloads.
     """
-    ph = "%s" if postgres else "?"
     # The constant bound keeps a long tail from being read at all: without
     # it the join fetched every event after ``after`` and only then dropped
     # them for being too many (a whole ledger, on a first fold).
+    #
+    # On PostgreSQL the values come as scalar subqueries, which the planner
+    # cannot see into: a plan made for some values is no better than one
+    # made for none, so the server keeps one plan for the prepared statement
+    # instead of planning it anew on every call (which took as long again
+    # as running it).
+    bound = "(SELECT %s::bigint)" if postgres else "?"
     sql = (
         "SELECT h.seq, e.seq, e.type, e.occurred_at, e.classification, e.payload "
         "FROM ledger_head AS h LEFT JOIN events AS e "
-        f"ON e.seq > {ph} AND e.seq <= {ph} AND e.seq <= h.seq "
-        f"AND h.seq - {ph} <= {ph} "
+        f"ON e.seq > {bound} AND e.seq <= {bound} AND e.seq <= h.seq "
+        f"AND h.seq <= {bound} "
         "WHERE h.id = 1 ORDER BY e.seq"
     )
+    upto = after + TINY_TAIL
     cursor = dbapi.cursor()
     try:
-        cursor.execute(sql, (after, after + TINY_TAIL, after, TINY_TAIL))
+        cursor.execute(sql, (after, upto, upto))
         found = cursor.fetchall()
     finally:
         cursor.close()
