@@ -8,10 +8,11 @@ attendee the record has not seen before.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 import numpy as np
 
-from napci.domain.trust_state import TrustState
+from napci.domain.trust_state import KIND_INDEX, TrustState
 
 AT = "2014-03-01T00:00:00.000000Z"
 
@@ -34,32 +35,90 @@ RECORD = [
 ]
 
 
-def _fold(cuts: list[int]) -> TrustState:
+def _convened(
+    seq: int, meeting: str, rank: str, layer: str, tracks: list[str], day: str
+) -> tuple[str, tuple[object, ...]]:
+    return (
+        "MeetingConvened",
+        (seq, AT, meeting, rank, layer, json.dumps(tracks), day),
+    )
+
+
+#: Three meetings of different ranks and layers, months apart (different
+#: blocks of days), then attendance at all of them, changed back and forth.
+MANY = [
+    *RECORD[:4],
+    ("TrackAdded", (5, AT, "environment", "soft", "2014-01-01")),
+    _convened(6, "m1", "working", "track-1", [], "2014-03-01"),
+    _convened(7, "m2", "ministerial", "track-2", ["energy"], "2014-06-01"),
+    _convened(8, "m3", "working", "track-1", ["environment", "energy"], "2014-09-09"),
+    ("MeetingHeld", (9, AT, "m2", "2014-06-02")),
+    ("AttendanceConfirmed", (10, AT, "m1", "CHN")),
+    ("AttendanceConfirmed", (11, AT, "m3", "KOR")),
+    ("AttendanceRecorded", (12, AT, "m1", "KOR", 1)),
+    ("AttendanceRecorded", (13, AT, "m2", "KOR", 1)),
+    ("AttendanceRecorded", (14, AT, "m3", "JPN", 1)),
+    ("AttendanceRecorded", (15, AT, "m1", "JPN", 1)),
+    ("AttendanceRecorded", (16, AT, "m2", "CHN", 1)),
+    ("AttendanceRecorded", (17, AT, "m3", "KOR", 0)),  # a confirmed no-show
+    ("AttendanceRecorded", (18, AT, "m1", "CHN", 0)),  # a confirmed no-show
+    ("AttendanceRecorded", (19, AT, "m3", "CHN", 1)),
+    ("AttendanceRecorded", (20, AT, "m2", "MNG", 1)),  # never registered
+    ("AttendanceRecorded", (21, AT, "m1", "KOR", 0)),  # corrected: absent
+    ("AttendanceRecorded", (22, AT, "m3", "KOR", 1)),  # corrected: present
+    ("AttendanceRecorded", (23, AT, "m1", "KOR", 1)),  # and back
+]
+
+
+def _fold(
+    cuts: list[int], record: Sequence[tuple[str, tuple[object, ...]]]
+) -> TrustState:
     state = TrustState(730.0)
     start = 0
-    for end in [*cuts, len(RECORD)]:
+    for end in [*cuts, len(record)]:
         rows: dict[str, list[tuple[object, ...]]] = {}
-        for type_, row in RECORD[start:end]:
+        for type_, row in record[start:end]:
             rows.setdefault(type_, []).append(row)
         if rows:
-            state.apply(rows, RECORD[end - 1][1][0])  # type: ignore[arg-type]
+            state.apply(rows, record[end - 1][1][0])  # type: ignore[arg-type]
         start = end
     return state
 
 
+def _assert_same(cut: TrustState, whole: TrustState, context: object) -> None:
+    a, k = whole.n_actors, whole.n_tracks
+    assert cut.n_actors == a and cut.n_tracks == k
+    assert np.allclose(cut.acc[:, :a, :a, :k], whole.acc[:, :a, :a, :k]), context
+    assert np.array_equal(cut.dialogue.data, whole.dialogue.data), context
+    assert cut.dialogue.first == whole.dialogue.first, context
+    assert cut.block_meetings == whole.block_meetings, context
+
+
 def test_attendance_batches_fold_as_one_batch_does() -> None:
-    whole = _fold([])
+    whole = _fold([], RECORD)
     for cuts in ([6], [6, 7, 8, 9, 10, 11], [10], [10, 11], [8, 11]):
-        cut = _fold(cuts)
-        a, k = whole.n_actors, whole.n_tracks
-        assert cut.n_actors == a and cut.n_tracks == k
-        assert np.allclose(cut.acc[:, :a, :a, :k], whole.acc[:, :a, :a, :k]), cuts
-        assert np.allclose(cut.dialogue.data, whole.dialogue.data), cuts
-        assert cut.block_meetings == whole.block_meetings, cuts
+        _assert_same(_fold(cuts, RECORD), whole, cuts)
+
+
+def test_attendance_at_several_meetings_at_once_folds_as_one_batch_does() -> None:
+    """Batches of attendance alone that touch meetings of several kinds of
+    evidence and several blocks of days at once, no-shows among them."""
+    whole = _fold([], MANY)
+    assert whole.acc[KIND_INDEX["no_show"]].any()
+    assert len(whole.block_meetings) == 3
+    held = MANY.index(("MeetingHeld", (9, AT, "m2", "2014-06-02"))) + 1
+    for cuts in (
+        [held],
+        [held, held + 2],
+        [held, 14, 17, 20],
+        [held, *range(held + 1, len(MANY))],
+        [held + 2, len(MANY) - 3, len(MANY) - 1],
+    ):
+        _assert_same(_fold(cuts, MANY), whole, cuts)
 
 
 def test_a_corrected_attendance_leaves_no_trace() -> None:
-    state = _fold([8])
+    state = _fold([8], RECORD)
     kor, jpn = state.actor_index["KOR"], state.actor_index["JPN"]
     # JPN was recorded present, then absent: no co-attendance evidence left
     co = state.acc[:, kor, jpn, :].sum()

@@ -360,12 +360,6 @@ class _MeetingRows:
     no_show: BoolArray  # (n, a) confirmed and recorded absent
     spread: FloatArray  # (n, k) each meeting's share per track
 
-    def attended_now(self, state: TrustState) -> _MeetingRows:
-        """The same meetings' rows with their attendance as ``state`` holds it
-        (its actors now: an attendee may be new)."""
-        attended, no_show = state.attendance(self.meetings)
-        return _MeetingRows(self.meetings, self.info, attended, no_show, self.spread)
-
     def widened(self, a: int, k: int) -> _MeetingRows:
         """The same rows for ``a`` actors and ``k`` tracks (zeros added)."""
         n, a0 = self.attended.shape
@@ -627,27 +621,23 @@ class TrustState:
         # A closing can move the spread of general meetings folded earlier (a
         # track closed twice keeps its last closing): count dialogue afresh.
         recount = before > 0 and bool(rows.get("TrackClosed"))
-        reattended = None
-        # The touched meetings' old contribution out, their new one in: one
-        # computation over both sets of rows, signed -1 and +1.
         if old is not None and roster == self.roster and _attendance_only(rows):
             # Only who attended changed: same meetings, same days and tracks.
-            new: _MeetingRows | None = old.attended_now(self)
-            reattended = new
-        else:  # the meetings touched before, and those this batch convened
+            self._reattend(old, dialogue=not recount)
+        else:
+            # The meetings touched before, and those this batch convened: their
+            # old contribution out, their new one in, as one computation over
+            # both sets of rows, signed -1 and +1.
             touched = np.union1d(
                 old_touched, np.arange(before, len(self.meeting_ids), dtype=np.int64)
             )
             new = self._meeting_rows(touched)
-        both = _joined(old, new, self.n_actors, self.n_tracks)
-        if both is not None:
-            signs = _signs(_count(old), _count(new))
-            contribution = self._contribution(both, signs)
-            if contribution is not None:
-                # the same meetings out and in: their blocks keep them
-                self._add(
-                    contribution, dialogue=not recount, file=new is not reattended
-                )
+            both = _joined(old, new, self.n_actors, self.n_tracks)
+            if both is not None:
+                signs = _signs(_count(old), _count(new))
+                contribution = self._contribution(both, signs)
+                if contribution is not None:
+                    self._add(contribution, dialogue=not recount)
         if recount:
             self._recount_dialogue()
         self.seq = max(self.seq, last_seq)
@@ -659,19 +649,60 @@ class TrustState:
             if self.last_day is None or day > self.last_day:
                 self.last_day = day
 
-    def _add(
-        self, contribution: _Contribution, *, dialogue: bool, file: bool = True
-    ) -> None:
+    def _add(self, contribution: _Contribution, *, dialogue: bool) -> None:
         """Add a contribution to the accumulators; with ``dialogue``, to the
-        dialogue counts too, and (with ``file``) its meetings to their blocks'."""
+        dialogue counts too, and its meetings to their blocks'."""
         c = contribution
         a, _, k = c.values.shape[1:]
         for index, kind in enumerate(c.kinds.tolist()):
             self.acc[kind, :a, :a, :k] += c.values[index]
         if dialogue:
             self.dialogue.add(c.blocks, c.counts)
-            if file:
-                self._file(c)
+            self._file(c)
+
+    def _reattend(self, old: _MeetingRows, *, dialogue: bool) -> None:
+        """Fold a change of who attended meetings already folded (``old``:
+        their rows before it). Their days, tracks, ranks, blocks and status
+        are as they were, so each meeting's evidence and dialogue counts
+        change by what its new attendance gives minus what its old gave:
+        the sums :meth:`_contribution` makes of the old rows taken out and the
+        new put in, as differences of outer products per meeting."""
+        a, k = self.n_actors, self.n_tracks
+        old = old.widened(a, k)
+        attended, no_show = self.attendance(old.meetings)
+        info, spread = old.info, old.spread
+        n = info.shape[0]
+
+        def change(
+            left: FloatArray, right: Any, left_was: FloatArray, right_was: Any
+        ) -> FloatArray:
+            """Per meeting, (a * a): left x right now, minus as it was."""
+            out = left[:, :, None] * right[:, None, :]
+            out -= left_was[:, :, None] * right_was[:, None, :]
+            per_meeting: FloatArray = out.reshape(n, a * a)
+            return per_meeting
+
+        co = change(attended, attended, old.attended, old.attended)
+        weight = np.exp2(info[:, _DAY] / self.half_life)[:, None]
+        kinds = info[:, _RANK] * len(LAYERS) + info[:, _LAYER]
+        evidence: list[tuple[IntArray | slice, int, FloatArray]] = [
+            (chunk, int(kinds[chunk[0]]), co) for chunk in _groups(kinds)
+        ]
+        if no_show.any() or old.no_show.any():
+            shows = change(attended, no_show, old.attended, old.no_show)
+            evidence.append((slice(None), KIND_INDEX["no_show"], shows))
+        for chunk, kind, pairs in evidence:
+            values = _gram(pairs[chunk] * weight[chunk], spread[chunk])
+            values[:: a + 1] = 0.0  # no actor with itself
+            self.acc[kind, :a, :a, :k] += values.reshape(a, a, k)
+        if dialogue:
+            on_track = (spread > 0).astype(np.float64)
+            blocks = info[:, _DAY] // DIALOGUE_BLOCK
+            groups = _groups(blocks)
+            counts = np.empty((len(groups), a, a, k))
+            for row, chunk in enumerate(groups):
+                counts[row] = _gram(co[chunk], on_track[chunk]).reshape(a, a, k)
+            self.dialogue.add(blocks[[chunk[0] for chunk in groups]], counts)
 
     def _file(self, c: _Contribution) -> None:
         """Keep ``block_meetings`` in step with the dialogue counts."""
