@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from napci.domain.trust_state import KIND_INDEX, TrustState
+from napci.domain.trust_state import KIND_INDEX, TrustState, day_number
 
 AT = "2014-03-01T00:00:00.000000Z"
 
@@ -71,8 +71,12 @@ MANY = [
 
 
 def _fold(
-    cuts: list[int], record: Sequence[tuple[str, tuple[object, ...]]]
+    cuts: list[int],
+    record: Sequence[tuple[str, tuple[object, ...]]],
+    read: tuple[int, int] | None = None,
 ) -> TrustState:
+    """``record`` folded in batches cut at ``cuts``; with ``read`` (as_of,
+    window), the dialogue counts read after every batch, as figures are."""
     state = TrustState(730.0)
     start = 0
     for end in [*cuts, len(record)]:
@@ -81,6 +85,8 @@ def _fold(
             rows.setdefault(type_, []).append(row)
         if rows:
             state.apply(rows, record[end - 1][1][0])  # type: ignore[arg-type]
+            if read is not None:
+                state.dialogue_counts(*read)
         start = end
     return state
 
@@ -123,3 +129,23 @@ def test_a_corrected_attendance_leaves_no_trace() -> None:
     # JPN was recorded present, then absent: no co-attendance evidence left
     co = state.acc[:, kor, jpn, :].sum()
     assert co == 0.0
+
+
+def test_dialogue_counts_read_between_batches_follow_the_attendance() -> None:
+    """The dialogue counts last read are kept through changes of attendance:
+    for windows that take in all, some or none of the meetings, and whose
+    ends cut blocks of days, they are what a fold of the whole record reads."""
+    m1, m2, m3 = (day_number(d) for d in ("2014-03-01", "2014-06-02", "2014-09-09"))
+    held = MANY.index(("MeetingHeld", (9, AT, "m2", "2014-06-02"))) + 1
+    windows = [
+        (m3 + 3, m3 - m1 + 3),  # all three, both ends inside blocks
+        (m3, m3 - m2),  # m2 and m3, on the window's very ends
+        (m3 - 1, m3 - m2 - 1),  # m2 alone
+        (m1 + 5, 4),  # none
+    ]
+    for read in windows:
+        whole = _fold([], MANY).dialogue_counts(*read)
+        for cuts in ([held], [held, 14, 17, 20], [held, *range(held + 1, len(MANY))]):
+            state = _fold(cuts, MANY, read)
+            assert np.array_equal(state.dialogue_counts(*read), whole), (read, cuts)
+    assert _fold([], MANY).dialogue_counts(*windows[0]).sum() > 0

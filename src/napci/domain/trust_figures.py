@@ -238,11 +238,14 @@ Opinions = tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]
 
 # The operators of napci.domain.trust check every input: the right thing for
 # a library, and most of the cost of evaluating a dozen actors. The fold's
-# values are in range by construction, so _opinions computes the same
-# formulas, in the same order, without the checks, whenever the one thing
-# that could fail them (evidence that is not finite, or so large that the
-# uncertainty vanishes) is absent; otherwise _checked_opinions calls the
+# values are in range by construction, so _opinions computes the same values
+# (to rounding) without the checks, whenever the one thing that could fail
+# them (evidence that is not finite, or so large that the uncertainty
+# all but vanishes) is absent; otherwise _checked_opinions calls the
 # operators.
+
+#: The least uncertainty _opinions takes: products of two stay normal floats.
+_LEAST_U = 1e-150
 
 
 def _opinions(evidence: FloatArray, prior: float, roster: _Roster) -> Opinions | None:
@@ -257,27 +260,25 @@ def _opinions(evidence: FloatArray, prior: float, roster: _Roster) -> Opinions |
     total += prior
     u = prior / total
     # r and s are at least 0, so only evidence that is infinite or NaN, or
-    # too large for u to be told from 0, leaves u not positive
-    if not u.min() > 0.0:
+    # astronomically large, leaves u below the least
+    if not u.min() >= _LEAST_U:
         return None
     b, d = evidence / total
     projected = _unit(b + roster.base_k * u)
-    # averaged with the reverse pair's opinion (u > 0: not dogmatic)
+    # Averaged with the reverse pair's opinion (not dogmatic: u > 0):
+    # b = (b·u' + b'·u) / (u + u'), u = 2·u·u' / (u + u'), then projected
+    # with the pair's averaged base rate. A weighted mean of values in
+    # [0, 1] stays there: only the projection is clipped.
     u_back, b_back = u.swapaxes(0, 1), b.swapaxes(0, 1)
-    m = np.maximum(u, u_back)
-    ux, uy = u / m, u_back / m
-    denom = ux + uy
-    fused_b = b * uy
-    fused_b += b_back * ux
-    fused_b /= denom
-    fused_u = ux * uy
-    fused_u *= m
+    both = u + u_back
+    fused = b * u_back
+    fused += b_back * u
+    fused_u = u * u_back
     fused_u *= 2.0
-    fused_u /= denom
-    fused_u = _unit(fused_u)
     fused_u *= roster.fused_base_k
-    fused_u += _unit(fused_b)
-    symmetric = _unit(fused_u)
+    fused += fused_u
+    fused /= both
+    symmetric = _unit(fused)
     return b, d, u, projected, symmetric
 
 
@@ -407,7 +408,10 @@ def _eigentrust(local: FloatArray, alpha: float) -> FloatArray:
     if not 0.0 < alpha <= 1.0:
         return eigentrust(local, np.ones(n), alpha)
     p: FloatArray = np.full(n, 1.0 / n)
-    c_t = _row_stochastic(local, p).T
+    sums = local.sum(axis=1)
+    # when every row trusts someone, no row takes p: each is scaled to sum 1
+    stochastic = local / sums[:, None] if sums.min() > 0.0 else None
+    c_t = (_row_stochastic(local, p) if stochastic is None else stochastic).T
     t = np.linalg.solve(np.eye(n) - (1.0 - alpha) * c_t, alpha * p)
     t = np.maximum(t, 0.0)
     result: FloatArray = t / t.sum()

@@ -418,7 +418,10 @@ class _Blocks:
                 at = self.first - first
                 grown[at : at + rows, :a0, :a0, :k0] = self.data
             self.data, self.first = grown, first
-        self.data[blocks - self.first, :a, :a, :k] += values
+        if blocks.size == 1:
+            self.data[low - self.first, :a, :a, :k] += values[0]
+        else:
+            self.data[blocks - self.first, :a, :a, :k] += values
 
     def total(self, first: int, last: int, a: int, k: int) -> FloatArray:
         """The sum of the arrays of blocks ``first`` to ``last``, as (a, a, k)."""
@@ -621,9 +624,10 @@ class TrustState:
         # A closing can move the spread of general meetings folded earlier (a
         # track closed twice keeps its last closing): count dialogue afresh.
         recount = before > 0 and bool(rows.get("TrackClosed"))
+        counted = None  # the dialogue counts last read, if still good after
         if old is not None and roster == self.roster and _attendance_only(rows):
             # Only who attended changed: same meetings, same days and tracks.
-            self._reattend(old, dialogue=not recount)
+            counted = self._reattend(old)
         else:
             # The meetings touched before, and those this batch convened: their
             # old contribution out, their new one in, as one computation over
@@ -642,7 +646,9 @@ class TrustState:
             self._recount_dialogue()
         self.seq = max(self.seq, last_seq)
         self.version += 1
-        self._dialogue_cache = None
+        self._dialogue_cache = (
+            None if counted is None else ((self.version, *counted[0]), counted[1])
+        )
         latest = [max(map(_AT, found)) for found in rows.values() if found]
         if latest:
             day = day_number(max(latest))
@@ -660,13 +666,18 @@ class TrustState:
             self.dialogue.add(c.blocks, c.counts)
             self._file(c)
 
-    def _reattend(self, old: _MeetingRows, *, dialogue: bool) -> None:
+    def _reattend(self, old: _MeetingRows) -> tuple[tuple[int, int], FloatArray] | None:
         """Fold a change of who attended meetings already folded (``old``:
         their rows before it). Their days, tracks, ranks, blocks and status
         are as they were, so each meeting's evidence and dialogue counts
         change by what its new attendance gives minus what its old gave:
         the sums :meth:`_contribution` makes of the old rows taken out and the
-        new put in, as differences of outer products per meeting."""
+        new put in, as differences of outer products per meeting.
+
+        The dialogue counts last read (:meth:`dialogue_counts`) change by the
+        same differences, of the meetings within their window: returned as
+        ``((as_of, window), counts)``, or None if there were none to keep.
+        """
         a, k = self.n_actors, self.n_tracks
         old = old.widened(a, k)
         attended, no_show = self.attendance(old.meetings)
@@ -695,14 +706,25 @@ class TrustState:
             values = _gram(pairs[chunk] * weight[chunk], spread[chunk])
             values[:: a + 1] = 0.0  # no actor with itself
             self.acc[kind, :a, :a, :k] += values.reshape(a, a, k)
-        if dialogue:
-            on_track = (spread > 0).astype(np.float64)
-            blocks = info[:, _DAY] // DIALOGUE_BLOCK
-            groups = _groups(blocks)
-            counts = np.empty((len(groups), a, a, k))
-            for row, chunk in enumerate(groups):
-                counts[row] = _gram(co[chunk], on_track[chunk]).reshape(a, a, k)
-            self.dialogue.add(blocks[[chunk[0] for chunk in groups]], counts)
+        on_track = (spread > 0).astype(np.float64)
+        days = info[:, _DAY]
+        blocks = days // DIALOGUE_BLOCK
+        groups = _groups(blocks)
+        counts = np.empty((len(groups), a, a, k))
+        for row, chunk in enumerate(groups):
+            counts[row] = _gram(co[chunk], on_track[chunk]).reshape(a, a, k)
+        self.dialogue.add(blocks[[chunk[0] for chunk in groups]], counts)
+        if self._dialogue_cache is None:
+            return None
+        (version, as_of, window), counted = self._dialogue_cache
+        if version != self.version or counted.shape != (a, a, k):
+            return None
+        inside = np.flatnonzero((days >= as_of - window) & (days <= as_of))
+        if inside.size:
+            moved = _gram(co[inside], on_track[inside])
+            moved[:: a + 1] = 0.0  # no actor with itself
+            counted = counted + moved.reshape(a, a, k)
+        return (as_of, window), counted
 
     def _file(self, c: _Contribution) -> None:
         """Keep ``block_meetings`` in step with the dialogue counts."""
