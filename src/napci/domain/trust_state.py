@@ -275,6 +275,14 @@ def _groups(keys: IntArray) -> list[IntArray]:
     return np.split(order, cuts)
 
 
+def _runs(keys: IntArray) -> list[tuple[int, IntArray | slice]]:
+    """:func:`_groups`, each group as its key and a selector of its
+    positions: a slice taking all when there is one group (no copies)."""
+    if keys.size == 1 or (keys.size and keys.min() == keys.max()):
+        return [(int(keys[0]), slice(None))]
+    return [(int(keys[chunk[0]]), chunk) for chunk in _groups(keys)]
+
+
 _ATTENDANCE: Final[frozenset[str]] = frozenset(
     ("AttendanceConfirmed", "AttendanceRecorded")
 )
@@ -696,24 +704,21 @@ class TrustState:
         co = change(attended, attended, old.attended, old.attended)
         weight = np.exp2(info[:, _DAY] / self.half_life)[:, None]
         kinds = info[:, _RANK] * len(LAYERS) + info[:, _LAYER]
-        evidence: list[tuple[IntArray | slice, int, FloatArray]] = [
-            (chunk, int(kinds[chunk[0]]), co) for chunk in _groups(kinds)
-        ]
+        evidence = [(kind, chunk, co) for kind, chunk in _runs(kinds)]
         if no_show.any() or old.no_show.any():
             shows = change(attended, no_show, old.attended, old.no_show)
-            evidence.append((slice(None), KIND_INDEX["no_show"], shows))
-        for chunk, kind, pairs in evidence:
+            evidence.append((KIND_INDEX["no_show"], slice(None), shows))
+        for kind, chunk, pairs in evidence:
             values = _gram(pairs[chunk] * weight[chunk], spread[chunk])
             values[:: a + 1] = 0.0  # no actor with itself
             self.acc[kind, :a, :a, :k] += values.reshape(a, a, k)
         on_track = (spread > 0).astype(np.float64)
         days = info[:, _DAY]
-        blocks = days // DIALOGUE_BLOCK
-        groups = _groups(blocks)
-        counts = np.empty((len(groups), a, a, k))
-        for row, chunk in enumerate(groups):
+        runs = _runs(days // DIALOGUE_BLOCK)
+        counts = np.empty((len(runs), a, a, k))
+        for row, (_, chunk) in enumerate(runs):
             counts[row] = _gram(co[chunk], on_track[chunk]).reshape(a, a, k)
-        self.dialogue.add(blocks[[chunk[0] for chunk in groups]], counts)
+        self.dialogue.add(np.array([block for block, _ in runs]), counts)
         if self._dialogue_cache is None:
             return None
         (version, as_of, window), counted = self._dialogue_cache
