@@ -147,14 +147,8 @@ def _json_list(value: Any) -> list[Any]:
     return list(parsed) if isinstance(parsed, list) else []
 
 
-_WEIGHTS: dict[int, tuple[Rules, FloatArray]] = {}
-
-
 def kind_weights(rules: Rules) -> FloatArray:
     """The rules' weight of each evidence kind, in :data:`KINDS` order."""
-    found = _WEIGHTS.get(id(rules))
-    if found is not None and found[0] is rules:
-        return found[1].copy()
     weights = np.zeros(len(KINDS))
     co = rules.number("trust.co_attendance")
     for (rank, layer), index in _CO_INDEX.items():
@@ -165,10 +159,7 @@ def kind_weights(rules: Rules) -> FloatArray:
         )
     for kind in KINDS[len(CO_KINDS) :]:
         weights[KIND_INDEX[kind]] = rules.number(f"trust.{kind}")
-    if len(_WEIGHTS) >= 32:
-        _WEIGHTS.clear()
-    _WEIGHTS[id(rules)] = (rules, weights)  # the rules kept alive: id stays theirs
-    return weights.copy()
+    return weights
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,20 +286,6 @@ def _attendance_only(rows: Rows) -> bool:
     return not any(
         rows.get(type_) for type_ in _MEETING_TYPES if type_ not in _ATTENDANCE
     )
-
-
-_SIGNS: dict[tuple[int, int], FloatArray] = {}
-
-
-def _signs(out: int, into: int) -> FloatArray:
-    """``out`` times -1.0 then ``into`` times 1.0 (shared: read-only)."""
-    found = _SIGNS.get((out, into))
-    if found is None:
-        found = np.repeat([-1.0, 1.0], [out, into])
-        found.flags.writeable = False
-        if out + into <= 64:  # the small batches that recur
-            _SIGNS[(out, into)] = found
-    return found
 
 
 def _count(rows: _MeetingRows | None) -> int:
@@ -448,7 +425,6 @@ class TrustState:
     def __init__(self, half_life_days: float) -> None:
         self.half_life = float(half_life_days)
         self.seq = 0
-        self.version = 0
         # counts the batches that changed actors, membership, tracks or rules
         self.roster = 0
         self.last_day: int | None = None
@@ -492,7 +468,9 @@ class TrustState:
         self._days: dict[str, int] = {}
         self._track_lists: dict[str, tuple[int, ...]] = {}
         self._membership_sorted: list[tuple[int, int, int, int]] | None = None
-        self._dialogue_cache: tuple[tuple[int, int, int], FloatArray] | None = None
+        # the dialogue counts last read: (as_of, window) -> counts; dropped
+        # by every fold but a change of attendance, which keeps them current
+        self._dialogue_cache: tuple[tuple[int, int], FloatArray] | None = None
         # sources' evidence waiting to be added: (kind, i, j, track) -> value
         self._pending: dict[tuple[int, int, int, int], float] = {}
         self._pending_adopted: dict[tuple[int, int, int, int], float] = {}
@@ -632,7 +610,7 @@ class TrustState:
         # A closing can move the spread of general meetings folded earlier (a
         # track closed twice keeps its last closing): count dialogue afresh.
         recount = before > 0 and bool(rows.get("TrackClosed"))
-        counted = None  # the dialogue counts last read, if still good after
+        counted = False  # whether the dialogue counts last read were kept
         if old is not None and roster == self.roster and _attendance_only(rows):
             # Only who attended changed: same meetings, same days and tracks.
             counted = self._reattend(old)
@@ -646,17 +624,15 @@ class TrustState:
             new = self._meeting_rows(touched)
             both = _joined(old, new, self.n_actors, self.n_tracks)
             if both is not None:
-                signs = _signs(_count(old), _count(new))
+                signs = np.repeat([-1.0, 1.0], [_count(old), _count(new)])
                 contribution = self._contribution(both, signs)
                 if contribution is not None:
                     self._add(contribution, dialogue=not recount)
         if recount:
             self._recount_dialogue()
         self.seq = max(self.seq, last_seq)
-        self.version += 1
-        self._dialogue_cache = (
-            None if counted is None else ((self.version, *counted[0]), counted[1])
-        )
+        if not counted:
+            self._dialogue_cache = None
         latest = [max(map(_AT, found)) for found in rows.values() if found]
         if latest:
             day = day_number(max(latest))
@@ -674,7 +650,7 @@ class TrustState:
             self.dialogue.add(c.blocks, c.counts)
             self._file(c)
 
-    def _reattend(self, old: _MeetingRows) -> tuple[tuple[int, int], FloatArray] | None:
+    def _reattend(self, old: _MeetingRows) -> bool:
         """Fold a change of who attended meetings already folded (``old``:
         their rows before it). Their days, tracks, ranks, blocks and status
         are as they were, so each meeting's evidence and dialogue counts
@@ -683,8 +659,8 @@ class TrustState:
         new put in, as differences of outer products per meeting.
 
         The dialogue counts last read (:meth:`dialogue_counts`) change by the
-        same differences, of the meetings within their window: returned as
-        ``((as_of, window), counts)``, or None if there were none to keep.
+        same differences, of the meetings within their window: kept so, and
+        True returned (False if there were none to keep).
         """
         a, k = self.n_actors, self.n_tracks
         old = old.widened(a, k)
@@ -720,16 +696,17 @@ class TrustState:
             counts[row] = _gram(co[chunk], on_track[chunk]).reshape(a, a, k)
         self.dialogue.add(np.array([block for block, _ in runs]), counts)
         if self._dialogue_cache is None:
-            return None
-        (version, as_of, window), counted = self._dialogue_cache
-        if version != self.version or counted.shape != (a, a, k):
-            return None
+            return False
+        (as_of, window), counted = self._dialogue_cache
+        if counted.shape != (a, a, k):
+            return False
         inside = np.flatnonzero((days >= as_of - window) & (days <= as_of))
         if inside.size:
             moved = _gram(co[inside], on_track[inside])
             moved[:: a + 1] = 0.0  # no actor with itself
-            counted = counted + moved.reshape(a, a, k)
-        return (as_of, window), counted
+            # a new array: counts already handed out stay as they were read
+            self._dialogue_cache = ((as_of, window), counted + moved.reshape(a, a, k))
+        return True
 
     def _file(self, c: _Contribution) -> None:
         """Keep ``block_meetings`` in step with the dialogue counts."""
@@ -1023,7 +1000,7 @@ class TrustState:
         per block; the meetings of the blocks cut by either end are counted
         one by one.
         """
-        key = (self.version, as_of, window)
+        key = (as_of, window)
         if self._dialogue_cache is not None and self._dialogue_cache[0] == key:
             return self._dialogue_cache[1]
         a, k = self.n_actors, self.n_tracks
