@@ -782,33 +782,61 @@ def _one(type_: str, day: date, payload: dict[str, Any]) -> EventDraft:
     )
 
 
-def _last_meetings(engine: Engine, count: int) -> list[str]:
-    """The ids of the last ``count`` meetings held."""
-    with engine.connect() as conn:
-        payloads = conn.exec_driver_sql(
-            "SELECT payload FROM events WHERE type = 'MeetingHeld' "
-            f"ORDER BY seq DESC LIMIT {int(count)}"
-        ).scalars()
-        return [json.loads(p)["meeting"] for p in payloads]
+def _meeting(name: str, day: date, track: str) -> list[EventDraft]:
+    """A working meeting on ``track``, convened and held on ``day``."""
+    return [
+        _one(
+            "MeetingConvened",
+            day,
+            {
+                "layer": "track-1",
+                "meeting": name,
+                "rank": "working",
+                "starts_on": str(day),
+                "title": _title("Incremental meeting"),
+                "tracks": [track],
+            },
+        ),
+        _one("MeetingHeld", day, {"held_on": str(day), "meeting": name}),
+    ]
 
 
 def incremental(
     engine: Engine, count: int, day: date
 ) -> tuple[list[float], list[float], list[float], list[float], TrustFigures]:
-    """Per appended event: append ms and ``figures()`` ms, singles then meetings."""
+    """Per appended event: append ms and ``figures()`` ms, singles then meetings.
+
+    The singles record attendance at twenty meetings held on ``day`` (appended
+    first, untimed), one actor at a time, each changing what is recorded:
+    attended where nothing was, then absent where attended. An event that
+    changes nothing would measure less than the fold of a change costs.
+    """
     ledger = SqlLedger(engine)
     service = TrustService(engine)
-    service.figures()  # warm: the snapshot is at the head
-    meetings = _last_meetings(engine, 20)
     codes = [c for c, *_ in ACTORS]
+    meetings = [f"bench-{uuid.uuid4().hex[:12]}" for _ in range(20)]
+    ledger.append(
+        [
+            d
+            for n, m in enumerate(meetings)
+            for d in _meeting(m, day, SOFT[n % len(SOFT)])
+        ],
+        principal="bench",
+    )
+    service.figures()  # warm: the snapshot is at the head
+    cells = len(meetings) * len(codes)
     appends: list[float] = []
     reads: list[float] = []
     for n in range(count):
-        meeting, code = meetings[n % len(meetings)], codes[(n * 5) % len(codes)]
+        cell = n % cells
         d = _one(
             "AttendanceRecorded",
             day,
-            {"attended": n % 3 != 0, "code": code, "meeting": meeting},
+            {
+                "attended": (n // cells) % 2 == 0,
+                "code": codes[cell // len(meetings)],
+                "meeting": meetings[cell % len(meetings)],
+            },
         )
         start = time.perf_counter()
         ledger.append([d], principal="bench")
@@ -820,21 +848,7 @@ def incremental(
     m_reads: list[float] = []
     for n in range(max(1, count // 4)):
         name = f"bench-{uuid.uuid4().hex[:12]}"
-        drafts = [
-            _one(
-                "MeetingConvened",
-                day,
-                {
-                    "layer": "track-1",
-                    "meeting": name,
-                    "rank": "working",
-                    "starts_on": str(day),
-                    "title": _title("Incremental meeting"),
-                    "tracks": [SOFT[n % len(SOFT)]],
-                },
-            ),
-            _one("MeetingHeld", day, {"held_on": str(day), "meeting": name}),
-        ] + [
+        drafts = _meeting(name, day, SOFT[n % len(SOFT)]) + [
             _one(
                 "AttendanceRecorded",
                 day,

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+import pytest
 
 from napci.domain.trust_state import KIND_INDEX, TrustState, day_number
 
@@ -95,9 +97,26 @@ def _assert_same(cut: TrustState, whole: TrustState, context: object) -> None:
     a, k = whole.n_actors, whole.n_tracks
     assert cut.n_actors == a and cut.n_tracks == k
     assert np.allclose(cut.acc[:, :a, :a, :k], whole.acc[:, :a, :a, :k]), context
-    assert np.array_equal(cut.dialogue.data, whole.dialogue.data), context
-    assert cut.dialogue.first == whole.dialogue.first, context
-    assert cut.block_meetings == whole.block_meetings, context
+    counts, expected = _blocks(cut, a, k), _blocks(whole, a, k)
+    assert counts.keys() == expected.keys(), context
+    for block, values in expected.items():
+        assert np.array_equal(counts[block], values), (context, block)
+    assert _filed(cut) == _filed(whole), context
+
+
+def _filed(state: TrustState) -> dict[int, set[int]]:
+    """The live meetings filed per block of days, of the blocks that have any."""
+    return {block: found for block, found in state.block_meetings.items() if found}
+
+
+def _blocks(state: TrustState, a: int, k: int) -> dict[int, np.ndarray]:
+    """The dialogue counts of each block of days that has any."""
+    data, first = state.dialogue.data, state.dialogue.first
+    return {
+        first + row: data[row, :a, :a, :k]
+        for row in range(data.shape[0])
+        if data[row].any()
+    }
 
 
 def test_attendance_batches_fold_as_one_batch_does() -> None:
@@ -149,3 +168,77 @@ def test_dialogue_counts_read_between_batches_follow_the_attendance() -> None:
             state = _fold(cuts, MANY, read)
             assert np.array_equal(state.dialogue_counts(*read), whole), (read, cuts)
     assert _fold([], MANY).dialogue_counts(*windows[0]).sum() > 0
+
+
+def _one_at_a_time(
+    record: Sequence[tuple[str, tuple[object, ...]]], start: int
+) -> list[int]:
+    """Cuts folding ``record`` whole up to ``start``, then event by event."""
+    return [start, *range(start + 1, len(record))]
+
+
+def test_one_attendance_row_is_folded_as_the_change_it_makes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A batch of one attendance row, for a known meeting and actor, takes
+    the fold's short path (no batch machinery), and every accumulator ends
+    as the one-batch fold's: presence, absence, no-shows by confirmation
+    and by record, corrections, and a meeting outside every window."""
+    whole = _fold([], MANY)
+    held = MANY.index(("MeetingHeld", (9, AT, "m2", "2014-06-02"))) + 1
+    batches: list[dict[str, object]] = []
+    apply_batch = TrustState._apply_batch
+
+    def spy(self: TrustState, rows: Any) -> bool:
+        batches.append(dict(rows))
+        return apply_batch(self, rows)
+
+    monkeypatch.setattr(TrustState, "_apply_batch", spy)
+    cut = _fold(_one_at_a_time(MANY, held), MANY)
+    _assert_same(cut, whole, "one at a time")
+    # the batch up to the holding, and the never registered attendee's row
+    # (which registers it) took the batch path; the other twelve did not
+    assert len(batches) == 2
+    assert batches[1] == {"AttendanceRecorded": [MANY[-4][1]]}
+
+
+#: A general meeting (no tracks listed) spreads over the tracks in force on
+#: its day: holding it after a track closed moves its spread. Attendance
+#: folded on either side of the holding must use the spread of its time.
+MOVED = [
+    *RECORD[:4],
+    ("TrackAdded", (5, AT, "environment", "soft", "2014-01-01")),
+    ("TrackClosed", (6, AT, "environment", "2014-05-01")),
+    _convened(7, "m1", "working", "track-1", [], "2014-03-01"),
+    ("AttendanceRecorded", (8, AT, "m1", "KOR", 1)),
+    ("AttendanceRecorded", (9, AT, "m1", "JPN", 1)),
+    ("MeetingHeld", (10, AT, "m1", "2014-06-02")),
+    ("AttendanceRecorded", (11, AT, "m1", "CHN", 1)),
+    ("AttendanceRecorded", (12, AT, "m1", "KOR", 0)),
+    ("AttendanceRecorded", (13, AT, "m1", "KOR", 1)),
+    ("MeetingCancelled", (14, AT, "m1")),
+    ("AttendanceRecorded", (15, AT, "m1", "JPN", 0)),  # at a cancelled meeting
+    ("AttendanceConfirmed", (16, AT, "m1", "JPN")),
+]
+
+
+def test_attendance_one_row_at_a_time_follows_the_meeting_as_it_changes() -> None:
+    whole = _fold([], MOVED)
+    env = whole.track_index["environment"]
+    kor, chn = whole.actor_index["KOR"], whole.actor_index["CHN"]
+    m1 = whole.meeting_index["m1"]
+    assert whole.meeting_spread(np.array([m1]))[0, env] == 0.0
+    before = MOVED.index(("MeetingHeld", (10, AT, "m1", "2014-06-02")))
+    held = before + 1
+    cancelled = MOVED.index(("MeetingCancelled", (14, AT, "m1"))) + 1
+    for cuts in (
+        _one_at_a_time(MOVED, 7),
+        [7, 8, before, held, held + 1],
+        [before, cancelled, cancelled + 1],
+    ):
+        cut = _fold(cuts, MOVED)
+        _assert_same(cut, whole, cuts)
+        assert not cut.acc[:, kor, chn, env].any(), cuts  # held after the closing
+    # before it was cancelled, the meeting was evidence; after, it is none
+    assert _fold([], MOVED[: cancelled - 1]).acc[:, kor, chn].any()
+    assert not whole.acc.any()

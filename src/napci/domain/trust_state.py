@@ -384,12 +384,23 @@ class _Blocks:
         """Add ``values[i]`` to the array of block ``blocks[i]`` (distinct)."""
         if blocks.size == 0:
             return
-        rows, a0, _, k0 = self.data.shape
         _, a, _, k = values.shape
         if blocks.size == 1:
-            low = high = int(blocks[0])
-        else:
-            low, high = int(blocks.min()), int(blocks.max())
+            self.at(int(blocks[0]), a, k)[...] += values[0]
+            return
+        self._cover(int(blocks.min()), int(blocks.max()), a, k)
+        self.data[blocks - self.first, :a, :a, :k] += values
+
+    def at(self, block: int, a: int, k: int) -> FloatArray:
+        """The array of ``block``, as (a, a, k): a view to add to."""
+        self._cover(block, block, a, k)
+        view: FloatArray = self.data[block - self.first, :a, :a, :k]
+        return view
+
+    def _cover(self, low: int, high: int, a: int, k: int) -> None:
+        """Grow the arrays to hold blocks ``low`` to ``high``, ``a`` actors
+        and ``k`` tracks."""
+        rows, a0, _, k0 = self.data.shape
         if rows == 0:
             first, last = low, high
         else:
@@ -403,10 +414,6 @@ class _Blocks:
                 at = self.first - first
                 grown[at : at + rows, :a0, :a0, :k0] = self.data
             self.data, self.first = grown, first
-        if blocks.size == 1:
-            self.data[low - self.first, :a, :a, :k] += values[0]
-        else:
-            self.data[blocks - self.first, :a, :a, :k] += values
 
     def total(self, first: int, last: int, a: int, k: int) -> FloatArray:
         """The sum of the arrays of blocks ``first`` to ``last``, as (a, a, k)."""
@@ -476,6 +483,8 @@ class TrustState:
         self._pending_adopted: dict[tuple[int, int, int, int], float] = {}
         # (actors, tracks, meetings) the arrays were last fitted to
         self._fitted = (-1, -1, -1)
+        # meeting -> its spread over the tracks, kept between attendance rows
+        self._spreads: dict[int, FloatArray] = {}
 
     # -- indices ------------------------------------------------------------
 
@@ -596,6 +605,22 @@ class TrustState:
         The meetings the batch touches lose their old contribution and gain
         their new one; a meeting the batch convenes is touched by definition.
         """
+        counted = self._attend_one(rows)
+        if counted is None:
+            counted = self._apply_batch(rows)
+        self.seq = max(self.seq, last_seq)
+        if not counted:
+            self._dialogue_cache = None
+        latest = [max(map(_AT, found)) for found in rows.values() if found]
+        if latest:
+            day = day_number(max(latest))
+            if self.last_day is None or day > self.last_day:
+                self.last_day = day
+
+    def _apply_batch(self, rows: Rows) -> bool:
+        """:meth:`apply`'s fold of any batch; whether the dialogue counts
+        last read were kept current."""
+        self._spreads.clear()  # a batch may hold a meeting or a track's change
         before = len(self.meeting_ids)
         old_touched = self._known_meetings(rows) if before else _NO_MEETINGS
         old = self._meeting_rows(old_touched)
@@ -630,14 +655,7 @@ class TrustState:
                     self._add(contribution, dialogue=not recount)
         if recount:
             self._recount_dialogue()
-        self.seq = max(self.seq, last_seq)
-        if not counted:
-            self._dialogue_cache = None
-        latest = [max(map(_AT, found)) for found in rows.values() if found]
-        if latest:
-            day = day_number(max(latest))
-            if self.last_day is None or day > self.last_day:
-                self.last_day = day
+        return counted
 
     def _add(self, contribution: _Contribution, *, dialogue: bool) -> None:
         """Add a contribution to the accumulators; with ``dialogue``, to the
@@ -707,6 +725,99 @@ class TrustState:
             # a new array: counts already handed out stay as they were read
             self._dialogue_cache = ((as_of, window), counted + moved.reshape(a, a, k))
         return True
+
+    def _attend_one(self, rows: Rows) -> bool | None:
+        """Fold a batch of one attendance row (confirmed or recorded) of a
+        meeting and an actor both known: the commonest append. None for any
+        other batch (:meth:`_apply_batch` folds it).
+
+        Only the actor ``x``'s cell of the meeting changes, so of the outer
+        products :meth:`_reattend` takes the difference of, only row and
+        column ``x`` move. With ``o`` the others' attendance (``x``'s zeroed)
+        and ``q`` their no-shows, attendance going from ``v`` to ``v'`` and
+        ``x``'s no-show from ``n`` to ``n'``::
+
+            co-attendance  row x and column x: (v' - v)·o      (diagonal: v' - v)
+            no-shows       row x: (v' - v)·q;  column x: (n' - n)·o
+
+        each times the meeting's weight and its spread over the tracks (the
+        diagonal is not evidence). Returns whether the dialogue counts last
+        read were kept current.
+        """
+        found = [item for item in rows.items() if item[1]]
+        if len(found) != 1 or len(found[0][1]) != 1:
+            return None
+        type_, (row,) = found[0]
+        if type_ not in _ATTENDANCE:
+            return None
+        m = self.meeting_index.get(row[2])
+        x = self.actor_index.get(row[3])
+        if m is None or x is None:
+            return None
+        attended, absent = self.attended.data, self.absent.data
+        confirmed = self.confirmed.data
+        was = int(attended[m, x]), int(confirmed[m, x] and absent[m, x])
+        if type_ == "AttendanceRecorded":
+            attended[m, x] = value = bool(row[4])
+            absent[m, x] = not value
+        else:
+            confirmed[m, x] = True
+        d_att = int(attended[m, x]) - was[0]
+        d_show = int(confirmed[m, x] and absent[m, x]) - was[1]
+        a, k = self.n_actors, self.n_tracks
+        _, day, rank, layer, status, *_ = self.m_info.data[m].tolist()
+        if (d_att == 0 and d_show == 0) or status != 0 or k == 0:
+            return True  # nothing the figures read has moved
+        spread = self._spread_of(m)
+        weight = 2.0 ** (day / self.half_life)
+        others = attended[m, :a].astype(np.float64)
+        others[x] = 0.0
+        acc = self.acc
+        if d_show:
+            no_show = KIND_INDEX["no_show"]
+            acc[no_show, :a, x, :k] += np.multiply.outer(
+                others * (d_show * weight), spread
+            )
+        if d_att == 0:
+            return True  # no co-attendance moved: the dialogue counts stand
+        evidence = np.multiply.outer(others * (d_att * weight), spread)
+        kind = rank * len(LAYERS) + layer
+        acc[kind, x, :a, :k] += evidence
+        acc[kind, :a, x, :k] += evidence
+        shows = confirmed[m, :a] & absent[m, :a]
+        shows[x] = False
+        if shows.any():
+            acc[KIND_INDEX["no_show"], x, :a, :k] += np.multiply.outer(
+                shows * (d_att * weight), spread
+            )
+        on_track = (spread > 0).astype(np.float64)
+        line = np.multiply.outer(others * d_att, on_track)
+        counts = self.dialogue.at(day // DIALOGUE_BLOCK, a, k)
+        counts[x] += line
+        counts[:, x] += line
+        counts[x, x] += d_att * on_track
+        if self._dialogue_cache is None:
+            return False
+        (as_of, window), counted = self._dialogue_cache
+        if counted.shape != (a, a, k):
+            return False
+        if as_of - window <= day <= as_of:
+            # a new array: counts already handed out stay as they were read
+            moved = counted.copy()
+            moved[x] += line
+            moved[:, x] += line  # line[x] is 0: no actor with itself
+            self._dialogue_cache = ((as_of, window), moved)
+        return True
+
+    def _spread_of(self, meeting: int) -> FloatArray:
+        """:meth:`meeting_spread` of one meeting, kept until a batch other
+        than :meth:`_attend_one`'s (which cannot move it) is folded."""
+        spread = self._spreads.get(meeting)
+        if spread is None:
+            spread = self.meeting_spread(np.array([meeting], dtype=np.int64))[0]
+            spread.flags.writeable = False
+            self._spreads[meeting] = spread
+        return spread
 
     def _file(self, c: _Contribution) -> None:
         """Keep ``block_meetings`` in step with the dialogue counts."""
