@@ -15,6 +15,7 @@ from hypothesis.extra import numpy as hnp
 
 import napci.trust
 from napci.domain import trust as domain_trust
+from napci.domain.trust_figures import _eigentrust
 from napci.trust import (
     DEFAULT_HALF_LIFE_DAYS,
     NON_INFORMATIVE_WEIGHT,
@@ -432,6 +433,25 @@ def test_eigentrust_is_a_probability_vector(
     np.testing.assert_allclose(
         t, _reference_fixed_point(local, pretrust, alpha), atol=1e-7
     )
+
+
+@given(trust_matrices(), st.floats(min_value=0.05, max_value=1.0))
+def test_the_figures_eigentrust_solves_for_the_same_fixed_point(
+    case: tuple[np.ndarray, np.ndarray], alpha: float
+) -> None:
+    """The figures solve EigenTrust (uniform pre-trust) instead of iterating
+    it, by one path when every row trusts someone and another when a row
+    trusts no one: both give the fixed point."""
+    local, _ = case
+    local = local / max(1.0, float(local.max()))  # projected trust: in [0, 1]
+    uniform = np.ones(local.shape[0])
+    t = _eigentrust(local, alpha)
+    assert np.all(t >= 0.0)
+    assert t.sum() == pytest.approx(1.0, abs=1e-12)
+    np.testing.assert_allclose(
+        t, _reference_fixed_point(local, uniform, alpha), atol=1e-12
+    )
+    np.testing.assert_allclose(t, eigentrust(local, uniform, alpha), atol=1e-7)
 
 
 @pytest.mark.parametrize(

@@ -152,7 +152,7 @@ def evaluate(state: TrustState, as_of: date, rules: Rules) -> TrustFigures:
         0.0,
         out=evidence[..., :k],
     )
-    evidence[..., :k].sum(axis=3, out=evidence[..., k])
+    np.matmul(evidence[..., :k], roster.ones_k, out=evidence[..., k])
     opinions = _opinions(evidence, rule.prior, roster)
     if opinions is None:  # values the operators refuse: let them say so
         opinions = _checked_opinions(evidence, rule.prior, roster)
@@ -264,7 +264,9 @@ def _opinions(evidence: FloatArray, prior: float, roster: _Roster) -> Opinions |
     if not u.min() >= _LEAST_U:
         return None
     b, d = evidence / total
-    projected = _unit(b + roster.base_k * u)
+    # Sums and products of values at least 0 stay at least 0: only the upper
+    # end is clipped (rounding can pass 1).
+    projected = _at_most_one(b + roster.base_k * u)
     # Averaged with the reverse pair's opinion (not dogmatic: u > 0):
     # b = (b·u' + b'·u) / (u + u'), u = 2·u·u' / (u + u'), then projected
     # with the pair's averaged base rate. A weighted mean of values in
@@ -274,11 +276,10 @@ def _opinions(evidence: FloatArray, prior: float, roster: _Roster) -> Opinions |
     fused = b * u_back
     fused += b_back * u
     fused_u = u * u_back
-    fused_u *= 2.0
-    fused_u *= roster.fused_base_k
+    fused_u *= roster.twice_fused_base_k
     fused += fused_u
     fused /= both
-    symmetric = _unit(fused)
+    symmetric = _at_most_one(fused)
     return b, d, u, projected, symmetric
 
 
@@ -310,7 +311,9 @@ class _Roster:
     participants: tuple[str, ...]
     base: FloatArray  # (a, a), read-only
     base_k: FloatArray  # (a, a, 1): the base rates over the tracks
-    fused_base_k: FloatArray  # (a, a, 1): averaged with the reverse pair's
+    #: (a, a, 1): twice the base rate averaged with the reverse pair's
+    twice_fused_base_k: FloatArray
+    ones_k: FloatArray  # (k,): sums over the tracks, as a product
     #: flat positions, in an (a, a, k + 1) array, of the fused column of the
     #: participants' pairs: each pair once (upper), and every ordered pair
     upper: npt.NDArray[np.intp]
@@ -371,7 +374,8 @@ def _roster(state: TrustState, today: int, rules: Rules) -> _Roster:
         participants=participants,
         base=_frozen(base),
         base_k=_frozen(base[:, :, None]),
-        fused_base_k=_frozen(_unit((base + base.T) / 2.0)[:, :, None]),
+        twice_fused_base_k=_frozen(2.0 * _unit((base + base.T) / 2.0)[:, :, None]),
+        ones_k=_frozen(np.ones(k)),
         upper=_frozen(fused[np.triu_indices(p_idx.size, 1)]),
         local=_frozen(fused),
         off_diagonal=_frozen(1.0 - np.eye(p_idx.size)),
@@ -394,6 +398,12 @@ def _unit(x: FloatArray) -> FloatArray:
     return out
 
 
+def _at_most_one(x: FloatArray) -> FloatArray:
+    """``x`` (at least 0) clipped to at most 1, in place."""
+    out: FloatArray = np.minimum(x, 1.0, out=x)
+    return out
+
+
 def _eigentrust(local: FloatArray, alpha: float) -> FloatArray:
     """``eigentrust(local, ones, alpha)``, solved rather than iterated.
 
@@ -407,12 +417,15 @@ def _eigentrust(local: FloatArray, alpha: float) -> FloatArray:
     n = local.shape[0]
     if not 0.0 < alpha <= 1.0:
         return eigentrust(local, np.ones(n), alpha)
-    p: FloatArray = np.full(n, 1.0 / n)
     sums = local.sum(axis=1)
-    # when every row trusts someone, no row takes p: each is scaled to sum 1
-    stochastic = local / sums[:, None] if sums.min() > 0.0 else None
-    c_t = (_row_stochastic(local, p) if stochastic is None else stochastic).T
-    t = np.linalg.solve(np.eye(n) - (1.0 - alpha) * c_t, alpha * p)
+    if sums.min() > 0.0:
+        # every row trusts someone, so no row takes p: C^T is local^T with
+        # each column divided by its row's sum
+        system = local.T * ((alpha - 1.0) / sums)
+    else:
+        system = (alpha - 1.0) * _row_stochastic(local, np.full(n, 1.0 / n)).T
+    system.flat[:: n + 1] += 1.0  # I - (1 - alpha) C^T
+    t = np.linalg.solve(system, np.full(n, alpha / n))
     t = np.maximum(t, 0.0)
     result: FloatArray = t / t.sum()
     return result
