@@ -10,21 +10,25 @@ instead.
 from __future__ import annotations
 
 import importlib
+import json
 from collections.abc import Iterator
 from datetime import date
 
+import psycopg
 import pytest
 from db_helpers import migrated
+from psycopg.pq import TransactionStatus
 from sqlalchemy import Engine, text
 
-from napci.adapters.db import SqlLedger
+from napci.adapters.db import SqlLedger, make_engine
 from napci.adapters.db.extract import (
     STORED_FIELDS,
+    TAIL_STATEMENT,
     _statement,
     extract_batch,
     read_tail,
 )
-from napci.domain.events import AttendanceRecorded
+from napci.domain.events import AttendanceRecorded, MeetingConvened
 from napci.domain.trust_state import EXTRACT
 from napci.services.drafting import draft
 
@@ -221,3 +225,79 @@ def test_postgresql_keeps_one_plan_for_the_tail_read(own_postgres_url: str) -> N
         finally:
             connection.close()
     assert generic >= 10, (generic, custom)
+
+
+def test_postgresql_tail_read_survives_its_statement_being_deallocated(
+    own_postgres_url: str,
+) -> None:
+    """``read_tail`` prepares its statement once per connection. The driver
+    deallocates every prepared statement of a connection when it rolls a
+    transaction back: the read prepares it again, and gives the same rows.
+    It leaves the connection idle (outside any transaction), and reads
+    payloads in any script as they were written."""
+    with migrated(own_postgres_url) as engine:
+        ledger = SqlLedger(engine)
+        titles = ["Nuclear safety", "동북아 원자력안전 협의체"]
+        drafts = [
+            draft(
+                MeetingConvened(
+                    meeting=f"m-{n}",
+                    title={"en": title},
+                    rank="working",
+                    layer="track-1",
+                    starts_on=date(2014, 1, 2),
+                ),
+                occurred_at=date(2014, 1, 2),
+                actor="ROK",
+            )
+            for n, title in enumerate(titles)
+        ]
+        ledger.append(drafts, principal="test")
+        connection = engine.raw_connection()
+        try:
+            dbapi = connection.dbapi_connection
+            assert dbapi is not None
+            first = read_tail(dbapi, True, 0)
+            head, tail = first
+            assert head == 2 and tail is not None
+            assert [json.loads(row[4])["title"]["en"] for row in tail] == titles
+            assert dbapi.info.transaction_status == TransactionStatus.IDLE
+
+            def prepared() -> list[str]:
+                cursor = dbapi.cursor()
+                cursor.execute("SELECT name FROM pg_prepared_statements")
+                names = [row[0] for row in cursor.fetchall()]
+                dbapi.commit()
+                return names
+
+            assert TAIL_STATEMENT.decode() in prepared()
+            cursor = dbapi.cursor()
+            cursor.execute("DEALLOCATE ALL")
+            dbapi.commit()
+            assert TAIL_STATEMENT.decode() not in prepared()
+            assert read_tail(dbapi, True, 0) == first
+            assert read_tail(dbapi, True, 1) == (2, tail[1:])
+            assert TAIL_STATEMENT.decode() in prepared()
+            assert dbapi.info.transaction_status == TransactionStatus.IDLE
+        finally:
+            connection.close()
+
+
+def test_postgresql_tail_read_raises_the_drivers_errors(own_postgres_url: str) -> None:
+    """A failed read raises what the driver raises for the same failure, and
+    the connection stays usable."""
+    engine = make_engine(own_postgres_url)  # no schema: no ledger_head table
+    try:
+        connection = engine.raw_connection()
+        try:
+            dbapi = connection.dbapi_connection
+            assert dbapi is not None
+            with pytest.raises(psycopg.errors.UndefinedTable, match="ledger_head"):
+                read_tail(dbapi, True, 0)
+            cursor = dbapi.cursor()
+            cursor.execute("SELECT 1")
+            assert cursor.fetchall() == [(1,)]
+        finally:
+            connection.close()
+    finally:
+        engine.dispose()

@@ -34,6 +34,7 @@ from sqlalchemy.engine import make_url
 
 from napci.adapters.db import SqlLedger
 from napci.adapters.db.extract import (
+    TAIL_STATEMENT,
     TINY_TAIL,
     extract_batch,
     extract_tail,
@@ -1528,15 +1529,17 @@ def _rows_read(engine: Engine, after: int) -> tuple[int, int]:
     connection = engine.raw_connection()
     try:
         dbapi = connection.dbapi_connection
-        recording = _Recording(dbapi)
-        head, _ = read_tail(recording, postgres, after)
-        [(sql, params)] = recording.statements
-        cursor = dbapi.cursor()
         if postgres:
+            # the statement read_tail prepares on the connection, run again
+            head, _ = read_tail(dbapi, postgres, after)
+            cursor = dbapi.cursor()
             # As a large ledger would be read (a small one is read whole).
             cursor.execute("SET LOCAL enable_seqscan = off")
             cursor.execute("SET LOCAL enable_bitmapscan = off")
-            cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
+            cursor.execute(
+                "EXPLAIN (ANALYZE, FORMAT JSON) "
+                f"EXECUTE {TAIL_STATEMENT.decode()} ({after:d}, {after + TINY_TAIL:d})"
+            )
             nodes = [cursor.fetchone()[0][0]["Plan"]]
             read = 0
             while nodes:
@@ -1544,7 +1547,12 @@ def _rows_read(engine: Engine, after: int) -> tuple[int, int]:
                 nodes.extend(node.get("Plans", ()))
                 if node.get("Relation Name") == "events":
                     read += node["Actual Rows"] + node.get("Rows Removed by Filter", 0)
+            dbapi.rollback()
             return head, read
+        recording = _Recording(dbapi)
+        head, _ = read_tail(recording, postgres, after)
+        [(sql, params)] = recording.statements
+        cursor = dbapi.cursor()
         # SQLite: the instructions its virtual machine runs for the statement
         steps = 0
 

@@ -126,12 +126,12 @@ class TrustService:
         postgres = self.engine.dialect.name == "postgresql"
         connection = self.engine.raw_connection()  # a pooled connection
         dbapi = connection.dbapi_connection
+        autocommit = False
         try:
             # No transaction: each statement reads what was committed when it
-            # began, and the head bounds what is taken (on PostgreSQL, no
-            # BEGIN and COMMIT round trips either).
-            if postgres:
-                dbapi.autocommit = True  # type: ignore[union-attr]
+            # began, and the head bounds what is taken. read_tail runs outside
+            # one by itself; on PostgreSQL the longer reads run in autocommit
+            # (no BEGIN and COMMIT round trips).
             head, tail = read_tail(dbapi, postgres, state.seq)
             if head <= state.seq:
                 return state
@@ -144,6 +144,8 @@ class TrustService:
                     classifications=self.clearance,
                 )
             elif not parallel:
+                if postgres:
+                    dbapi.autocommit = autocommit = True  # type: ignore[union-attr]
                 present = (
                     read_types(dbapi, postgres, state.seq, head)
                     if head - state.seq <= SMALL_TAIL
@@ -160,7 +162,7 @@ class TrustService:
                     only=present,
                 )
         finally:
-            if postgres:
+            if autocommit:
                 dbapi.autocommit = False  # type: ignore[union-attr]
             connection.close()  # back to the pool
         if parallel:

@@ -28,16 +28,20 @@ from __future__ import annotations
 import json
 import queue
 import re
+import weakref
 from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final
 
+from psycopg import errors as psycopg_errors
+from psycopg import pq
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import NoResultFound
 
 __all__ = [
     "SMALL_TAIL",
     "STORED_FIELDS",
+    "TAIL_STATEMENT",
     "TINY_TAIL",
     "FieldKind",
     "extract_batch",
@@ -174,36 +178,97 @@ def read_tail(
     Keeping figures current after an append or two then costs one statement;
     :func:`extract_tail` takes the fields out of the few payloads.
     """
-    # The constant bound keeps a long tail from being read at all: without
-    # it the join fetched every event after ``after`` and only then dropped
-    # them for being too many (a whole ledger, on a first fold).
-    #
-    # On PostgreSQL the values come as scalar subqueries, which the planner
-    # cannot see into: a plan made for some values is no better than one
-    # made for none, so the server keeps one plan for the prepared statement
-    # instead of planning it anew on every call (which took as long again
-    # as running it).
-    bound = "(SELECT %s::bigint)" if postgres else "?"
-    sql = (
-        "SELECT h.seq, e.seq, e.type, e.occurred_at, e.classification, e.payload "
-        "FROM ledger_head AS h LEFT JOIN events AS e "
-        f"ON e.seq > {bound} AND e.seq <= {bound} AND e.seq <= h.seq "
-        f"AND h.seq <= {bound} "
-        "WHERE h.id = 1 ORDER BY e.seq"
-    )
     upto = after + TINY_TAIL
-    cursor = dbapi.cursor()
-    try:
-        cursor.execute(sql, (after, upto, upto))
-        found = cursor.fetchall()
-    finally:
-        cursor.close()
+    if postgres:
+        found = _read_tail_postgres(dbapi, after, upto)
+    else:
+        cursor = dbapi.cursor()
+        try:
+            cursor.execute(_TAIL_SQL.format(bound="?"), (after, upto, upto))
+            found = cursor.fetchall()
+        finally:
+            cursor.close()
     if not found:
         raise NoResultFound("the ledger has no head row: is the schema created?")
     head = int(found[0][0])
     if head - after > TINY_TAIL:
         return head, None
     return head, [row[1:] for row in found if row[1] is not None]
+
+
+# The constant bound keeps a long tail from being read at all: without it
+# the join fetched every event after ``after`` and only then dropped them
+# for being too many (a whole ledger, on a first fold).
+_TAIL_SQL: Final[str] = (
+    "SELECT h.seq, e.seq, e.type, e.occurred_at, e.classification, e.payload "
+    "FROM ledger_head AS h LEFT JOIN events AS e "
+    "ON e.seq > {bound} AND e.seq <= {bound} AND e.seq <= h.seq "
+    "AND h.seq <= {bound} "
+    "WHERE h.id = 1 ORDER BY e.seq"
+)
+
+# On PostgreSQL the statement is prepared once per connection and run
+# through the driver's libpq layer (``pgconn``): one call, which waits for
+# the server without holding the interpreter, and little Python work besides
+# reading the text of the few values: after an append, the commonest read of
+# all. It runs outside any transaction block (the pooled connection is
+# idle), so it reads what was committed when it began, and leaves the
+# connection as it found it.
+#
+# The values come as scalar subqueries, which the planner cannot see into:
+# a plan made for some values is no better than one made for none, so the
+# server keeps one plan instead of planning it anew on every run (which took
+# several times as long as running it).
+
+#: The name of the tail read's prepared statement on PostgreSQL.
+TAIL_STATEMENT: Final[bytes] = b"napci_read_tail"
+_TAIL_SQL_POSTGRES: Final[bytes] = (
+    _TAIL_SQL.format(bound="(SELECT ${}::bigint)").format(1, 2, 2).encode()
+)
+#: The libpq connections the statement was prepared on (while they live).
+_PREPARED: weakref.WeakSet[Any] = weakref.WeakSet()
+_UNDEFINED_STATEMENT: Final[bytes] = b"26000"  # SQLSTATE invalid_sql_statement_name
+
+
+def _read_tail_postgres(dbapi: Any, after: int, upto: int) -> list[tuple[Any, ...]]:
+    pgconn = dbapi.pgconn
+    values = [str(after).encode(), str(upto).encode()]
+    if pgconn not in _PREPARED:
+        _prepare_tail(dbapi)
+    result = pgconn.exec_prepared(TAIL_STATEMENT, values)
+    if (
+        result.status == pq.ExecStatus.FATAL_ERROR
+        and result.error_field(pq.DiagnosticField.SQLSTATE) == _UNDEFINED_STATEMENT
+    ):
+        # gone with every prepared statement of the connection (the driver
+        # deallocates them all when it rolls a transaction back)
+        _prepare_tail(dbapi)
+        result = pgconn.exec_prepared(TAIL_STATEMENT, values)
+    _checked(dbapi, result)
+    encoding = dbapi.info.encoding
+    found = []
+    for row in range(result.ntuples):
+        head, seq, *text = (result.get_value(row, col) for col in range(6))
+        found.append(
+            (
+                int(head),
+                None if seq is None else int(seq),
+                *(None if v is None else v.decode(encoding) for v in text),
+            )
+        )
+    return found
+
+
+def _prepare_tail(dbapi: Any) -> None:
+    pgconn = dbapi.pgconn
+    _checked(dbapi, pgconn.prepare(TAIL_STATEMENT, _TAIL_SQL_POSTGRES))
+    _PREPARED.add(pgconn)
+
+
+def _checked(dbapi: Any, result: Any) -> None:
+    """Raise the driver's error for a failed libpq result."""
+    if result.status not in (pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK):
+        raise psycopg_errors.error_from_result(result, encoding=dbapi.info.encoding)
 
 
 def _field(payload: Any, path: str, kind: FieldKind) -> Any:
