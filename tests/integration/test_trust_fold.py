@@ -1647,3 +1647,51 @@ def test_a_short_tail_read_from_payloads_gives_what_the_database_extracts(
             tail, EXTRACT, before_occurred=before, classifications=clearance
         )
         assert normal(payloads) == normal(database), (before, clearance)
+
+
+def _backend_pid(service: TrustService) -> int:
+    """The server process of the service's own connection."""
+    assert service._reader is not None
+    pid = service._reader.connection().info.backend_pid
+    assert isinstance(pid, int)
+    return pid
+
+
+def test_a_postgresql_service_reads_on_a_connection_of_its_own(
+    own_postgres_url: str,
+) -> None:
+    """On PostgreSQL the service keeps one connection to read the ledger
+    on: the same from read to read; replaced when the server drops it
+    (the read is retried once, and gives the same figures); closed by
+    ``close``, after which a read opens another."""
+    with migrated(own_postgres_url) as engine:
+        rec = synthetic()
+        third = len(rec.events) // 3
+        append(engine, rec.drafts(0, third))
+        service = TrustService(engine)
+        service.figures(T)
+        first = _backend_pid(service)
+        append(engine, rec.drafts(third, 2 * third))
+        current = service.figures(T)
+        assert _backend_pid(service) == first
+        assert_same_figures(current, TrustService(engine).figures(T), "after")
+
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql(
+                f"SELECT pg_terminate_backend({first})"
+            ).scalar_one()
+        append(engine, rec.drafts(2 * third, len(rec.events)))
+        again = service.figures(T)  # on a new connection
+        second = _backend_pid(service)
+        assert second != first
+        assert_same_figures(again, TrustService(engine).figures(T), "dropped")
+
+        service.close()
+        with engine.connect() as conn:
+            gone = conn.exec_driver_sql(
+                f"SELECT count(*) FROM pg_stat_activity WHERE pid = {second}"
+            ).scalar_one()
+        assert gone == 0
+        assert_same_figures(service.figures(T), again, "closed")
+        assert _backend_pid(service) not in (first, second)
+        service.close()

@@ -48,6 +48,7 @@ class Platform:
 
     def close(self) -> None:
         """Release the database connections."""
+        self.trust.close()
         self.engine.dispose()
 
     def __enter__(self) -> Platform:

@@ -15,7 +15,9 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
+import psycopg
 from sqlalchemy import Engine
 
 from napci.adapters.db.extract import (
@@ -29,7 +31,7 @@ from napci.adapters.db.extract import (
 from napci.domain.envelope import format_timestamp
 from napci.domain.rules_of_procedure import Rules, rules_in_force
 from napci.domain.trust_figures import ExplainItem, TrustFigures, evaluate, explain
-from napci.domain.trust_state import EPOCH, EXTRACT, TrustState
+from napci.domain.trust_state import EPOCH, EXTRACT, Rows, TrustState
 
 __all__ = ["TrustError", "TrustService"]
 
@@ -96,6 +98,54 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _before_text(before: date | None) -> str | None:
+    return None if before is None else format_timestamp(before)
+
+
+class _Reader:
+    """A connection of a service's own to read the ledger on (PostgreSQL).
+
+    After an append the service's whole read is one statement
+    (:func:`read_tail`); checking a pooled connection out and back in around
+    it (the pool's bookkeeping, its reset on return, the switch to
+    autocommit and back) cost more than the statement. So the service keeps
+    one connection: taken from the engine's pool and detached from it, in
+    autocommit for good. It is closed by :meth:`TrustService.close`, or when
+    the service is collected; one the server has dropped is replaced.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._dbapi: Any = None  # the driver's connection
+        self._closer: weakref.finalize[Any, Any] | None = None
+
+    def connection(self) -> Any:
+        """The driver's connection, opened if need be."""
+        if self._dbapi is None:
+            held = self._engine.raw_connection()  # opened as the engine opens one
+            held.detach()  # the pool neither counts it nor resets it
+            dbapi = held.dbapi_connection
+            assert dbapi is not None
+            dbapi.autocommit = True
+            self._dbapi = dbapi
+            self._closer = weakref.finalize(self, dbapi.close)
+        return self._dbapi
+
+    def lost(self) -> bool:
+        """Whether the connection was lost; if so it is let go, and the next
+        :meth:`connection` opens another."""
+        dbapi = self._dbapi
+        if dbapi is None or not (dbapi.broken or dbapi.closed):
+            return False
+        self.close()
+        return True
+
+    def close(self) -> None:
+        if self._closer is not None:
+            self._closer()  # closes the connection, once
+        self._dbapi = self._closer = None
+
+
 class TrustService:
     """Trust figures over one ledger, as a reader with ``clearance`` sees it
     (every event when ``clearance`` is None)."""
@@ -108,6 +158,14 @@ class TrustService:
         self._lock = threading.Lock()
         self._current: TrustState | None = None
         self._past: OrderedDict[date, TrustState] = OrderedDict()
+        self._reader = _Reader(engine) if engine.dialect.name == "postgresql" else None
+
+    def close(self) -> None:
+        """Release the service's own database connection (a later read takes
+        a new one)."""
+        with self._lock:
+            if self._reader is not None:
+                self._reader.close()
 
     # -- folding ------------------------------------------------------------
 
@@ -122,60 +180,71 @@ class TrustService:
             return self._fold_rows(state, before)
 
     def _fold_rows(self, state: TrustState, before: date | None) -> TrustState:
-        before_text = None if before is None else format_timestamp(before)
-        postgres = self.engine.dialect.name == "postgresql"
-        connection = self.engine.raw_connection()  # a pooled connection
-        dbapi = connection.dbapi_connection
-        autocommit = False
-        try:
-            # No transaction: each statement reads what was committed when it
-            # began, and the head bounds what is taken. read_tail runs outside
-            # one by itself; on PostgreSQL the longer reads run in autocommit
-            # (no BEGIN and COMMIT round trips).
-            head, tail = read_tail(dbapi, postgres, state.seq)
-            if head <= state.seq:
-                return state
-            parallel = postgres and head - state.seq >= _PARALLEL_EVENTS
-            if tail is not None:
-                rows = extract_tail(
-                    tail,
-                    EXTRACT,
-                    before_occurred=before_text,
-                    classifications=self.clearance,
-                )
-            elif not parallel:
-                if postgres:
-                    dbapi.autocommit = autocommit = True  # type: ignore[union-attr]
-                present = (
-                    read_types(dbapi, postgres, state.seq, head)
-                    if head - state.seq <= SMALL_TAIL
-                    else None
-                )
-                rows = extract_batch(
-                    dbapi,
-                    postgres,
-                    EXTRACT,
-                    after=state.seq,
-                    upto=head,
-                    before_occurred=before_text,
-                    classifications=self.clearance,
-                    only=present,
-                )
-        finally:
-            if autocommit:
-                dbapi.autocommit = False  # type: ignore[union-attr]
-            connection.close()  # back to the pool
-        if parallel:
+        if self._reader is None:  # SQLite: a pooled connection
+            connection = self.engine.raw_connection()
+            try:
+                found = self._read(connection.dbapi_connection, False, state, before)
+            finally:
+                connection.close()  # back to the pool
+        else:
+            try:
+                found = self._read(self._reader.connection(), True, state, before)
+            except psycopg.Error:
+                if not self._reader.lost():
+                    raise
+                # the server dropped it: once more, on a new connection
+                found = self._read(self._reader.connection(), True, state, before)
+        if found is None:
+            return state
+        head, rows = found
+        if rows is None:
             rows = extract_parallel(
                 self.engine,
                 _LARGEST_FIRST,
                 after=state.seq,
                 upto=head,
-                before_occurred=before_text,
+                before_occurred=_before_text(before),
                 classifications=self.clearance,
             )
         state.apply(rows, head)
         return state
+
+    def _read(
+        self, dbapi: Any, postgres: bool, state: TrustState, before: date | None
+    ) -> tuple[int, Rows | None] | None:
+        """The head and the rows of the events after ``state.seq`` up to it
+        (None for rows to read over several connections); None if none.
+
+        No transaction: each statement reads what was committed when it
+        began, and the head bounds what is taken.
+        """
+        head, tail = read_tail(dbapi, postgres, state.seq)
+        if head <= state.seq:
+            return None
+        if tail is not None:
+            return head, extract_tail(
+                tail,
+                EXTRACT,
+                before_occurred=_before_text(before),
+                classifications=self.clearance,
+            )
+        if postgres and head - state.seq >= _PARALLEL_EVENTS:
+            return head, None
+        present = (
+            read_types(dbapi, postgres, state.seq, head)
+            if head - state.seq <= SMALL_TAIL
+            else None
+        )
+        return head, extract_batch(
+            dbapi,
+            postgres,
+            EXTRACT,
+            after=state.seq,
+            upto=head,
+            before_occurred=_before_text(before),
+            classifications=self.clearance,
+            only=present,
+        )
 
     def _replay(self, half_life: float, before: date | None) -> TrustState:
         return self._fold(TrustState(half_life), before)
