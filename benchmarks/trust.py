@@ -568,7 +568,6 @@ def sqlite_ledger(cache: Path, total: int) -> Iterator[Ledgers]:
         copy = cache / f"scratch-{uuid.uuid4().hex[:8]}.sqlite"
         copies.append(copy)
         shutil.copyfile(path, copy)
-        _durable(copy)
         engines.append(make_engine(f"sqlite:///{copy}"))
         return engines[-1]
 
@@ -580,16 +579,6 @@ def sqlite_ledger(cache: Path, total: int) -> Iterator[Ledgers]:
         for copy in copies:
             for f in _sqlite_files(copy):
                 f.unlink(missing_ok=True)
-
-
-def _durable(path: Path) -> None:
-    """Write a fresh copy out to the disk now, rather than while its copy is
-    being measured (the appends' own writes would wait behind it)."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _head(engine: Engine) -> int:
