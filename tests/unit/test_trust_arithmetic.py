@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -436,6 +436,7 @@ def test_eigentrust_is_a_probability_vector(
 
 
 @given(trust_matrices(), st.floats(min_value=0.05, max_value=1.0))
+@example(case=(np.array([[2.225e-309]]), np.ones(1)), alpha=0.5)  # a subnormal sum
 def test_the_figures_eigentrust_solves_for_the_same_fixed_point(
     case: tuple[np.ndarray, np.ndarray], alpha: float
 ) -> None:

@@ -419,9 +419,10 @@ def _eigentrust(local: FloatArray, alpha: float) -> FloatArray:
         return eigentrust(local, np.ones(n), alpha)
     sums = local.sum(axis=1)
     if sums.min() > 0.0:
-        # every row trusts someone, so no row takes p: C^T is local^T with
-        # each column divided by its row's sum
-        system = local.T * ((alpha - 1.0) / sums)
+        # every row trusts someone, so no row takes p: each is divided by
+        # its sum (itself, not its reciprocal, which overflows for a sum
+        # below 1/DBL_MAX)
+        system = (local / sums[:, None]).T * (alpha - 1.0)
     else:
         system = (alpha - 1.0) * _row_stochastic(local, np.full(n, 1.0 / n)).T
     system.flat[:: n + 1] += 1.0  # I - (1 - alpha) C^T

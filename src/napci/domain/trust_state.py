@@ -604,6 +604,8 @@ class TrustState:
 
         The meetings the batch touches lose their old contribution and gain
         their new one; a meeting the batch convenes is touched by definition.
+        A batch of one attendance row takes a shorter path to the same state
+        (:meth:`_attend_one`).
         """
         counted = self._attend_one(rows)
         if counted is None:

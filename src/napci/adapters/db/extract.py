@@ -184,7 +184,7 @@ def read_tail(
     else:
         cursor = dbapi.cursor()
         try:
-            cursor.execute(_TAIL_SQL.format(bound="?"), (after, upto, upto))
+            cursor.execute(_TAIL_SQL_SQLITE, (after, upto, upto))
             found = cursor.fetchall()
         finally:
             cursor.close()
@@ -206,6 +206,7 @@ _TAIL_SQL: Final[str] = (
     "AND h.seq <= {bound} "
     "WHERE h.id = 1 ORDER BY e.seq"
 )
+_TAIL_SQL_SQLITE: Final[str] = _TAIL_SQL.format(bound="?")
 
 # On PostgreSQL the statement is prepared once per connection and run
 # through the driver's libpq layer (``pgconn``): one call, which waits for
