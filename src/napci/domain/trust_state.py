@@ -71,6 +71,7 @@ KINDS: Final[tuple[str, ...]] = (
     "incident",
 )
 KIND_INDEX: Final[dict[str, int]] = {k: i for i, k in enumerate(KINDS)}
+_NO_SHOW: Final[int] = KIND_INDEX["no_show"]
 NEGATIVE_KINDS: Final[frozenset[str]] = frozenset(
     {"commitment_broken", "no_show", "incident"}
 )
@@ -703,7 +704,7 @@ class TrustState:
         evidence = [(kind, chunk, co) for kind, chunk in _runs(kinds)]
         if no_show.any() or old.no_show.any():
             shows = change(attended, no_show, old.attended, old.no_show)
-            evidence.append((KIND_INDEX["no_show"], slice(None), shows))
+            evidence.append((_NO_SHOW, slice(None), shows))
         for kind, chunk, pairs in evidence:
             values = _gram(pairs[chunk] * weight[chunk], spread[chunk])
             values[:: a + 1] = 0.0  # no actor with itself
@@ -776,8 +777,7 @@ class TrustState:
         others[x] = 0.0
         acc = self.acc
         if d_show:
-            no_show = KIND_INDEX["no_show"]
-            acc[no_show, :a, x, :k] += np.multiply.outer(
+            acc[_NO_SHOW, :a, x, :k] += np.multiply.outer(
                 others * (d_show * weight), spread
             )
         if d_att == 0:
@@ -789,7 +789,7 @@ class TrustState:
         shows = confirmed[m, :a] & absent[m, :a]
         shows[x] = False
         if shows.any():
-            acc[KIND_INDEX["no_show"], x, :a, :k] += np.multiply.outer(
+            acc[_NO_SHOW, x, :a, :k] += np.multiply.outer(
                 shows * (d_att * weight), spread
             )
         on_track = (spread > 0).astype(np.float64)
@@ -1042,7 +1042,7 @@ class TrustState:
             values[row] = _gram(left_all[chunk], by_track[chunk]).reshape(a * a, k)
         if shows:
             right = (no_show[:, :, None] * spread[:, None, :]).reshape(n, a * k)
-            out_kinds.append(KIND_INDEX["no_show"])
+            out_kinds.append(_NO_SHOW)
             values[-1] = _gram(left_all, right).reshape(a * a, k)
         values[:, :: a + 1] = 0.0  # no actor with itself
         on_track = (spread > 0).astype(np.float64)
