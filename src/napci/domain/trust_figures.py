@@ -418,13 +418,13 @@ def _eigentrust(local: FloatArray, alpha: float) -> FloatArray:
     if not 0.0 < alpha <= 1.0:
         return eigentrust(local, np.ones(n), alpha)
     sums = local.sum(axis=1)
+    # C: when every row trusts someone, no row takes p, and each is just
+    # divided by its sum (by the sum itself: its reciprocal can overflow)
     if sums.min() > 0.0:
-        # every row trusts someone, so no row takes p: each is divided by
-        # its sum (itself, not its reciprocal, which overflows for a sum
-        # below 1/DBL_MAX)
-        system = (local / sums[:, None]).T * (alpha - 1.0)
+        c = local / sums[:, None]
     else:
-        system = (alpha - 1.0) * _row_stochastic(local, np.full(n, 1.0 / n)).T
+        c = _row_stochastic(local, np.full(n, 1.0 / n))
+    system = c.T * (alpha - 1.0)
     system.flat[:: n + 1] += 1.0  # I - (1 - alpha) C^T
     t = np.linalg.solve(system, np.full(n, alpha / n))
     t = np.maximum(t, 0.0)

@@ -716,18 +716,31 @@ class TrustState:
         for row, (_, chunk) in enumerate(runs):
             counts[row] = _gram(co[chunk], on_track[chunk]).reshape(a, a, k)
         self.dialogue.add(np.array([block for block, _ in runs]), counts)
-        if self._dialogue_cache is None:
+        read = self._counted_window(a, k)
+        if read is None:
             return False
-        (as_of, window), counted = self._dialogue_cache
-        if counted.shape != (a, a, k):
-            return False
+        as_of, window = read
         inside = np.flatnonzero((days >= as_of - window) & (days <= as_of))
         if inside.size:
             moved = _gram(co[inside], on_track[inside])
             moved[:: a + 1] = 0.0  # no actor with itself
-            # a new array: counts already handed out stay as they were read
-            self._dialogue_cache = ((as_of, window), counted + moved.reshape(a, a, k))
+            self._count_moved(moved.reshape(a, a, k))
         return True
+
+    def _counted_window(self, a: int, k: int) -> tuple[int, int] | None:
+        """The (as_of, window) of the dialogue counts last read, when they
+        can be kept current (read for ``a`` actors and ``k`` tracks)."""
+        if self._dialogue_cache is None:
+            return None
+        read, counted = self._dialogue_cache
+        return read if counted.shape == (a, a, k) else None
+
+    def _count_moved(self, moved: FloatArray) -> None:
+        """Add ``moved`` to the dialogue counts last read, as a new array:
+        counts already handed out stay as they were read."""
+        assert self._dialogue_cache is not None
+        read, counted = self._dialogue_cache
+        self._dialogue_cache = (read, counted + moved)
 
     def _attend_one(self, rows: Rows) -> bool | None:
         """Fold a batch of one attendance row (confirmed or recorded) of a
@@ -798,17 +811,15 @@ class TrustState:
         counts[x] += line
         counts[:, x] += line
         counts[x, x] += d_att * on_track
-        if self._dialogue_cache is None:
+        read = self._counted_window(a, k)
+        if read is None:
             return False
-        (as_of, window), counted = self._dialogue_cache
-        if counted.shape != (a, a, k):
-            return False
+        as_of, window = read
         if as_of - window <= day <= as_of:
-            # a new array: counts already handed out stay as they were read
-            moved = counted.copy()
-            moved[x] += line
+            moved = np.zeros((a, a, k))
+            moved[x] = line
             moved[:, x] += line  # line[x] is 0: no actor with itself
-            self._dialogue_cache = ((as_of, window), moved)
+            self._count_moved(moved)
         return True
 
     def _spread_of(self, meeting: int) -> FloatArray:
