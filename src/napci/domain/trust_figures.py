@@ -269,16 +269,14 @@ def _opinions(evidence: FloatArray, prior: float, roster: _Roster) -> Opinions |
     projected = _at_most_one(b + roster.base_k * u)
     # Averaged with the reverse pair's opinion (not dogmatic: u > 0):
     # b = (b·u' + b'·u) / (u + u'), u = 2·u·u' / (u + u'), then projected
-    # with the pair's averaged base rate. A weighted mean of values in
-    # [0, 1] stays there: only the projection is clipped.
-    u_back, b_back = u.swapaxes(0, 1), b.swapaxes(0, 1)
-    both = u + u_back
-    fused = b * u_back
-    fused += b_back * u
-    fused_u = u * u_back
-    fused_u *= roster.twice_fused_base_k
-    fused += fused_u
-    fused /= both
+    # with the pair's averaged base rate a. With b = r/T and u = W/T
+    # (T = r + s + W), that projection is (r + r' + 2·a·W) / (T + T'). A
+    # weighted mean of values in [0, 1] stays there: only the projection is
+    # clipped.
+    r = evidence[0]
+    fused = r + r.swapaxes(0, 1)
+    fused += roster.twice_fused_base_k * prior
+    fused /= total + total.swapaxes(0, 1)
     symmetric = _at_most_one(fused)
     return b, d, u, projected, symmetric
 
