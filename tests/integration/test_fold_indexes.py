@@ -234,7 +234,7 @@ def test_postgresql_tail_read_survives_its_statement_being_deallocated(
     deallocates every prepared statement of a connection when it rolls a
     transaction back: the read prepares it again, and gives the same rows.
     It leaves the connection idle (outside any transaction), and reads
-    payloads in any script as they were written."""
+    payloads in any script as they were written, in any client encoding."""
     with migrated(own_postgres_url) as engine:
         ledger = SqlLedger(engine)
         titles = ["Nuclear safety", "동북아 원자력안전 협의체"]
@@ -279,6 +279,11 @@ def test_postgresql_tail_read_survives_its_statement_being_deallocated(
             assert read_tail(dbapi, True, 1) == (2, tail[1:])
             assert TAIL_STATEMENT.decode() in prepared()
             assert dbapi.info.transaction_status == TransactionStatus.IDLE
+            # in whatever encoding the connection reads, the same text
+            for encoding in ("UHC", "UTF8"):
+                cursor.execute(f"SET client_encoding TO '{encoding}'")
+                dbapi.commit()
+                assert read_tail(dbapi, True, 0) == first
         finally:
             connection.close()
 

@@ -78,7 +78,7 @@ from napci.domain.trust import (
 from napci.domain.trust_figures import ExplainItem, TrustFigures, evaluate
 from napci.domain.trust_state import EXTRACT, TrustState
 from napci.services.drafting import draft
-from napci.services.trust import TrustError, TrustService, rules_on
+from napci.services.trust import TrustError, TrustService
 
 # --- building records ------------------------------------------------------------
 
@@ -941,7 +941,7 @@ def test_amended_weights_and_base_rates_apply_from_their_date_on(
     # the current snapshot, read on either date, agrees with the replay
     state = service.current_state()
     for day, figures in ((date(2015, 6, 30), before), (date(2015, 7, 1), after)):
-        again = evaluate(state, day, rules_on(state, day))
+        again = evaluate(state, day, state.rules_on(day))
         np.testing.assert_allclose(again.projected, figures.projected, atol=1e-12)
         np.testing.assert_allclose(again.base_rate, figures.base_rate, atol=1e-12)
 
@@ -1428,14 +1428,14 @@ def check_incremental(
         fresh = TrustService(engine)
         for as_of in (day, day + timedelta(days=400)):
             context = f"after {done} events, as of {as_of}"
-            incremental = evaluate(state, as_of, rules_on(state, as_of))
-            assert_figures_follow_the_operators(incremental, rules_on(state, as_of))
+            incremental = evaluate(state, as_of, state.rules_on(as_of))
+            assert_figures_follow_the_operators(incremental, state.rules_on(as_of))
             if as_of == day:
                 assert_same_figures(incremental, fresh.figures(as_of), context)
             replayed = fresh.current_state()
             assert_same_figures(
                 incremental,
-                evaluate(replayed, as_of, rules_on(replayed, as_of)),
+                evaluate(replayed, as_of, replayed.rules_on(as_of)),
                 context,
             )
 

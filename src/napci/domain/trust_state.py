@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from itertools import chain, repeat
 from operator import itemgetter
 from typing import Any, Final
@@ -35,7 +35,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from napci.domain.rules_of_procedure import LAYERS, RANKS, Rules
+from napci.domain.rules_of_procedure import LAYERS, RANKS, Rules, rules_in_force
 
 __all__ = [
     "EPOCH",
@@ -486,6 +486,26 @@ class TrustState:
         self._fitted = (-1, -1, -1)
         # meeting -> its spread over the tracks, kept between attendance rows
         self._spreads: dict[int, FloatArray] = {}
+        # (amendments folded so far, day) -> the rules in force: amendments
+        # only grow, so the key names the rules exactly
+        self._rules: dict[tuple[int, date], Rules] = {}
+
+    def rules_on(self, day: date) -> Rules:
+        """The rules of procedure in force on ``day`` by the amendments
+        folded so far."""
+        key = (len(self.amendments), day)
+        rules = self._rules.get(key)
+        if rules is None:
+            if len(self._rules) >= 64:
+                self._rules.clear()
+            rules = self._rules[key] = rules_in_force(
+                (
+                    (EPOCH + timedelta(days=effective), changes)
+                    for effective, changes in self.amendments
+                ),
+                day,
+            )
+        return rules
 
     # -- indices ------------------------------------------------------------
 

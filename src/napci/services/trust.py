@@ -29,7 +29,6 @@ from napci.adapters.db.extract import (
     read_types,
 )
 from napci.domain.envelope import format_timestamp
-from napci.domain.rules_of_procedure import Rules, rules_in_force
 from napci.domain.trust_figures import ExplainItem, TrustFigures, evaluate, explain
 from napci.domain.trust_state import EPOCH, EXTRACT, Rows, TrustState
 
@@ -38,31 +37,6 @@ __all__ = ["TrustError", "TrustService"]
 
 class TrustError(ValueError):
     """A trust query names something the record does not know."""
-
-
-#: Rules already folded, per state: (amendments folded so far, day) -> rules.
-#: A state's amendments only grow, so the key names the rules exactly.
-_RULES: weakref.WeakKeyDictionary[TrustState, dict[tuple[int, date], Rules]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def rules_on(state: TrustState, day: date) -> Rules:
-    """The rules of procedure in force on ``day`` by the state's amendments."""
-    cache = _RULES.setdefault(state, {})
-    key = (len(state.amendments), day)
-    rules = cache.get(key)
-    if rules is None:
-        if len(cache) >= 64:
-            cache.clear()
-        rules = cache[key] = rules_in_force(
-            (
-                (EPOCH + timedelta(days=effective), changes)
-                for effective, changes in state.amendments
-            ),
-            day,
-        )
-    return rules
 
 
 #: How many past dates' folds are kept current (least recently used dropped).
@@ -251,11 +225,15 @@ class TrustService:
 
     def current_state(self) -> TrustState:
         """The snapshot, brought up to the head of the ledger."""
+        return self._current_on(datetime.now(UTC).date())
+
+    def _current_on(self, today: date) -> TrustState:
+        """:meth:`current_state`, with the half-life of the rules in force
+        ``today``."""
         with self._lock:
             state = self._current
             state = self._replay(730.0, None) if state is None else self._fold(state)
-            today = datetime.now(UTC).date()
-            half_life = rules_on(state, today).number("trust.half_life_days")
+            half_life = state.rules_on(today).number("trust.half_life_days")
             if half_life != state.half_life:
                 state = self._replay(half_life, None)
             self._current = state
@@ -264,8 +242,8 @@ class TrustService:
     def state_as_of(self, as_of: date | None) -> tuple[TrustState, date]:
         """The fold as the record stood at the end of ``as_of`` (today if None)."""
         if as_of is None:
-            state = self.current_state()
-            today = datetime.now(UTC).date()
+            today = datetime.now(UTC).date()  # read once: one day throughout
+            state = self._current_on(today)
             last = (
                 today
                 if state.last_day is None
@@ -286,7 +264,7 @@ class TrustService:
                 raise TrustError(
                     f"the record has no event on or before {as_of.isoformat()}"
                 )
-            half_life = rules_on(probe, as_of).number("trust.half_life_days")
+            half_life = probe.rules_on(as_of).number("trust.half_life_days")
             if half_life != probe.half_life:
                 probe = self._replay(half_life, before)
             self._past[as_of] = probe
@@ -299,7 +277,7 @@ class TrustService:
     def figures(self, as_of: date | None = None) -> TrustFigures:
         """Every trust figure as of a date (today's by default)."""
         state, day = self.state_as_of(as_of)
-        return evaluate(state, day, rules_on(state, day))
+        return evaluate(state, day, state.rules_on(day))
 
     def explain(
         self,
@@ -311,7 +289,7 @@ class TrustService:
     ) -> tuple[TrustFigures, list[ExplainItem]]:
         """The figures and every item of evidence between ``a`` and ``b``."""
         state, day = self.state_as_of(as_of)
-        figures = evaluate(state, day, rules_on(state, day))
+        figures = evaluate(state, day, state.rules_on(day))
         for code in (a, b):
             if code not in figures.actors:
                 raise TrustError(
@@ -323,5 +301,5 @@ class TrustService:
             raise TrustError(
                 f"unknown track {track!r}; on the agenda: {', '.join(figures.tracks)}"
             )
-        items = explain(state, a, b, day, rules_on(state, day), track)
+        items = explain(state, a, b, day, state.rules_on(day), track)
         return figures, items

@@ -246,7 +246,7 @@ def _read_tail_postgres(dbapi: Any, after: int, upto: int) -> list[tuple[Any, ..
         _prepare_tail(dbapi)
         result = pgconn.exec_prepared(TAIL_STATEMENT, values)
     _checked(dbapi, result)
-    encoding = dbapi.info.encoding
+    encoding = _encoding(dbapi)
     found = []
     for row in range(result.ntuples):
         head, seq, *text = (result.get_value(row, col) for col in range(6))
@@ -264,6 +264,20 @@ def _prepare_tail(dbapi: Any) -> None:
     pgconn = dbapi.pgconn
     _checked(dbapi, pgconn.prepare(TAIL_STATEMENT, _TAIL_SQL_POSTGRES))
     _PREPARED.add(pgconn)
+
+
+#: The server's client encodings (as it reports them) -> Python's codecs.
+_ENCODINGS: dict[bytes | None, str] = {}
+
+
+def _encoding(dbapi: Any) -> str:
+    """The Python codec of the connection's client encoding (the driver's
+    answer, kept per encoding: the mapping never changes)."""
+    status = dbapi.pgconn.parameter_status(b"client_encoding")
+    encoding = _ENCODINGS.get(status)
+    if encoding is None:
+        encoding = _ENCODINGS[status] = dbapi.info.encoding
+    return encoding
 
 
 def _checked(dbapi: Any, result: Any) -> None:

@@ -19,7 +19,6 @@ from napci.domain.registry import Registry
 from napci.domain.rules_of_procedure import LAYERS, RANKS
 from napci.domain.trust_figures import LADDER, TrustFigures, evaluate
 from napci.domain.trust_state import TrustState
-from napci.services.trust import rules_on
 from napci.web.pages.common import Page
 from napci.web.problems import Problem
 from napci.web.state import WebState
@@ -118,10 +117,10 @@ def regional_trend(
         if folded is None or count != included:
             folded, _ = trust.state_as_of(day)
             included = count
-        rules = rules_on(folded, day)
+        rules = folded.rules_on(day)
         if rules.number("trust.half_life_days") != folded.half_life:
             folded, _ = trust.state_as_of(day)
-        figures = evaluate(folded, day, rules_on(folded, day))
+        figures = evaluate(folded, day, folded.rules_on(day))
         points.append(
             {"date": day.isoformat(), "value": _round(figures.regional_index)}
         )
