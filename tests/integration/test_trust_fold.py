@@ -32,7 +32,8 @@ from psycopg import sql
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
-from napci.adapters.db import SqlLedger
+from napci.adapters.db import SqlLedger, make_engine
+from napci.adapters.db import extract as extract_module
 from napci.adapters.db.extract import (
     TAIL_STATEMENT,
     TINY_TAIL,
@@ -1418,6 +1419,7 @@ def check_incremental(
     """Append ``events`` in ``chunks``; after each, snapshot == full replay."""
     rec = Record(events=list(events))
     service = TrustService(engine)  # keeps its snapshot from chunk to chunk
+    today = TrustService(engine)  # asked for today's figures only
     done = 0
     for size in chunks:
         append(engine, rec.drafts(done, done + size))
@@ -1426,6 +1428,7 @@ def check_incremental(
         state = service.current_state()
         assert state.seq == done
         fresh = TrustService(engine)
+        assert_same_figures(today.figures(), fresh.figures(), f"today, {done} events")
         for as_of in (day, day + timedelta(days=400)):
             context = f"after {done} events, as of {as_of}"
             incremental = evaluate(state, as_of, state.rules_on(as_of))
@@ -1694,4 +1697,150 @@ def test_a_postgresql_service_reads_on_a_connection_of_its_own(
         assert gone == 0
         assert_same_figures(service.figures(T), again, "closed")
         assert _backend_pid(service) not in (first, second)
+        service.close()
+
+
+def _seq_when_answered(
+    monkeypatch: pytest.MonkeyPatch, service: TrustService
+) -> list[int]:
+    """The snapshot's seq each time the server's answer to the service's
+    tail read is taken (a spy on ``TailRead.result``)."""
+    seen: list[int] = []
+    result = extract_module.TailRead.result
+
+    def spy(read: Any) -> Any:
+        assert service._current is not None and service._reader is not None
+        if read._dbapi is service._reader.connection():
+            seen.append(service._current.seq)
+        return result(read)
+
+    monkeypatch.setattr(extract_module.TailRead, "result", spy)
+    return seen
+
+
+def test_a_postgresql_service_folds_its_own_appends_while_the_server_answers(
+    own_postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Today's figures on PostgreSQL: the events this process appended since
+    the snapshot are folded before the server's answer is taken; what others
+    appended (through another engine, before, between or after them) is
+    folded from the answer. Every time, the figures are a fresh replay's,
+    for a service that sees every event and for one with less clearance."""
+    with migrated(own_postgres_url) as engine:
+        other = make_engine(own_postgres_url)  # another process, as it were
+        try:
+            rec = synthetic()
+            restricted = [
+                draft(event, occurred_at=on, actor=None, classification="restricted")
+                for on, event in rec.events
+            ]
+            half = len(rec.events) // 2
+            append(engine, rec.drafts(0, half))
+            service = TrustService(engine)
+            public = TrustService(engine, clearance=("public",))
+            service.figures()
+            public.figures()
+            seen = _seq_when_answered(monkeypatch, service)
+
+            def check(context: str) -> None:
+                head = TrustService(engine).current_state().seq
+                assert_same_figures(
+                    service.figures(), TrustService(engine).figures(), context
+                )
+                assert_same_figures(
+                    public.figures(),
+                    TrustService(engine, clearance=("public",)).figures(),
+                    context,
+                )
+                assert service._current is not None
+                assert service._current.seq == head, context
+
+            at = half
+            append(engine, rec.drafts(at, at + 1))  # own: folded first
+            check("own")
+            assert seen[-1] == at + 1
+
+            append(engine, rec.drafts(at + 1, at + 4))  # own, three at once
+            check("own, three")
+            assert seen[-1] == at + 4
+
+            SqlLedger(other).append(rec.drafts(at + 4, at + 5), principal="test")
+            check("another's")
+            assert seen[-1] == at + 4  # nothing of its own to fold first
+
+            # own, another's, own: only the first is folded before the answer
+            append(engine, rec.drafts(at + 5, at + 6))
+            SqlLedger(other).append(rec.drafts(at + 6, at + 7), principal="test")
+            append(engine, rec.drafts(at + 7, at + 8))
+            check("own, another's, own")
+            assert seen[-1] == at + 6
+
+            # restricted events, own: folded for the one, not for the other
+            SqlLedger(engine).append(restricted[at + 8 : at + 10], principal="test")
+            check("restricted")
+            assert seen[-1] == at + 10
+
+            # more than the tail read takes in one go, own
+            append(engine, rec.drafts(at + 10, len(rec.events)))
+            check("a long tail")
+        finally:
+            other.dispose()
+
+
+@contextmanager
+def _reading_today(url: str) -> Iterator[tuple[Engine, Record, TrustService]]:
+    """A ledger holding the synthetic record's first 20 events and a service
+    that has read today's figures of it."""
+    with migrated(url) as engine:
+        rec = synthetic()
+        append(engine, rec.drafts(0, 20))
+        service = TrustService(engine)
+        service.figures()
+        yield engine, rec, service
+
+
+def test_a_failed_fold_leaves_the_postgresql_connection_ready(
+    own_postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fold that fails while the server answers the tail read raises its
+    error, and the service's connection is left ready: the next read, on the
+    same connection, gives a fresh replay's figures."""
+    with _reading_today(own_postgres_url) as (engine, rec, service):
+        pid = _backend_pid(service)
+        fold = TrustService._apply_tail
+
+        def failing(*args: Any) -> None:
+            raise RuntimeError("fold failed")
+
+        monkeypatch.setattr(TrustService, "_apply_tail", failing)
+        append(engine, rec.drafts(20, 21))
+        with pytest.raises(RuntimeError, match="fold failed"):
+            service.figures()
+        monkeypatch.setattr(TrustService, "_apply_tail", fold)
+        assert service._reader is not None
+        assert service._reader.connection().pgconn.transaction_status == (
+            psycopg.pq.TransactionStatus.IDLE
+        )
+        append(engine, rec.drafts(21, 22))
+        assert_same_figures(service.figures(), TrustService(engine).figures(), "after")
+        assert _backend_pid(service) == pid
+
+
+def test_todays_figures_survive_a_dropped_postgresql_connection(
+    own_postgres_url: str,
+) -> None:
+    """The server drops the service's connection between two reads of
+    today's figures: the read is made again on a new connection, with the
+    events appended meanwhile folded once."""
+    with _reading_today(own_postgres_url) as (engine, rec, service):
+        first = _backend_pid(service)
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql(
+                f"SELECT pg_terminate_backend({first})"
+            ).scalar_one()
+        append(engine, rec.drafts(20, 22))
+        got = service.figures()
+        assert _backend_pid(service) != first
+        assert_same_figures(got, TrustService(engine).figures(), "dropped")
+        assert service._current is not None and service._current.seq == 22
         service.close()

@@ -12,7 +12,7 @@ import gc
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -22,12 +22,14 @@ from sqlalchemy import Engine
 
 from napci.adapters.db.extract import (
     SMALL_TAIL,
+    TailRead,
     extract_batch,
     extract_parallel,
     extract_tail,
     read_tail,
     read_types,
 )
+from napci.adapters.db.recent import recent_appends
 from napci.domain.envelope import format_timestamp
 from napci.domain.trust_figures import ExplainItem, TrustFigures, evaluate, explain
 from napci.domain.trust_state import EPOCH, EXTRACT, Rows, TrustState
@@ -70,6 +72,14 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def _day_of(state: TrustState, today: date) -> date:
+    """The day of the current figures: today, or the record's last day if
+    that is later (an event dated ahead)."""
+    if state.last_day is None:
+        return today
+    return max(today, EPOCH + timedelta(days=state.last_day))
 
 
 def _before_text(before: date | None) -> str | None:
@@ -129,7 +139,9 @@ class TrustService:
     ) -> None:
         self.engine = engine
         self.clearance = clearance
-        self._lock = threading.Lock()
+        # held from the fold through the evaluation: a fold changes the
+        # snapshot in place, under an evaluation otherwise
+        self._lock = threading.RLock()
         self._current: TrustState | None = None
         self._past: OrderedDict[date, TrustState] = OrderedDict()
         self._reader = _Reader(engine) if engine.dialect.name == "postgresql" else None
@@ -244,12 +256,7 @@ class TrustService:
         if as_of is None:
             today = datetime.now(UTC).date()  # read once: one day throughout
             state = self._current_on(today)
-            last = (
-                today
-                if state.last_day is None
-                else EPOCH + timedelta(days=state.last_day)
-            )
-            return state, max(today, last)
+            return state, _day_of(state, today)
         before = as_of + timedelta(days=1)
         with self._lock:
             # A past date's fold is kept too, and brought up to the head by
@@ -276,7 +283,72 @@ class TrustService:
 
     def figures(self, as_of: date | None = None) -> TrustFigures:
         """Every trust figure as of a date (today's by default)."""
-        state, day = self.state_as_of(as_of)
+        with self._lock:
+            if as_of is None and self._reader is not None and self._current:
+                found = self._figures_now(self._reader, self._current)
+                if found is not None:
+                    return found
+            state, day = self.state_as_of(as_of)
+            return evaluate(state, day, state.rules_on(day))
+
+    def _figures_now(self, reader: _Reader, state: TrustState) -> TrustFigures | None:
+        """Today's figures on PostgreSQL, from a snapshot already made, with
+        the server's answer overlapped (None if the connection was lost: the
+        caller reads again).
+
+        The read of the tail is sent first. While the server answers, the
+        events this process itself appended since the snapshot are folded
+        (:mod:`napci.adapters.db.recent`: committed, in seq order, right
+        after the snapshot's last) and the figures evaluated. The answer
+        then says what is current: anything more (another process's
+        appends) is folded and the figures evaluated again.
+        """
+        today = datetime.now(UTC).date()
+        try:
+            read = TailRead(reader.connection(), state.seq)
+        except psycopg.Error:
+            if not reader.lost():
+                raise
+            return None
+        try:
+            own = recent_appends(self.engine).after(state.seq)
+            if own:
+                self._apply_tail(state, own, own[-1][0])
+            figures = self._evaluated(state, today)
+            try:
+                head, tail = read.result()
+            except psycopg.Error:
+                if not reader.lost():
+                    raise
+                return None
+        finally:
+            read.discard()
+        if head > state.seq:  # appended by others too
+            figures = None
+            if tail is None:  # a long tail: read it all, as ever
+                self._fold(state)
+            else:
+                newer = [row for row in tail if row[0] > state.seq]
+                self._apply_tail(state, newer, head)
+        if state.rules_on(today).number("trust.half_life_days") != state.half_life:
+            state, day = self.state_as_of(None)  # replays with the new half-life
+            return evaluate(state, day, state.rules_on(day))
+        self._current = state
+        return figures if figures is not None else self._evaluated(state, today)
+
+    def _apply_tail(
+        self, state: TrustState, tail: Sequence[tuple[Any, ...]], head: int
+    ) -> None:
+        """Fold tail rows (as :func:`read_tail` gives them) up to ``head``."""
+        rows = extract_tail(tail, EXTRACT, classifications=self.clearance)
+        state.apply(rows, head)
+
+    def _evaluated(self, state: TrustState, today: date) -> TrustFigures | None:
+        """The current figures of ``state``; None if the rules in force
+        today have another half-life than it was folded with."""
+        if state.rules_on(today).number("trust.half_life_days") != state.half_life:
+            return None
+        day = _day_of(state, today)
         return evaluate(state, day, state.rules_on(day))
 
     def explain(
@@ -288,6 +360,12 @@ class TrustService:
         as_of: date | None = None,
     ) -> tuple[TrustFigures, list[ExplainItem]]:
         """The figures and every item of evidence between ``a`` and ``b``."""
+        with self._lock:
+            return self._explain(a, b, track, as_of)
+
+    def _explain(
+        self, a: str, b: str, track: str | None, as_of: date | None
+    ) -> tuple[TrustFigures, list[ExplainItem]]:
         state, day = self.state_as_of(as_of)
         figures = evaluate(state, day, state.rules_on(day))
         for code in (a, b):

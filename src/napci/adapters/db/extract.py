@@ -44,6 +44,7 @@ __all__ = [
     "TAIL_STATEMENT",
     "TINY_TAIL",
     "FieldKind",
+    "TailRead",
     "extract_batch",
     "extract_parallel",
     "extract_rows",
@@ -178,16 +179,19 @@ def read_tail(
     Keeping figures current after an append or two then costs one statement;
     :func:`extract_tail` takes the fields out of the few payloads.
     """
-    upto = after + TINY_TAIL
     if postgres:
-        found = _read_tail_postgres(dbapi, after, upto)
-    else:
-        cursor = dbapi.cursor()
-        try:
-            cursor.execute(_TAIL_SQL_SQLITE, (after, upto, upto))
-            found = cursor.fetchall()
-        finally:
-            cursor.close()
+        return TailRead(dbapi, after).result()
+    cursor = dbapi.cursor()
+    try:
+        cursor.execute(_TAIL_SQL_SQLITE, (after, after + TINY_TAIL, after + TINY_TAIL))
+        return _tail(cursor.fetchall(), after)
+    finally:
+        cursor.close()
+
+
+def _tail(
+    found: list[tuple[Any, ...]], after: int
+) -> tuple[int, list[tuple[Any, ...]] | None]:
     if not found:
         raise NoResultFound("the ledger has no head row: is the schema created?")
     head = int(found[0][0])
@@ -231,33 +235,67 @@ _PREPARED: weakref.WeakSet[Any] = weakref.WeakSet()
 _UNDEFINED_STATEMENT: Final[bytes] = b"26000"  # SQLSTATE invalid_sql_statement_name
 
 
-def _read_tail_postgres(dbapi: Any, after: int, upto: int) -> list[tuple[Any, ...]]:
-    pgconn = dbapi.pgconn
-    values = [str(after).encode(), str(upto).encode()]
-    if pgconn not in _PREPARED:
-        _prepare_tail(dbapi)
-    result = pgconn.exec_prepared(TAIL_STATEMENT, values)
-    if (
-        result.status == pq.ExecStatus.FATAL_ERROR
-        and result.error_field(pq.DiagnosticField.SQLSTATE) == _UNDEFINED_STATEMENT
-    ):
-        # gone with every prepared statement of the connection (the driver
-        # deallocates them all when it rolls a transaction back)
-        _prepare_tail(dbapi)
-        result = pgconn.exec_prepared(TAIL_STATEMENT, values)
-    _checked(dbapi, result)
-    encoding = _encoding(dbapi)
-    found = []
-    for row in range(result.ntuples):
-        head, seq, *text = (result.get_value(row, col) for col in range(6))
-        found.append(
-            (
-                int(head),
-                None if seq is None else int(seq),
-                *(None if v is None else v.decode(encoding) for v in text),
+class TailRead:
+    """:func:`read_tail` on PostgreSQL, sent now and received later: what
+    the caller does meanwhile overlaps the server's answer.
+
+    :meth:`result` waits for it; :meth:`discard` (after, in any case) leaves
+    the connection ready for its next statement if the result was not
+    taken.
+    """
+
+    def __init__(self, dbapi: Any, after: int) -> None:
+        self._dbapi = dbapi
+        self._after = after
+        self._values = [str(after).encode(), str(after + TINY_TAIL).encode()]
+        pgconn = dbapi.pgconn
+        if pgconn not in _PREPARED:
+            _prepare_tail(dbapi)
+        pgconn.send_query_prepared(TAIL_STATEMENT, self._values)  # raises on failure
+        self._waiting = True
+
+    def result(self) -> tuple[int, list[tuple[Any, ...]] | None]:
+        """The head and the tail, as :func:`read_tail` gives them."""
+        dbapi = self._dbapi
+        pgconn = dbapi.pgconn
+        result = self._receive()
+        if (
+            result.status == pq.ExecStatus.FATAL_ERROR
+            and result.error_field(pq.DiagnosticField.SQLSTATE) == _UNDEFINED_STATEMENT
+        ):
+            # gone with every prepared statement of the connection (the driver
+            # deallocates them all when it rolls a transaction back)
+            _prepare_tail(dbapi)
+            result = pgconn.exec_prepared(TAIL_STATEMENT, self._values)
+        _checked(dbapi, result)
+        encoding = _encoding(dbapi)
+        found = []
+        for row in range(result.ntuples):
+            head, seq, *text = (result.get_value(row, col) for col in range(6))
+            found.append(
+                (
+                    int(head),
+                    None if seq is None else int(seq),
+                    *(None if v is None else v.decode(encoding) for v in text),
+                )
             )
-        )
-    return found
+        return _tail(found, self._after)
+
+    def discard(self) -> None:
+        """Take and drop the answer, if :meth:`result` did not."""
+        if self._waiting:
+            self._receive()
+
+    def _receive(self) -> Any:
+        """The statement's result, the connection drained after it."""
+        pgconn = self._dbapi.pgconn
+        self._waiting = False
+        result = pgconn.get_result()
+        while pgconn.get_result() is not None:
+            pass
+        if result is None:  # the connection broke
+            raise psycopg_errors.OperationalError(pgconn.get_error_message())
+        return result
 
 
 def _prepare_tail(dbapi: Any) -> None:

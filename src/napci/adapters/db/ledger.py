@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, Row, func, select
 from sqlalchemy.exc import DBAPIError, NoResultFound
 
 from napci.adapters.db.engine import SQLITE_BEGIN_WRITE
+from napci.adapters.db.recent import recent_appends
 from napci.adapters.db.schema import events, ledger_head
 from napci.domain.canonical import GENESIS_HASH, NotCanonicalError, parse_canonical
 from napci.domain.chain import ChainVerifier, KeyRing, VerifyReport
@@ -249,6 +250,12 @@ class _Chain:
         return row
 
 
+def _tail_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A row in _COLUMNS order as the tail read gives it: seq, type,
+    occurred_at, classification, payload."""
+    return row[0], row[2], row[4], row[8], row[9]
+
+
 class SqlLedger:
     """The append-only, hash-chained event store over a SQLAlchemy engine."""
 
@@ -264,6 +271,7 @@ class SqlLedger:
             engine.dialect.loaded_dbapi.IntegrityError
         )
         self._keys = KeyRing()
+        self._recent = recent_appends(engine)
         self._keys_seq = 0
 
     # -- writing ------------------------------------------------------------
@@ -342,6 +350,7 @@ class SqlLedger:
                     raise _AlreadyRecorded from exc
         if chain.rows:  # committed: the key ring is the ledger's now
             self._keys, self._keys_seq = keys, chain.seq
+            self._recent.committed(_tail_row(row) for row in chain.rows)
         return AppendResult(tuple(chain.rows), tuple(already), chain.seq, chain.prev)
 
     def restore(self, recorded: Iterable[RecordedEvent]) -> int:
