@@ -284,8 +284,9 @@ class TrustService:
     def figures(self, as_of: date | None = None) -> TrustFigures:
         """Every trust figure as of a date (today's by default)."""
         with self._lock:
-            if as_of is None and self._reader is not None and self._current:
-                found = self._figures_now(self._reader, self._current)
+            current = self._current
+            if as_of is None and self._reader is not None and current is not None:
+                found = self._figures_now(self._reader, current)
                 if found is not None:
                     return found
             state, day = self.state_as_of(as_of)
