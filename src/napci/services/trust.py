@@ -82,6 +82,17 @@ def _day_of(state: TrustState, today: date) -> date:
     return max(today, EPOCH + timedelta(days=state.last_day))
 
 
+def _half_life(state: TrustState, day: date) -> float:
+    """The half-life of the rules in force on ``day``, by ``state``."""
+    return state.rules_on(day).number("trust.half_life_days")
+
+
+def _half_life_moved(state: TrustState, day: date) -> bool:
+    """Whether ``state`` was folded with another half-life than the rules
+    in force on ``day`` give (it must then be replayed)."""
+    return _half_life(state, day) != state.half_life
+
+
 def _before_text(before: date | None) -> str | None:
     return None if before is None else format_timestamp(before)
 
@@ -145,6 +156,7 @@ class TrustService:
         self._current: TrustState | None = None
         self._past: OrderedDict[date, TrustState] = OrderedDict()
         self._reader = _Reader(engine) if engine.dialect.name == "postgresql" else None
+        self._recent = recent_appends(engine)  # this process's appends
 
     def close(self) -> None:
         """Release the service's own database connection (a later read takes
@@ -245,9 +257,8 @@ class TrustService:
         with self._lock:
             state = self._current
             state = self._replay(730.0, None) if state is None else self._fold(state)
-            half_life = state.rules_on(today).number("trust.half_life_days")
-            if half_life != state.half_life:
-                state = self._replay(half_life, None)
+            if _half_life_moved(state, today):
+                state = self._replay(_half_life(state, today), None)
             self._current = state
             return state
 
@@ -271,9 +282,8 @@ class TrustService:
                 raise TrustError(
                     f"the record has no event on or before {as_of.isoformat()}"
                 )
-            half_life = probe.rules_on(as_of).number("trust.half_life_days")
-            if half_life != probe.half_life:
-                probe = self._replay(half_life, before)
+            if _half_life_moved(probe, as_of):
+                probe = self._replay(_half_life(probe, as_of), before)
             self._past[as_of] = probe
             while len(self._past) > _PAST_STATES:
                 self._past.popitem(last=False)
@@ -312,7 +322,7 @@ class TrustService:
                 raise
             return None
         try:
-            own = recent_appends(self.engine).after(state.seq)
+            own = self._recent.after(state.seq)
             if own:
                 self._apply_tail(state, own, own[-1][0])
             figures = self._evaluated(state, today)
@@ -325,17 +335,16 @@ class TrustService:
         finally:
             read.discard()
         if head > state.seq:  # appended by others too
-            figures = None
             if tail is None:  # a long tail: read it all, as ever
                 self._fold(state)
             else:
                 newer = [row for row in tail if row[0] > state.seq]
                 self._apply_tail(state, newer, head)
-        if state.rules_on(today).number("trust.half_life_days") != state.half_life:
-            state, day = self.state_as_of(None)  # replays with the new half-life
-            return evaluate(state, day, state.rules_on(day))
-        self._current = state
-        return figures if figures is not None else self._evaluated(state, today)
+            figures = self._evaluated(state, today)
+        if figures is None:  # another half-life in force: replayed with it
+            state, day = self.state_as_of(None)
+            figures = evaluate(state, day, state.rules_on(day))
+        return figures
 
     def _apply_tail(
         self, state: TrustState, tail: Sequence[tuple[Any, ...]], head: int
@@ -347,7 +356,7 @@ class TrustService:
     def _evaluated(self, state: TrustState, today: date) -> TrustFigures | None:
         """The current figures of ``state``; None if the rules in force
         today have another half-life than it was folded with."""
-        if state.rules_on(today).number("trust.half_life_days") != state.half_life:
+        if _half_life_moved(state, today):
             return None
         day = _day_of(state, today)
         return evaluate(state, day, state.rules_on(day))

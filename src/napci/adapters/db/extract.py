@@ -321,7 +321,7 @@ def _encoding(dbapi: Any) -> str:
 def _checked(dbapi: Any, result: Any) -> None:
     """Raise the driver's error for a failed libpq result."""
     if result.status not in (pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK):
-        raise psycopg_errors.error_from_result(result, encoding=dbapi.info.encoding)
+        raise psycopg_errors.error_from_result(result, encoding=_encoding(dbapi))
 
 
 def _field(payload: Any, path: str, kind: FieldKind) -> Any:
