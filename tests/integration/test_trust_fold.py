@@ -731,6 +731,31 @@ def test_an_empty_record_is_refused(engine: Engine) -> None:
         TrustService(engine).figures(date(2015, 1, 1))
 
 
+def test_a_record_with_no_participant_yet_has_figures_of_no_one(
+    engine: Engine,
+) -> None:
+    """Events before anyone has joined (a track added, an attendance of an
+    actor not registered): figures with no one in them, today and again
+    after one more event, not an error."""
+    on = date(2015, 1, 1)
+    append(engine, [draft(track("environment", on), occurred_at=on, actor=None)])
+    service = TrustService(engine)
+    for _ in range(2):
+        figures = service.figures()
+        assert figures.participants == () and figures.regional_index is None
+        assert figures.symmetric.shape == (0, 0)
+        append(
+            engine,
+            [
+                draft(
+                    AttendanceRecorded(attended=True, code="KOR", meeting="m-1"),
+                    occurred_at=on,
+                    actor=None,
+                )
+            ],
+        )
+
+
 def test_a_fold_leaves_the_garbage_collector_as_it_found_it(engine: Engine) -> None:
     """The collector is paused while a fold reads and folds (see
     ``_collector_paused``), and is as it was after, even if the read fails."""

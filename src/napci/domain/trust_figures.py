@@ -261,7 +261,7 @@ def _opinions(evidence: FloatArray, prior: float, roster: _Roster) -> Opinions |
     u = prior / total
     # r and s are at least 0, so only evidence that is infinite or NaN, or
     # astronomically large, leaves u below the least
-    if not u.min() >= _LEAST_U:
+    if u.size and not u.min() >= _LEAST_U:
         return None
     b, d = evidence / total
     # Sums and products of values at least 0 stay at least 0: only the upper
