@@ -832,8 +832,8 @@ def incremental(engine: Engine, count: int, day: date) -> Increments:
     changes nothing would measure less than the fold of a change costs.
     They are appended through the service's engine (as the platform's own
     appends are), then as many through another engine on the same database
-    (as another process's are: the service learns of them from its read
-    alone).
+    (as another process's are: on PostgreSQL the service learns of them from
+    the server's announcement, or else from its read).
     """
     other = make_engine(engine.url.render_as_string(hide_password=False))
     try:

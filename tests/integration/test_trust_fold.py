@@ -14,6 +14,7 @@ import gc
 import itertools
 import json
 import math
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -34,6 +35,7 @@ from sqlalchemy.engine import make_url
 
 from napci.adapters.db import SqlLedger, make_engine
 from napci.adapters.db import extract as extract_module
+from napci.adapters.db import recent as recent_module
 from napci.adapters.db.extract import (
     TAIL_STATEMENT,
     TINY_TAIL,
@@ -41,6 +43,7 @@ from napci.adapters.db.extract import (
     extract_tail,
     read_tail,
 )
+from napci.adapters.db.recent import listen, recent_appends
 from napci.domain.events import (
     ActorJoined,
     ActorRegistered,
@@ -1743,14 +1746,25 @@ def _seq_when_answered(
     return seen
 
 
-def test_a_postgresql_service_folds_its_own_appends_while_the_server_answers(
+def _announced(engine: Engine, seq: int) -> None:
+    """Wait until this process knows event ``seq`` was committed (announced
+    by the server, when another process appended it)."""
+    known = recent_appends(engine)
+    deadline = time.monotonic() + 10
+    while not known.after(seq - 1):
+        assert time.monotonic() < deadline, f"seq {seq} was never announced"
+        time.sleep(0.002)
+
+
+def test_a_postgresql_service_folds_what_it_knows_while_the_server_answers(
     own_postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Today's figures on PostgreSQL: the events this process appended since
-    the snapshot are folded before the server's answer is taken; what others
-    appended (through another engine, before, between or after them) is
-    folded from the answer. Every time, the figures are a fresh replay's,
-    for a service that sees every event and for one with less clearance."""
+    """Today's figures on PostgreSQL: the events known here to have been
+    committed since the snapshot (this process's appends, and others' as
+    the server announced them) are folded before the server's answer is
+    taken, into the same snapshot; what is not known yet is folded from the
+    answer. Every time, the figures are a fresh replay's, for a service
+    that sees every event and for one with less clearance."""
     with migrated(own_postgres_url) as engine:
         other = make_engine(own_postgres_url)  # another process, as it were
         try:
@@ -1765,6 +1779,7 @@ def test_a_postgresql_service_folds_its_own_appends_while_the_server_answers(
             public = TrustService(engine, clearance=("public",))
             service.figures()
             public.figures()
+            snapshot = service._current
             seen = _seq_when_answered(monkeypatch, service)
 
             def check(context: str) -> None:
@@ -1777,11 +1792,15 @@ def test_a_postgresql_service_folds_its_own_appends_while_the_server_answers(
                     TrustService(engine, clearance=("public",)).figures(),
                     context,
                 )
-                assert service._current is not None
+                assert service._current is snapshot, context  # never replayed
                 assert service._current.seq == head, context
 
+            def others(first: int, last: int) -> None:
+                assert listen(engine).wait(10)  # heard from the second read on
+                SqlLedger(other).append(rec.drafts(first, last), principal="test")
+
             at = half
-            append(engine, rec.drafts(at, at + 1))  # own: folded first
+            append(engine, rec.drafts(at, at + 1))  # own: known at once
             check("own")
             assert seen[-1] == at + 1
 
@@ -1789,27 +1808,164 @@ def test_a_postgresql_service_folds_its_own_appends_while_the_server_answers(
             check("own, three")
             assert seen[-1] == at + 4
 
-            SqlLedger(other).append(rec.drafts(at + 4, at + 5), principal="test")
-            check("another's")
-            assert seen[-1] == at + 4  # nothing of its own to fold first
+            others(at + 4, at + 5)
+            _announced(engine, at + 5)
+            check("another's, announced")
+            assert seen[-1] == at + 5
 
-            # own, another's, own: only the first is folded before the answer
             append(engine, rec.drafts(at + 5, at + 6))
-            SqlLedger(other).append(rec.drafts(at + 6, at + 7), principal="test")
+            others(at + 6, at + 7)
             append(engine, rec.drafts(at + 7, at + 8))
+            _announced(engine, at + 7)
             check("own, another's, own")
-            assert seen[-1] == at + 6
+            assert seen[-1] == at + 8
+
+            # not announced here: the service started listening after it
+            listen(engine).stop()
+            SqlLedger(other).append(rec.drafts(at + 8, at + 9), principal="test")
+            check("another's, unannounced")
+            assert seen[-1] == at + 8  # nothing known to fold first
+            assert listen(engine).running  # listening again
 
             # restricted events, own: folded for the one, not for the other
-            SqlLedger(engine).append(restricted[at + 8 : at + 10], principal="test")
+            SqlLedger(engine).append(restricted[at + 9 : at + 11], principal="test")
             check("restricted")
-            assert seen[-1] == at + 10
+            assert seen[-1] == at + 11
 
-            # more than the tail read takes in one go, own
-            append(engine, rec.drafts(at + 10, len(rec.events)))
+            # more than the tail read takes in one go, own: the latest kept
+            append(engine, rec.drafts(at + 11, len(rec.events)))
             check("a long tail")
         finally:
             other.dispose()
+
+
+def test_a_postgresql_service_folds_another_processs_append_while_it_reads(
+    own_postgres_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    appenders: Any,
+) -> None:
+    """A child process appends; once the server has announced its events,
+    the service folds them before its read's answer, and its figures are a
+    fresh replay's."""
+    with _reading_today(own_postgres_url) as (engine, _rec, service):
+        snapshot = service._current
+        assert snapshot is not None
+        seen = _seq_when_answered(monkeypatch, service)
+        assert listen(engine).wait(10)
+        child = appenders.start(own_postgres_url, "--count", "3")
+        child.wait_ready()
+        child.wait_acks(3)
+        last = max(seq for _, seq in child.acked)
+        _announced(engine, last)
+        assert_same_figures(service.figures(), TrustService(engine).figures(), "child")
+        assert seen == [last]
+        assert service._current is snapshot and snapshot.seq == last
+
+
+def test_an_event_committed_after_the_read_began_is_read_to_be_checked(
+    own_postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process's event is committed, and announced, after the tail
+    read was sent and answered: it is folded as known, the answer cannot
+    vouch for it, and it is read from the ledger to be checked. The
+    snapshot is kept, and the figures are a fresh replay's."""
+    with _reading_today(own_postgres_url) as (engine, rec, service):
+        other = make_engine(own_postgres_url)
+        try:
+            snapshot = service._current
+            assert snapshot is not None
+            take = recent_module.Listener.take
+            checked: list[int] = []
+            confirmed = TrustService._confirmed
+
+            def late(listener: Any) -> None:
+                time.sleep(0.2)  # the server has answered the read by now
+                SqlLedger(other).append(rec.drafts(20, 21), principal="test")
+                _announced(engine, 21)
+                take(listener)
+
+            def spy(*args: Any) -> bool:
+                checked.append(args[2])  # the answer's head
+                return confirmed(*args)
+
+            monkeypatch.setattr(recent_module.Listener, "take", late)
+            monkeypatch.setattr(TrustService, "_confirmed", staticmethod(spy))
+            got = service.figures()
+            monkeypatch.setattr(recent_module.Listener, "take", take)
+            assert checked == [20]  # the answer knew nothing of 21
+            assert_same_figures(got, TrustService(engine).figures(), "late")
+            assert service._current is snapshot and snapshot.seq == 21
+        finally:
+            other.dispose()
+
+
+def _forge(engine: Engine, row: list[Any]) -> None:
+    """Announce ``row`` on the ledger's channel, as anyone who may connect
+    to the database can."""
+    with engine.connect() as conn:
+        conn.exec_driver_sql(
+            "SELECT pg_notify(%s, %s)", (recent_module.CHANNEL, json.dumps([row]))
+        )
+        conn.commit()
+
+
+@pytest.mark.parametrize("tail", ["short", "long"])
+def test_a_forged_announcement_is_caught_by_the_read(
+    own_postgres_url: str, tail: str
+) -> None:
+    """A notification on the ledger's channel that is not the ledger's
+    (forged, or naming an event other than the one committed with its seq)
+    is folded as a hint, found out by the read, and the snapshot replayed:
+    the figures are a fresh replay's. The read's answer holds the event
+    after a short tail; after a long one, the event is read for the check."""
+    with _reading_today(own_postgres_url) as (engine, rec, service):
+        other = make_engine(own_postgres_url)
+        try:
+            snapshot = service._current
+            assert snapshot is not None
+            seq = snapshot.seq + 1
+            appended = rec.drafts(20, 21)
+            if tail == "long":  # more than a notice or the tail read carries
+                appended += [
+                    draft(
+                        DocumentIssued(
+                            document=f"speech-{n}",
+                            kind="speech",
+                            title=en("a speech"),
+                            issued_on=date(2015, 1, 1),
+                        ),
+                        occurred_at=date(2015, 1, 1),
+                        actor=None,
+                    )
+                    for n in range(recent_module.KEPT)
+                ]
+            listen(engine).stop()  # what the other engine appends is not heard
+            SqlLedger(other).append(appended, principal="test")
+            true = list(read_events_of(engine, seq))
+            # another event's content, with this one's seq
+            forged = [seq, *read_events_of(engine, 12)[1:]]
+            assert forged != true
+            assert listen(engine).wait(10)
+            _forge(engine, forged)
+            _announced(engine, seq)
+            assert recent_appends(engine).after(seq - 1)[0] == tuple(forged)
+            got = service.figures()
+            assert_same_figures(got, TrustService(engine).figures(), tail)
+            assert service._current is not snapshot  # replayed
+            assert service._current is not None
+            assert service._current.seq == 20 + len(appended)
+        finally:
+            other.dispose()
+
+
+def read_events_of(engine: Engine, seq: int) -> tuple[Any, ...]:
+    """Event ``seq`` as the tail read gives it."""
+    connection = engine.raw_connection()
+    try:
+        (row,) = extract_module.read_events(connection.dbapi_connection, seq - 1, seq)
+    finally:
+        connection.close()
+    return row
 
 
 @contextmanager

@@ -20,16 +20,19 @@ from typing import Any
 import psycopg
 from sqlalchemy import Engine
 
+from napci.adapters.db.engine import autocommit_connection
 from napci.adapters.db.extract import (
     SMALL_TAIL,
+    TINY_TAIL,
     TailRead,
     extract_batch,
     extract_parallel,
     extract_tail,
+    read_events,
     read_tail,
     read_types,
 )
-from napci.adapters.db.recent import recent_appends
+from napci.adapters.db.recent import listen, recent_appends
 from napci.domain.envelope import format_timestamp
 from napci.domain.trust_figures import ExplainItem, TrustFigures, evaluate, explain
 from napci.domain.trust_state import EPOCH, EXTRACT, Rows, TrustState
@@ -117,12 +120,7 @@ class _Reader:
     def connection(self) -> Any:
         """The driver's connection, opened if need be."""
         if self._dbapi is None:
-            held = self._engine.raw_connection()  # opened as the engine opens one
-            held.detach()  # the pool neither counts it nor resets it
-            dbapi = held.dbapi_connection
-            assert dbapi is not None
-            dbapi.autocommit = True
-            self._dbapi = dbapi
+            dbapi = self._dbapi = autocommit_connection(self._engine)
             self._closer = weakref.finalize(self, dbapi.close)
         return self._dbapi
 
@@ -156,7 +154,7 @@ class TrustService:
         self._current: TrustState | None = None
         self._past: OrderedDict[date, TrustState] = OrderedDict()
         self._reader = _Reader(engine) if engine.dialect.name == "postgresql" else None
-        self._recent = recent_appends(engine)  # this process's appends
+        self._recent = recent_appends(engine)
 
     def close(self) -> None:
         """Release the service's own database connection (a later read takes
@@ -304,15 +302,20 @@ class TrustService:
 
     def _figures_now(self, reader: _Reader, state: TrustState) -> TrustFigures | None:
         """Today's figures on PostgreSQL, from a snapshot already made, with
-        the server's answer overlapped (None if the connection was lost: the
-        caller reads again).
+        the server's answer overlapped (None if the caller must read again:
+        the connection was lost, or the snapshot was let go).
 
         The read of the tail is sent first. While the server answers, the
-        events this process itself appended since the snapshot are folded
-        (:mod:`napci.adapters.db.recent`: committed, in seq order, right
-        after the snapshot's last) and the figures evaluated. The answer
-        then says what is current: anything more (another process's
-        appends) is folded and the figures evaluated again.
+        events known to have been committed since the snapshot are folded
+        (:mod:`napci.adapters.db.recent`: this process's appends, and
+        others' as the server announced them) and the figures evaluated.
+        The answer then says what is current: the events folded early must
+        be the ledger's own, and anything more is folded and the figures
+        evaluated again.
+
+        The snapshot is let go (the next read replays the record) if the
+        events folded early cannot be confirmed: they differ from the
+        ledger's, or the read failed before they could be compared.
         """
         today = datetime.now(UTC).date()
         try:
@@ -321,20 +324,32 @@ class TrustService:
             if not reader.lost():
                 raise
             return None
+        hinted: list[tuple[Any, ...]] = []
         try:
-            own = self._recent.after(state.seq)
-            if own:
-                self._apply_tail(state, own, own[-1][0])
-            figures = self._evaluated(state, today)
             try:
+                # others' appends as the server announced them (from the
+                # second read on: a process that reads once never listens)
+                listen(self.engine).take()
+                hinted = self._recent.after(state.seq)[:TINY_TAIL]
+                if hinted:
+                    self._apply_tail(state, hinted, hinted[-1][0])
+                figures = self._evaluated(state, today)
                 head, tail = read.result()
-            except psycopg.Error:
-                if not reader.lost():
-                    raise
+            finally:
+                read.discard()
+            if hinted and not self._confirmed(reader, hinted, head, tail):
+                self._current = None
                 return None
-        finally:
-            read.discard()
-        if head > state.seq:  # appended by others too
+        except psycopg.Error:
+            if hinted:
+                self._current = None
+            if not reader.lost():
+                raise
+            return None
+        except BaseException:
+            self._current = None  # a fold failed part way
+            raise
+        if head > state.seq:  # more than was known here
             if tail is None:  # a long tail: read it all, as ever
                 self._fold(state)
             else:
@@ -345,6 +360,24 @@ class TrustService:
             state, day = self.state_as_of(None)
             figures = evaluate(state, day, state.rules_on(day))
         return figures
+
+    @staticmethod
+    def _confirmed(
+        reader: _Reader,
+        hinted: list[tuple[Any, ...]],
+        head: int,
+        tail: list[tuple[Any, ...]] | None,
+    ) -> bool:
+        """Whether the events folded early are the ledger's, as the tail
+        read's answer holds them; read for the purpose if it does not hold
+        them all (its statement began before the last of them committed, or
+        the tail was too long to send)."""
+        last = hinted[-1][0]
+        if tail is not None and last <= head:
+            stored = [row for row in tail if row[0] <= last]
+        else:
+            stored = read_events(reader.connection(), hinted[0][0] - 1, last)
+        return stored == hinted
 
     def _apply_tail(
         self, state: TrustState, tail: Sequence[tuple[Any, ...]], head: int

@@ -36,6 +36,7 @@ __all__ = [
     "SQLITE_BEGIN_WRITE",
     "SYNCHRONOUS_ENV",
     "WRITE",
+    "autocommit_connection",
     "make_engine",
     "sqlite_synchronous",
 ]
@@ -85,6 +86,22 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         f"unsupported database URL {url!r}: use sqlite:///FILE or "
         "postgresql+psycopg://USER@HOST:PORT/DB"
     )
+
+
+def autocommit_connection(engine: Engine) -> Any:
+    """A driver connection of the caller's own: opened as ``engine`` opens
+    one, detached from its pool (which neither counts nor resets it), in
+    autocommit for good. The caller closes it."""
+    held = engine.raw_connection()
+    held.detach()
+    dbapi = held.dbapi_connection
+    assert dbapi is not None
+    try:
+        dbapi.autocommit = True
+    except BaseException:
+        dbapi.close()
+        raise
+    return dbapi
 
 
 def _configure_sqlite(engine: Engine) -> None:

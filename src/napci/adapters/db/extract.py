@@ -49,6 +49,7 @@ __all__ = [
     "extract_parallel",
     "extract_rows",
     "extract_tail",
+    "read_events",
     "read_tail",
     "read_types",
 ]
@@ -187,6 +188,24 @@ def read_tail(
         return _tail(cursor.fetchall(), after)
     finally:
         cursor.close()
+
+
+def read_events(dbapi: Any, after: int, upto: int) -> list[tuple[Any, ...]]:
+    """The events after seq ``after`` up to ``upto`` (PostgreSQL), as
+    :func:`read_tail` gives them, whatever the head: to check hints of
+    them against the ledger."""
+    cursor = dbapi.cursor()
+    try:
+        cursor.execute(_EVENTS_SQL, (after, upto))
+        return [tuple(row) for row in cursor.fetchall()]
+    finally:
+        cursor.close()
+
+
+_EVENTS_SQL: Final[str] = (
+    "SELECT seq, type, occurred_at, classification, payload FROM events "
+    "WHERE seq > %s AND seq <= %s ORDER BY seq"
+)
 
 
 def _tail(
