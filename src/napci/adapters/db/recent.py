@@ -37,7 +37,7 @@ from napci.adapters.db.engine import autocommit_connection
 
 __all__ = ["CHANNEL", "KEPT", "Listener", "RecentAppends", "listen", "recent_appends"]
 
-#: How many of the latest appended events are kept per engine.
+#: How many of the latest committed events are kept per engine.
 KEPT: Final[int] = 64
 
 #: An event as :func:`napci.adapters.db.extract.read_tail` gives it:
@@ -46,7 +46,8 @@ TailRow = tuple[int, str, str, str, str]
 
 
 class RecentAppends:
-    """The latest events appended through one engine, by seq."""
+    """The latest events known to be committed to one engine's database
+    (appended through it, or announced by its server), by seq."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -54,7 +55,8 @@ class RecentAppends:
 
     def committed(self, rows: Iterable[tuple[Any, ...]]) -> None:
         """Keep ``rows`` (tail rows of a committed append, seq first). Two
-        appends may report in either order; the oldest rows are let go."""
+        appends may report in either order, and one twice (appended here and
+        announced); the oldest rows are let go."""
         with self._lock:
             kept = self._rows
             for row in rows:
@@ -82,7 +84,8 @@ _BY_ENGINE_LOCK = threading.Lock()
 
 
 def recent_appends(engine: Engine) -> RecentAppends:
-    """The latest events appended through ``engine`` (kept while it lives)."""
+    """The latest events known to be committed to ``engine``'s database
+    (kept while the engine lives)."""
     found = _BY_ENGINE.get(engine)
     if found is None:
         with _BY_ENGINE_LOCK:
@@ -99,6 +102,9 @@ CHANNEL: Final[str] = "napci_appended"
 #: The longest wait before a lost listening connection is opened again, in
 #: seconds (the first wait is a twentieth of a second, doubled each time).
 _RETRY_AT_MOST: Final[float] = 5.0
+
+#: How long :meth:`Listener.stop` waits for the thread to end, in seconds.
+_STOP_AT_MOST: Final[float] = 10.0
 
 
 def _announced(text: bytes) -> list[tuple[Any, ...]]:
@@ -171,12 +177,14 @@ class Listener:
             self._record.committed(rows)
 
     def stop(self) -> None:
-        """End the thread and close the connection (waits for both)."""
+        """End the thread and close the connection (waits for both, up to
+        :data:`_STOP_AT_MOST`: a connection being opened to a server that
+        does not answer is left to time out on its own)."""
         self._stopping.set()
         with contextlib.suppress(OSError):  # already closed by the thread
             self._wake.send(b"x")
         if self._thread is not threading.current_thread():
-            self._thread.join()
+            self._thread.join(_STOP_AT_MOST)
 
     # -- the thread -----------------------------------------------------------
 
