@@ -78,19 +78,26 @@ class Heard:
         )
         self.conn.execute(f"LISTEN {MIGRATION.CHANNEL}")
 
-    def notices(self) -> list[bytes]:
-        """The payloads that arrived within a moment, in order."""
-        time.sleep(0.2)
+    def notices(self, least: int = 0) -> list[bytes]:
+        """The payloads that arrived, in order: at least ``least`` of them
+        (waited for), then any more within a moment."""
         pgconn = self.conn.pgconn
-        pgconn.consume_input()
-        found = []
-        while (notice := pgconn.notifies()) is not None:
-            assert notice.relname.decode() == MIGRATION.CHANNEL
-            found.append(notice.extra)
+        found: list[bytes] = []
+        deadline = time.monotonic() + 10
+        quiet = time.monotonic() + 0.2
+        while len(found) < least or time.monotonic() < quiet:
+            assert time.monotonic() < deadline, f"{len(found)} of {least} notices"
+            time.sleep(0.005)
+            pgconn.consume_input()
+            while (notice := pgconn.notifies()) is not None:
+                assert notice.relname.decode() == MIGRATION.CHANNEL
+                found.append(notice.extra)
+                quiet = time.monotonic() + 0.2
         return found
 
     def rows(self) -> list[tuple[Any, ...]]:
-        return [tuple(row) for text in self.notices() for row in json.loads(text)]
+        """The rows of the notices that arrive (at least one notice)."""
+        return [tuple(row) for text in self.notices(1) for row in json.loads(text)]
 
 
 @pytest.fixture
@@ -161,7 +168,7 @@ def test_notices_keep_within_the_servers_limit(heard: tuple[Engine, Heard]) -> N
         [attendance(1), speech(2, "가" * 2400), speech(3, "나" * 2400), attendance(4)],
         principal="test",
     )
-    notices = listener.notices()
+    notices = listener.notices(2)
     assert [len(json.loads(text)) for text in notices] == [2, 2]
     assert all(len(text) <= MIGRATION.LIMIT for text in notices)
     assert [tuple(r) for t in notices for r in json.loads(t)] == tail_of(engine, 0)
@@ -243,7 +250,10 @@ def test_the_listener_ends_with_its_engine(own_postgres_url: str) -> None:
             assert listen(engine) is found
         # disposed of: the thread has ended and its connection is closed
         assert not found.running
-        assert not _connected(watcher, pid)
+        deadline = time.monotonic() + 10
+        while _connected(watcher, pid):  # its server process exits soon after
+            assert time.monotonic() < deadline, "the connection was not closed"
+            time.sleep(0.01)
 
 
 def test_what_is_not_the_ledgers_shape_is_ignored(own_postgres_url: str) -> None:

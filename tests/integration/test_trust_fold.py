@@ -14,6 +14,7 @@ import gc
 import itertools
 import json
 import math
+import select
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -1879,7 +1880,10 @@ def test_an_event_committed_after_the_read_began_is_read_to_be_checked(
             confirmed = TrustService._confirmed
 
             def late(listener: Any) -> None:
-                time.sleep(0.2)  # the server has answered the read by now
+                # the server's answer to the read is on its way: the read ran
+                assert service._reader is not None
+                socket = service._reader.connection().pgconn.socket
+                assert select.select([socket], [], [], 10)[0]
                 SqlLedger(other).append(rec.drafts(20, 21), principal="test")
                 _announced(engine, 21)
                 take(listener)
