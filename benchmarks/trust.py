@@ -701,12 +701,7 @@ class Result:
     events: int
     load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average, before, after
     replays: list[Replay] = field(default_factory=list)
-    append_ms: list[float] = field(default_factory=list)
-    figures_ms: list[float] = field(default_factory=list)
-    other_append_ms: list[float] = field(default_factory=list)
-    other_figures_ms: list[float] = field(default_factory=list)
-    meeting_append_ms: list[float] = field(default_factory=list)
-    meeting_figures_ms: list[float] = field(default_factory=list)
+    increments: Increments | None = None
     agree: float | None = None
 
     @property
@@ -957,16 +952,10 @@ def run_backend(name: str, ledgers: Ledgers, args: argparse.Namespace) -> Result
         f"  incremental: {singles} single events and {singles} through another "
         f"engine, {max(1, singles // 4)} meetings …"
     )
-    measured = incremental(scratch := ledgers.scratch(), singles, as_of)
-    result.append_ms, result.figures_ms = measured.append_ms, measured.figures_ms
-    result.other_append_ms = measured.other_append_ms
-    result.other_figures_ms = measured.other_figures_ms
-    result.meeting_append_ms = measured.meeting_append_ms
-    result.meeting_figures_ms = measured.meeting_figures_ms
-    warm = measured.last
+    result.increments = incremental(scratch := ledgers.scratch(), singles, as_of)
     result.load = (before, os.getloadavg()[0])
     fresh = TrustService(scratch).figures()
-    result.agree = _max_difference(warm, fresh)
+    result.agree = _max_difference(result.increments.last, fresh)
     _say(f"  warm snapshot vs fresh replay: largest difference {result.agree:.3g}")
     return result
 
@@ -1028,23 +1017,25 @@ def report(results: list[Result]) -> tuple[str, bool]:
         # one event appended through the service's engine (the platform's
         # own appends), then by another engine (another process's: on
         # PostgreSQL the server announces it), then meetings
+        steps = r.increments
+        assert steps is not None
         for measure, figures_ms, append_ms, append in (
             (
                 "figures() after 1 appended event",
-                r.figures_ms,
-                r.append_ms,
+                steps.figures_ms,
+                steps.append_ms,
                 "the append itself, median",
             ),
             (
                 "the same, appended through another engine",
-                r.other_figures_ms,
-                r.other_append_ms,
+                steps.other_figures_ms,
+                steps.other_append_ms,
                 "the append itself, median",
             ),
             (
                 "figures() after a 6-event meeting, per event",
-                r.meeting_figures_ms,
-                r.meeting_append_ms,
+                steps.meeting_figures_ms,
+                steps.meeting_append_ms,
                 "the append itself, per event, median",
             ),
         ):

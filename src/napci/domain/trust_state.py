@@ -507,6 +507,16 @@ class TrustState:
             )
         return rules
 
+    def half_life_on(self, day: date) -> float:
+        """The evidence's half-life in days by the rules in force on ``day``."""
+        return self.rules_on(day).number("trust.half_life_days")
+
+    def half_life_moved(self, day: date) -> bool:
+        """Whether the rules in force on ``day`` give another half-life than
+        the state was folded with (it must then be folded anew, with
+        :meth:`half_life_on`)."""
+        return self.half_life_on(day) != self.half_life
+
     # -- indices ------------------------------------------------------------
 
     @property

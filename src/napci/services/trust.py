@@ -85,17 +85,6 @@ def _day_of(state: TrustState, today: date) -> date:
     return max(today, EPOCH + timedelta(days=state.last_day))
 
 
-def _half_life(state: TrustState, day: date) -> float:
-    """The half-life of the rules in force on ``day``, by ``state``."""
-    return state.rules_on(day).number("trust.half_life_days")
-
-
-def _half_life_moved(state: TrustState, day: date) -> bool:
-    """Whether ``state`` was folded with another half-life than the rules
-    in force on ``day`` give (it must then be replayed)."""
-    return _half_life(state, day) != state.half_life
-
-
 def _before_text(before: date | None) -> str | None:
     return None if before is None else format_timestamp(before)
 
@@ -255,8 +244,8 @@ class TrustService:
         with self._lock:
             state = self._current
             state = self._replay(730.0, None) if state is None else self._fold(state)
-            if _half_life_moved(state, today):
-                state = self._replay(_half_life(state, today), None)
+            if state.half_life_moved(today):
+                state = self._replay(state.half_life_on(today), None)
             self._current = state
             return state
 
@@ -280,8 +269,8 @@ class TrustService:
                 raise TrustError(
                     f"the record has no event on or before {as_of.isoformat()}"
                 )
-            if _half_life_moved(probe, as_of):
-                probe = self._replay(_half_life(probe, as_of), before)
+            if probe.half_life_moved(as_of):
+                probe = self._replay(probe.half_life_on(as_of), before)
             self._past[as_of] = probe
             while len(self._past) > _PAST_STATES:
                 self._past.popitem(last=False)
@@ -303,7 +292,8 @@ class TrustService:
     def _figures_now(self, reader: _Reader, state: TrustState) -> TrustFigures | None:
         """Today's figures on PostgreSQL, from a snapshot already made, with
         the server's answer overlapped (None if the caller must read again:
-        the connection was lost, or the snapshot was let go).
+        the connection was lost, the snapshot was let go, or the rules in
+        force today have another half-life than it was folded with).
 
         The read of the tail is sent first. While the server answers, the
         events known to have been committed since the snapshot are folded
@@ -356,10 +346,7 @@ class TrustService:
                 newer = [row for row in tail if row[0] > state.seq]
                 self._apply_tail(state, newer, head)
             figures = self._evaluated(state, today)
-        if figures is None:  # another half-life in force: replayed with it
-            state, day = self.state_as_of(None)
-            figures = evaluate(state, day, state.rules_on(day))
-        return figures
+        return figures  # None for another half-life: the caller replays
 
     @staticmethod
     def _confirmed(
@@ -389,7 +376,7 @@ class TrustService:
     def _evaluated(self, state: TrustState, today: date) -> TrustFigures | None:
         """The current figures of ``state``; None if the rules in force
         today have another half-life than it was folded with."""
-        if _half_life_moved(state, today):
+        if state.half_life_moved(today):
             return None
         day = _day_of(state, today)
         return evaluate(state, day, state.rules_on(day))

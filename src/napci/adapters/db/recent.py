@@ -40,10 +40,6 @@ __all__ = ["CHANNEL", "KEPT", "Listener", "RecentAppends", "listen", "recent_app
 #: How many of the latest committed events are kept per engine.
 KEPT: Final[int] = 64
 
-#: An event as :func:`napci.adapters.db.extract.read_tail` gives it:
-#: (seq, type, occurred_at, classification, payload JSON text).
-TailRow = tuple[int, str, str, str, str]
-
 
 class RecentAppends:
     """The latest events known to be committed to one engine's database
@@ -165,16 +161,8 @@ class Listener:
 
     def take(self) -> None:
         """Take the announcements that have arrived (without waiting)."""
-        with self._lock:
-            dbapi = self._dbapi
-            if dbapi is None:
-                return
-            try:
-                rows = self._arrived(dbapi.pgconn)
-            except psycopg.Error:  # lost: the thread opens another
-                return
-        if rows:
-            self._record.committed(rows)
+        with contextlib.suppress(psycopg.Error):  # lost: the thread opens another
+            self._drain()
 
     def stop(self) -> None:
         """End the thread and close the connection (waits for both, up to
@@ -224,13 +212,11 @@ class Listener:
     def _listen(self) -> None:
         """Take announcements as they arrive, until stopped (or lost: the
         driver's error is raised)."""
-        with self._lock:
-            dbapi = self._dbapi
-            if dbapi is None:
-                return
-            socket_of_server = dbapi.pgconn.socket
+        dbapi = self._dbapi  # set by this thread, as only it does
+        if dbapi is None:
+            return
         ready = select.poll()  # not select(): descriptors may pass 1,024
-        ready.register(socket_of_server, select.POLLIN)
+        ready.register(dbapi.pgconn.socket, select.POLLIN)
         ready.register(self._woken, select.POLLIN)
         woken = self._woken.fileno()
         while not self._stopping.is_set():
@@ -238,18 +224,22 @@ class Listener:
             if any(fd == woken for fd, _ in events):  # to stop, as a rule
                 self._woken.recv(64)
                 continue
-            with self._lock:
-                rows = self._arrived(dbapi.pgconn)
-            if rows:
-                self._record.committed(rows)
+            self._drain()
 
-    def _arrived(self, pgconn: Any) -> list[tuple[Any, ...]]:
-        """The rows of the announcements on the connection (under the lock)."""
-        pgconn.consume_input()  # raises if the connection is lost
+    def _drain(self) -> None:
+        """Take the announcements on the connection into the record (the
+        driver's error raised if the connection is lost)."""
         rows: list[tuple[Any, ...]] = []
-        while (notice := pgconn.notifies()) is not None:
-            rows.extend(_announced(notice.extra))
-        return rows
+        with self._lock:
+            dbapi = self._dbapi
+            if dbapi is None:
+                return
+            pgconn = dbapi.pgconn
+            pgconn.consume_input()
+            while (notice := pgconn.notifies()) is not None:
+                rows.extend(_announced(notice.extra))
+        if rows:
+            self._record.committed(rows)
 
     def _close(self) -> None:
         self._listening.clear()

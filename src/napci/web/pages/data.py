@@ -117,8 +117,7 @@ def regional_trend(
         if folded is None or count != included:
             folded, _ = trust.state_as_of(day)
             included = count
-        rules = folded.rules_on(day)
-        if rules.number("trust.half_life_days") != folded.half_life:
+        if folded.half_life_moved(day):
             folded, _ = trust.state_as_of(day)
         figures = evaluate(folded, day, folded.rules_on(day))
         points.append(
