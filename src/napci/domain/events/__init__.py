@@ -27,6 +27,7 @@ from napci.domain.events.documents import DocumentIssued, SupportExpressed
 from napci.domain.events.keys import KeyRegistered, KeyRevoked
 from napci.domain.events.mechanisms import MechanismRegistered, MechanismWidened
 from napci.domain.events.meetings import (
+    AttendanceAcknowledged,
     AttendanceConfirmed,
     AttendanceRecorded,
     MeetingCancelled,
@@ -73,6 +74,7 @@ __all__ = [
     "AdoptDocument",
     "AmendRules",
     "AttachedStatement",
+    "AttendanceAcknowledged",
     "AttendanceConfirmed",
     "AttendanceRecorded",
     "CommitmentBroken",

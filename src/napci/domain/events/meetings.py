@@ -19,6 +19,7 @@ from napci.domain.values import (
 )
 
 __all__ = [
+    "AttendanceAcknowledged",
     "AttendanceConfirmed",
     "AttendanceRecorded",
     "MeetingCancelled",
@@ -70,6 +71,30 @@ class AttendanceRecorded(Event):
     represented_by: str | None = Field(
         default=None, description="the delegation's head, if known"
     )
+    recorded_as: Literal["secretariat", "host", "chair", "delegation"] | None = (
+        Field(
+            default=None,
+            description="the capacity in which the recorder acted: the "
+            "secretariat, the meeting's host or chair, or the delegation itself",
+        )
+    )
+    acknowledged: bool | None = Field(
+        default=None,
+        description="true when it counts as the delegation's own word (recorded "
+        "by the delegation itself, or by the secretariat as secretariat); false "
+        "when a host or chair reported it for another delegation, which then "
+        "acknowledges it (AttendanceAcknowledged); absent in entries written "
+        "before acknowledgement existed, which count when they carry sources",
+    )
+
+
+@register
+class AttendanceAcknowledged(Event):
+    """A delegation acknowledged its own attendance (or absence) as reported."""
+
+    meeting: Ref
+    code: ActorCode
+    attended: bool = Field(description="the reported attendance it acknowledges")
 
 
 @register

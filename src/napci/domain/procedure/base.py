@@ -100,6 +100,17 @@ class Context:
     registry: Registry
     gate: Callable[[date], Gate]
     secretariat: bool = False
+    visible: Registry | None = None
+
+    def seen(self) -> Registry:
+        """The record as the caller may read it (its clearance): what a
+        refusal may speak of. The whole ``registry`` when not given.
+
+        Rules judge against ``registry`` (an id is unique across the whole
+        record), but a refusal about something the caller may not read must
+        read exactly as for something absent.
+        """
+        return self.registry if self.visible is None else self.visible
 
     def rules(self, day: date) -> Rules:
         """The rules of procedure in force on ``day``."""
