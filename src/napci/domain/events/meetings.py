@@ -71,12 +71,10 @@ class AttendanceRecorded(Event):
     represented_by: str | None = Field(
         default=None, description="the delegation's head, if known"
     )
-    recorded_as: Literal["secretariat", "host", "chair", "delegation"] | None = (
-        Field(
-            default=None,
-            description="the capacity in which the recorder acted: the "
-            "secretariat, the meeting's host or chair, or the delegation itself",
-        )
+    recorded_as: Literal["secretariat", "host", "chair", "delegation"] | None = Field(
+        default=None,
+        description="the capacity in which the recorder acted: the "
+        "secretariat, the meeting's host or chair, or the delegation itself",
     )
     acknowledged: bool | None = Field(
         default=None,
