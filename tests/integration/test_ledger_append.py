@@ -431,7 +431,10 @@ def test_fold_rows_are_the_events_columns_filtered_in_the_database(
     ]
     ledger.append(events, principal="a")
     recorded = list(ledger.iter_events())
-    every = [(e.seq, e.type, e.occurred_at, e.actor, e.payload_json) for e in recorded]
+    every = [
+        (e.seq, e.type, e.occurred_at, e.actor, e.payload_json, e.classification)
+        for e in recorded
+    ]
     assert list(ledger.iter_fold_rows()) == every
     assert list(ledger.iter_fold_rows(after=1, upto=3)) == every[1:3]
     public = list(ledger.iter_fold_rows(classifications=("public",)))

@@ -3,7 +3,8 @@ commitments, incidents and rule amendments (DESIGN §4).
 
 Handlers here are folded by :class:`napci.domain.registry.Registry` with the
 rest of the registry; each receives the payload with ``__seq`` (the event's
-seq) and ``__actor`` (on whose behalf it was recorded).
+seq), ``__actor`` (on whose behalf it was recorded), ``__occurred`` (its
+``occurred_at``) and ``__classification`` (who may read it).
 """
 
 from __future__ import annotations

@@ -168,8 +168,9 @@ class MechanismView:
         }
 
 
-#: An event as the registry reads it: seq, type, occurred_at, actor, payload.
-FoldRow = tuple[int, str, str, str | None, str]
+#: An event as the registry reads it: seq, type, occurred_at, actor, payload,
+#: classification.
+FoldRow = tuple[int, str, str, str | None, str, str]
 
 
 def _iso(value: date | None) -> str | None:
@@ -214,17 +215,26 @@ class Registry:
     def apply(self, event: RecordedEvent) -> None:
         """Fold one recorded event in."""
         self.apply_row(
-            (event.seq, event.type, event.occurred_at, event.actor, event.payload_json)
+            (
+                event.seq,
+                event.type,
+                event.occurred_at,
+                event.actor,
+                event.payload_json,
+                event.classification,
+            )
         )
 
     def apply_row(self, row: FoldRow) -> None:
         """Fold one event in, given as the columns the registry reads."""
-        seq, type_, occurred_at, actor, payload_json = row
+        seq, type_, occurred_at, actor, payload_json, classification = row
         handler = _HANDLERS.get(type_)
         if handler is not None:
             payload = json.loads(payload_json)
             payload["__seq"] = seq
             payload["__actor"] = actor
+            payload["__occurred"] = occurred_at
+            payload["__classification"] = classification
             handler(self, payload)
         self.seq = seq
         day = occurred_at[:10]  # canonical timestamps sort as text
@@ -435,7 +445,7 @@ _HANDLERS: dict[str, Any] = {
 
 def fold_registry(recorded: Iterable[RecordedEvent | FoldRow]) -> Registry:
     """The registry after folding ``recorded`` in order: events, or rows
-    ``(seq, type, occurred_at, actor, payload)`` as a ledger's
+    ``(seq, type, occurred_at, actor, payload, classification)`` as a ledger's
     ``iter_fold_rows`` gives them (no envelope object per event)."""
     registry = Registry()
     apply_row = registry.apply_row

@@ -623,8 +623,9 @@ class SqlLedger:
         upto: int | None = None,
         before_occurred: str | None = None,
         classifications: Sequence[str] | None = None,
-    ) -> Iterator[tuple[int, str, str, str | None, str]]:
-        """``(seq, type, occurred_at, actor, payload)`` of events in seq order.
+    ) -> Iterator[tuple[int, str, str, str | None, str, str]]:
+        """``(seq, type, occurred_at, actor, payload, classification)`` of
+        events in seq order.
 
         What a fold of the record reads, and nothing more: straight from the
         driver, in one snapshot, server-side on PostgreSQL. ``upto`` keeps
@@ -649,7 +650,8 @@ class SqlLedger:
             )
             params.extend(classifications)
         sql = (
-            "SELECT seq, type, occurred_at, actor, payload FROM events "
+            "SELECT seq, type, occurred_at, actor, payload, classification "
+            "FROM events "
             f"WHERE {' AND '.join(where)} ORDER BY seq"
         )
         with self.engine.connect() as conn, conn.begin():
