@@ -259,8 +259,12 @@ class Record:
     def position(
         self, proposal: str, code: str, position: str, on: date, **extra: Any
     ) -> list[RecordedEvent]:
-        """``code`` records its own position."""
-        return self.run(RecordPosition(proposal, code, position, on, code, **extra))
+        """``code``'s delegation records its own position (never the
+        secretariat: for KOR, the ROK's delegation acts)."""
+        return self.run(
+            RecordPosition(proposal, code, position, on, code, **extra),
+            secretariat=False,
+        )
 
     def decide(
         self, proposal: str, at: date, *, by: str = FACILITATOR
@@ -379,6 +383,8 @@ class Record:
         )
         joiners = [c for c in PARTICIPANTS if c not in ("KOR", "JPN")]
         self.run(*(JoinProject(project, c, launched_on, c) for c in joiners))
+        # Each delegation commits itself (the ROK's delegation, not the
+        # secretariat, for KOR).
         self.run(
             *(
                 MakeCommitment(
@@ -391,7 +397,8 @@ class Record:
                     by=c,
                 )
                 for c in PARTICIPANTS
-            )
+            ),
+            secretariat=False,
         )
 
     def complete_project(self, project: str, kept_on: date, completed_on: date) -> None:

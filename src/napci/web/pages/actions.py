@@ -134,6 +134,7 @@ def _run(
             commands,
             principal=page.principal.label,
             secretariat=page.secretariat,
+            visible=page.state.visible(page.clearance),
         )
     except (Refusal, InvalidCommand) as exc:
         return shown(exc)
@@ -355,7 +356,11 @@ def decide(page: PageDep, form: Form, proposal: str) -> Response:
     def check(commands: list[Any]) -> None:
         if action != "adopt":
             return
-        context = context_for(page.state.platform, secretariat=page.secretariat)
+        context = context_for(
+            page.state.platform,
+            secretariat=page.secretariat,
+            visible=page.state.visible(page.clearance),
+        )
         for emit in judge(context, commands[0]):
             if isinstance(emit.event, ProposalNotAdopted):
                 by = ", ".join(emit.event.by)
