@@ -102,19 +102,29 @@ class Record:
         return self.platform.ledger.head()
 
     def run(
-        self, *commands: Any, today: date | None = None, secretariat: bool = True
+        self,
+        *commands: Any,
+        today: date | None = None,
+        secretariat: bool = True,
+        clearance: tuple[str, ...] | None = None,
     ) -> list[RecordedEvent]:
         """Judge ``commands`` and append what they bring about; the events.
 
         ``secretariat``: whether the caller acts as the facilitator's
         secretariat (by default, as the CLI does) or as a delegation only.
+        ``clearance``: what the caller may read (by default everything, as the
+        secretariat does); a delegate reads ``("public", "participants")``.
         """
+        visible = None
+        if clearance is not None:
+            visible = self.platform.registry(clearance=clearance)
         result = execute_all(
             self.platform,
             list(commands),
             principal="test",
             secretariat=secretariat,
             today=today,
+            visible=visible,
         )
         return list(result.recorded)
 
@@ -125,11 +135,14 @@ class Record:
         *fragments: str,
         today: date | None = None,
         secretariat: bool = True,
+        clearance: tuple[str, ...] | None = None,
     ) -> Refusal:
         """Check ``command`` is refused by ``rule`` and appends nothing."""
         before = self.head()
         with pytest.raises(Refusal) as info:
-            self.run(command, today=today, secretariat=secretariat)
+            self.run(
+                command, today=today, secretariat=secretariat, clearance=clearance
+            )
         refusal = info.value
         assert refusal.rule == rule, f"refused by {refusal.rule}, not {rule}: {refusal}"
         for fragment in fragments:
