@@ -140,9 +140,7 @@ class Record:
         """Check ``command`` is refused by ``rule`` and appends nothing."""
         before = self.head()
         with pytest.raises(Refusal) as info:
-            self.run(
-                command, today=today, secretariat=secretariat, clearance=clearance
-            )
+            self.run(command, today=today, secretariat=secretariat, clearance=clearance)
         refusal = info.value
         assert refusal.rule == rule, f"refused by {refusal.rule}, not {rule}: {refusal}"
         for fragment in fragments:

@@ -359,7 +359,7 @@ def check_host_dated(
         "no-backdating",
         f"{by} acts as {capacity} of meeting {meeting}, dated {day.isoformat()}, "
         f"when it did not yet take part in the process{joined}",
-        "A host or chair acts only for meetings dated while it takes part; "
+        "A host or chair acts only for meetings dated while it takes part. "
         + ask_secretariat("record an earlier meeting"),
     )
 
