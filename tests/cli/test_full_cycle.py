@@ -256,8 +256,12 @@ def test_two_years_take_the_road_map_from_phase_1_to_phase_3(db_url: str) -> Non
                         "--on",
                         "2015-04-15",
                     )
+            # Each delegation commits itself. The command line acts as the
+            # secretariat, which never commits for the ROK's delegation (that
+            # delegation acts with its own token): refused, nothing recorded.
             for code in PARTICIPANTS:
-                napci(
+                refused = code == "KOR"
+                result = napci(
                     "projects",
                     "commit",
                     f"drill-{code.lower()}",
@@ -271,11 +275,16 @@ def test_two_years_take_the_road_map_from_phase_1_to_phase_3(db_url: str) -> Non
                     code,
                     "--on",
                     "2015-05-01",
+                    code=2 if refused else 0,
                 )
+                if refused:
+                    assert "(rule own-act)" in result.stderr
             second = phase(napci, "2015-12-31")
             assert second["phase"] == 2
 
     for code in PARTICIPANTS:
+        if code == "KOR":
+            continue  # it made no commitment (above)
         napci(
             "projects",
             "fulfil",

@@ -102,19 +102,29 @@ class Record:
         return self.platform.ledger.head()
 
     def run(
-        self, *commands: Any, today: date | None = None, secretariat: bool = True
+        self,
+        *commands: Any,
+        today: date | None = None,
+        secretariat: bool = True,
+        clearance: tuple[str, ...] | None = None,
     ) -> list[RecordedEvent]:
         """Judge ``commands`` and append what they bring about; the events.
 
         ``secretariat``: whether the caller acts as the facilitator's
         secretariat (by default, as the CLI does) or as a delegation only.
+        ``clearance``: what the caller may read (by default everything, as the
+        secretariat does); a delegate reads ``("public", "participants")``.
         """
+        visible = None
+        if clearance is not None:
+            visible = self.platform.registry(clearance=clearance)
         result = execute_all(
             self.platform,
             list(commands),
             principal="test",
             secretariat=secretariat,
             today=today,
+            visible=visible,
         )
         return list(result.recorded)
 
@@ -125,11 +135,12 @@ class Record:
         *fragments: str,
         today: date | None = None,
         secretariat: bool = True,
+        clearance: tuple[str, ...] | None = None,
     ) -> Refusal:
         """Check ``command`` is refused by ``rule`` and appends nothing."""
         before = self.head()
         with pytest.raises(Refusal) as info:
-            self.run(command, today=today, secretariat=secretariat)
+            self.run(command, today=today, secretariat=secretariat, clearance=clearance)
         refusal = info.value
         assert refusal.rule == rule, f"refused by {refusal.rule}, not {rule}: {refusal}"
         for fragment in fragments:
@@ -259,8 +270,12 @@ class Record:
     def position(
         self, proposal: str, code: str, position: str, on: date, **extra: Any
     ) -> list[RecordedEvent]:
-        """``code`` records its own position."""
-        return self.run(RecordPosition(proposal, code, position, on, code, **extra))
+        """``code``'s delegation records its own position (never the
+        secretariat: for KOR, the ROK's delegation acts)."""
+        return self.run(
+            RecordPosition(proposal, code, position, on, code, **extra),
+            secretariat=False,
+        )
 
     def decide(
         self, proposal: str, at: date, *, by: str = FACILITATOR
@@ -379,6 +394,8 @@ class Record:
         )
         joiners = [c for c in PARTICIPANTS if c not in ("KOR", "JPN")]
         self.run(*(JoinProject(project, c, launched_on, c) for c in joiners))
+        # Each delegation commits itself (the ROK's delegation, not the
+        # secretariat, for KOR).
         self.run(
             *(
                 MakeCommitment(
@@ -391,7 +408,8 @@ class Record:
                     by=c,
                 )
                 for c in PARTICIPANTS
-            )
+            ),
+            secretariat=False,
         )
 
     def complete_project(self, project: str, kept_on: date, completed_on: date) -> None:

@@ -98,18 +98,17 @@ def test_projects_start_with_the_willing(record: Record) -> None:
         ("SEJONG",),
         "active",
     )
-    record.refused(launch(), "registry", "project dust exists already")
+    record.refused(launch(), "registry", "the project id dust is taken")
 
 
 def test_a_project_gains_no_member_that_did_not_act_itself(record: Record) -> None:
     record.run(launch())
     refusal = record.refused(
         JoinProject("dust", "MNG", date(2015, 5, 1), "KOR"),
-        "willing",
-        "KOR cannot make MNG a member of dust: a project gains no member that did "
-        "not act itself",
+        "own-act",
+        "KOR cannot join project dust for MNG: no one acts for another",
     )
-    assert refusal.remedy == "MNG must join by its own act."
+    assert refusal.remedy == "MNG's delegation must do it itself."
     record.refused(
         JoinProject("dust", "PRK", date(2015, 5, 1), "PRK"),
         "willing",
@@ -132,7 +131,7 @@ def test_a_project_gains_no_member_that_did_not_act_itself(record: Record) -> No
     record.refused(
         LeaveProject("dust", "MNG", date(2015, 6, 1), "KOR"),
         "own-act",
-        "KOR cannot withdraw MNG",
+        "KOR cannot leave project dust for MNG",
     )
     events = record.run(LeaveProject("dust", "MNG", date(2015, 6, 1), "MNG"))
     assert types(events) == ["ProjectLeft"]
@@ -153,7 +152,9 @@ def test_commitments_kept_and_broken(record: Record) -> None:
         "MNG is not a member of project dust and cannot commit in it",
     )
     record.refused(
-        commit("dust-chn", "CHN", due, by="KOR"), "own-act", "KOR cannot commit CHN"
+        commit("dust-chn", "CHN", due, by="KOR"),
+        "own-act",
+        "KOR cannot make a commitment for CHN",
     )
     record.refused(
         commit("dust-chn", "CHN", date(2015, 3, 1)),
@@ -226,7 +227,8 @@ def test_a_commitment_with_its_own_grace_period(record: Record) -> None:
             LAUNCH,
             "KOR",
             0,
-        )
+        ),
+        secretariat=False,  # the ROK's delegation commits, not the secretariat
     )
     events = record.run(AssessCommitments(date(2015, 7, 1), "KOR"))
     assert payload(events[0])["commitment"] == "dust-kor"

@@ -20,6 +20,7 @@ import pytest
 from procedure_helpers import PARTICIPANTS, Record, opened, payload, types
 
 from napci.domain.procedure import (
+    AcknowledgeAttendance,
     AssessCommitments,
     CancelMeeting,
     ConfirmAttendance,
@@ -65,9 +66,9 @@ def test_the_dprk_joins_by_its_own_notification_at_any_stage(record: Record) -> 
     refusal = record.refused(
         JoinActor("PRK", on, "KOR"),
         "own-act",
-        "KOR cannot notify participation on behalf of PRK",
+        "KOR cannot notify participation for PRK: no one acts for another",
     )
-    assert refusal.remedy == "PRK must act itself."
+    assert refusal.remedy == "PRK's delegation must do it itself."
     record.refused(JoinActor("PRK", on, "CHN"), "own-act")
 
     events = record.run(JoinActor("PRK", on, "PRK"))
@@ -179,7 +180,7 @@ def test_a_participant_withdraws_by_its_own_notification(record: Record) -> None
     record.refused(
         WithdrawActor("MNG", on, "KOR"),
         "own-act",
-        "KOR cannot withdraw on behalf of MNG",
+        "KOR cannot withdraw for MNG",
     )
     events = record.run(WithdrawActor("MNG", on, "MNG", "domestic review"))
     assert types(events) == ["ActorWithdrew"]
@@ -251,13 +252,11 @@ def test_a_meeting_from_convening_to_holding(record: Record) -> None:
     )
     events = record.run(convene("JPN"))  # the host
     assert types(events) == ["MeetingConvened"]
-    record.refused(
-        convene("KOR"), "registry", "meeting energy-2015 is already convened"
-    )
+    record.refused(convene("KOR"), "registry", "the meeting id energy-2015 is taken")
     record.refused(
         ConfirmAttendance("energy-2015", "CHN", day, "KOR"),
         "own-act",
-        "KOR cannot confirm attendance on behalf of CHN",
+        "KOR cannot confirm attendance for CHN",
     )
     record.run(
         ConfirmAttendance("energy-2015", "CHN", day, "CHN"),
@@ -269,8 +268,16 @@ def test_a_meeting_from_convening_to_holding(record: Record) -> None:
         "attendance of energy-2015 is recorded by the facilitator, the host or the "
         "chair, not CHN",
     )
-    # RUS confirmed and did not come: a no-show.
+    # RUS confirmed and did not come: a no-show. The host reports; its report
+    # counts for itself, and for each other delegation once it acknowledges.
     record.attend("energy-2015", day, ("KOR", "JPN", "CHN"), ("RUS",), by="JPN")
+    reported = record.registry().meetings["energy-2015"]
+    assert (reported.attended, reported.absent) == ({"JPN"}, set())
+    assert reported.pending() == ["CHN", "KOR", "RUS"]
+    for code in ("KOR", "CHN", "RUS"):
+        record.run(
+            AcknowledgeAttendance("energy-2015", code, day, code), secretariat=False
+        )
     events = record.run(HoldMeeting("energy-2015", day, "JPN"))
     assert types(events) == ["MeetingHeld"]
     record.refused(
@@ -361,9 +368,7 @@ def test_incidents_are_recorded_by_the_facilitator_with_a_source(
             "url": "https://example.org/kyodo/2015-05-02",
         }
     ]
-    record.refused(
-        incident(), "registry", "incident fishing-2015-1 is recorded already"
-    )
+    record.refused(incident(), "registry", "the incident id fishing-2015-1 is taken")
     figures = record.platform.trust.figures(date(2015, 5, 31))
     chn, jpn = figures.index_of("CHN"), figures.index_of("JPN")
     assert figures.s[chn, jpn].sum() == pytest.approx(figures.s[jpn, chn].sum())
@@ -421,7 +426,7 @@ def test_invalid_and_unauthorised_commands_append_nothing(record: Record) -> Non
             "a position recorded by someone else",
             RecordPosition("admit-sejong", "CHN", "objection", on, "KOR"),
             "own-act",
-            "KOR cannot record CHN's position",
+            "KOR cannot record a position for CHN",
         ),
         (
             "an incident without a source",

@@ -71,7 +71,17 @@ def meeting(
             layer=layer,  # type: ignore[arg-type]
             starts_on=on,
         ),
-        *(AttendanceRecorded(meeting=name, code=c, attended=True) for c in present),
+        # recorded by the secretariat as secretariat: acknowledged attendance
+        *(
+            AttendanceRecorded(
+                meeting=name,
+                code=c,
+                attended=True,
+                recorded_as="secretariat",
+                acknowledged=True,
+            )
+            for c in present
+        ),
     ]
     if held:
         events.append(MeetingHeld(meeting=name, held_on=on))

@@ -60,10 +60,13 @@ def iso(day: date) -> str:
     return day.isoformat()
 
 
-def act(platform: Platform, *commands: Any) -> list[RecordedEvent]:
-    """Run commands through the rules, as the test's setup."""
+def act(
+    platform: Platform, *commands: Any, secretariat: bool = True
+) -> list[RecordedEvent]:
+    """Run commands through the rules, as the test's setup: as the
+    secretariat, or (``secretariat=False``) as the delegations themselves."""
     result = execute_all(
-        platform, list(commands), principal="test:setup", secretariat=True
+        platform, list(commands), principal="test:setup", secretariat=secretariat
     )
     return list(result.recorded)
 
@@ -180,6 +183,7 @@ def commitment(
             )
             for n in names
         ),
+        secretariat=False,  # the member commits itself (KOR: its delegation)
     )
 
 

@@ -43,7 +43,7 @@ from api_scenario import (
 )
 from webapp import WebRecord
 
-from napci.domain.procedure import WithdrawActor
+from napci.domain.procedure import RecordAttendance, WithdrawActor
 from napci.services.platform import Platform
 from napci.web.problems import PROBLEM
 
@@ -148,6 +148,17 @@ def jpn_or_facilitator(rule: str) -> dict[str, int | str]:
 
 def _withdraw_jpn(platform: Platform, _tags: list[str]) -> None:
     act(platform, WithdrawActor("JPN", DAY, "JPN"))
+
+
+def _reported_by_host(host: str, code: str) -> Setup:
+    """A meeting ``m`` hosted by ``host``, who reports ``code`` attended: a
+    report ``code`` has to acknowledge."""
+
+    def setup(platform: Platform, _tags: list[str]) -> None:
+        convene(platform, "m", host=host, on=DAY)
+        act(platform, RecordAttendance("m", code, True, DAY, host))
+
+    return setup
 
 
 def _meetings(platform: Platform, tags: list[str]) -> None:
@@ -258,6 +269,21 @@ ROWS: tuple[Row, ...] = (
         secretariat=True,
     ),
     Row(
+        "acknowledge attendance",
+        "/meetings/m/attendance/acknowledge",
+        ON,
+        {
+            # nothing was reported of them: nothing to acknowledge
+            "observer": "attendance",
+            "other-delegate": "attendance",
+            "facilitator-delegate": "attendance",
+            "delegate": 201,
+            # the secretariat never acknowledges for the ROK's delegation
+            "facilitator": "own-act",
+        },
+        _reported_by_host("CHN", "JPN"),
+    ),
+    Row(
         "record a meeting held",
         "/meetings/m-{who}/held",
         {"held_on": iso(DAY)},
@@ -356,7 +382,7 @@ ROWS: tuple[Row, ...] = (
         "join a project",
         "/projects/pr/join",
         {"code": "JPN", **ON},
-        own_act(rule="willing"),
+        own_act(),
         _project_of("KOR", "MNG"),
     ),
     Row(
@@ -525,6 +551,12 @@ def _commitment_of_kor(platform: Platform, _tags: list[str]) -> None:
 #: host, chair, proposer, founder or member it is): path, body, setup.
 ROK_ACTS: tuple[tuple[str, str, dict[str, Any] | None, Setup], ...] = (
     ("confirm attendance", "/meetings/m/confirm", ON, _one_meeting),
+    (
+        "acknowledge its attendance",
+        "/meetings/m/attendance/acknowledge",
+        ON,
+        _reported_by_host("JPN", "KOR"),
+    ),
     (
         "record a position",
         "/proposals/p/positions",

@@ -163,9 +163,25 @@ def test_a_meeting_adopts_a_common_recognition_by_consensus(
         ),
         *["AttendanceRecorded"] * 7,
     )
+    # The host's report counts for itself; each other delegation acknowledges
+    # its own (rule 0), with its own token.
+    reported = r.get("/meetings/env-2015").json()
+    assert reported["attended"] == ["JPN"]
+    assert reported["to_acknowledge"] == ["ASEAN", "CHN", "KOR", "MNG", "RUS", "USA"]
+    for code in ("MNG", "RUS", "USA"):
+        r.tokens[code] = r.platform.users.add(code.lower(), "delegate", code)
+    for user in ("other-delegate", "facilitator-delegate", "observer", "MNG", "RUS"):
+        ok(
+            r.post("/meetings/env-2015/attendance/acknowledge", user, json=day),
+            "AttendanceAcknowledged",
+        )
     ok(
         r.post("/meetings/env-2015/held", "delegate", json={"held_on": day["on"]}),
         "MeetingHeld",
+    )
+    ok(
+        r.post("/meetings/env-2015/attendance/acknowledge", "USA", json=day),
+        "AttendanceAcknowledged",
     )
     ok(
         r.post(

@@ -361,3 +361,115 @@ def test_a_proposal_is_tabled_objected_to_withdrawn_and_adopted(
     _tour(page, site, "anonymous", only_records=True)
     _check_offline(watch, refusals=1)
     assert record.platform.verify().ok
+
+
+def test_a_delegation_acknowledges_the_attendance_its_host_reported(
+    watched: tuple[Any, Watch], site: Site
+) -> None:
+    """Rule 0 on the pages: the host's report of others is only reported; each
+    delegation sees it on its dashboard and on the meeting's page, and
+    acknowledges it with a button; then it counts."""
+    page, watch = watched
+    record = site.record
+    meeting = "haze-wg-1"
+
+    # The secretariat convenes a meeting hosted and chaired by Japan.
+    _sign_in(page, site, "facilitator")
+    _visit(page, site, "/meetings")
+    page.locator("#convene > summary").click()
+    page.fill("#f-meeting", meeting)
+    page.fill("#f-title", "Haze working group")
+    page.check("input[name=tracks][value=environment]")
+    page.select_option("#f-host", "JPN")
+    page.select_option("#f-chair", "JPN")
+    _submit(page, "form[action='/meetings'] button[type=submit]")
+    assert "MeetingConvened" in _flash(page)
+    _sign_out(page)
+
+    # Japan, the host, reports who attended: it counts for Japan alone.
+    _sign_in(page, site, "delegate")
+    _visit(page, site, f"/meetings/{meeting}")
+    for code in ("JPN", "CHN", "KOR"):
+        page.check(f"input[name=att-{code}][value=attended]")
+    page.check("input[name=att-MNG][value=absent]")
+    _submit(page, f"form[action='/meetings/{meeting}/attendance'] button[type=submit]")
+    assert "AttendanceRecorded" in _flash(page)
+    assert (
+        page.locator(
+            f"form[action='/meetings/{meeting}/attendance/acknowledge']"
+        ).count()
+        == 0
+    )
+    rows = page.locator("table.attendance tbody tr")
+    assert rows.count() == 4
+    assert page.locator("#att-CHN").inner_text().split() == [
+        "CHN",
+        "attended",
+        "not",
+        "yet",
+    ]
+    assert page.locator("#att-JPN").inner_text().split() == [
+        "JPN",
+        "attended",
+        "attended",
+    ]
+    _shot(page, "ack-01-reported-by-the-host")
+    view = record.platform.registry().meetings[meeting]
+    assert (view.attended, view.absent, view.pending()) == (
+        {"JPN"},
+        set(),
+        ["CHN", "KOR", "MNG"],
+    )
+    _sign_out(page)
+
+    # China sees it on its dashboard and acknowledges it from there.
+    _sign_in(page, site, "other-delegate")
+    listed = page.locator("#to-acknowledge tbody tr")
+    assert listed.count() == 1
+    assert meeting in listed.first.inner_html()
+    _shot(page, "ack-02-dashboard")
+    _submit(page, "#to-acknowledge form button[type=submit]")
+    assert page.url == site.base + "/"
+    assert "AttendanceAcknowledged" in _flash(page)
+    assert page.locator("#to-acknowledge").count() == 0
+    _visit(page, site, f"/meetings/{meeting}")
+    assert page.locator("#att-CHN").inner_text().split() == [
+        "CHN",
+        "attended",
+        "attended",
+    ]
+    _sign_out(page)
+
+    # The secretariat is not the ROK's delegation: no button for it...
+    _sign_in(page, site, "facilitator")
+    _visit(page, site, f"/meetings/{meeting}")
+    assert (
+        page.locator(
+            f"form[action='/meetings/{meeting}/attendance/acknowledge']"
+        ).count()
+        == 0
+    )
+    assert page.locator("#to-acknowledge").count() == 0
+    _sign_out(page)
+
+    # ... the ROK's delegation acknowledges on the meeting's page.
+    _sign_in(page, site, "facilitator-delegate")
+    _visit(page, site, f"/meetings/{meeting}")
+    _shot(page, "ack-03-meeting-page")
+    _submit(page, f"form[action='/meetings/{meeting}/attendance/acknowledge'] button")
+    assert page.url == f"{site.base}/meetings/{meeting}"
+    assert "AttendanceAcknowledged" in _flash(page)
+    assert page.locator("#att-KOR").inner_text().split() == [
+        "KOR",
+        "attended",
+        "attended",
+    ]
+    _sign_out(page)
+
+    view = record.platform.registry().meetings[meeting]
+    assert (view.attended, view.absent, view.pending()) == (
+        {"CHN", "JPN", "KOR"},
+        set(),
+        ["MNG"],
+    )
+    _check_offline(watch)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from napci.cli import keys, ledger, operations, registry, trust
+from napci.cli import attendance, keys, ledger, operations, registry, trust
 from napci.cli.common import (
     DbOption,
     JsonOption,
@@ -33,6 +33,7 @@ app.add_typer(keys.app, name="keys")
 registry.register(app)
 trust.register(app)
 operations.register(app)
+attendance.register()
 app.add_typer(proposals_app, name="proposals")
 app.add_typer(projects_app, name="projects")
 app.add_typer(users_app, name="users")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -12,13 +12,11 @@ from napci.cli.common import DbOption, JsonOption, console, fail, platform, prin
 from napci.cli.registry import actors_app, mechanisms_app, meetings_app
 from napci.domain.procedure import (
     CancelMeeting,
-    ConfirmAttendance,
     ConveneMeeting,
     HoldMeeting,
     InviteActor,
     IssueDocument,
     JoinActor,
-    RecordAttendance,
     RecordIncident,
     Refusal,
     RegisterActor,
@@ -27,7 +25,6 @@ from napci.domain.procedure import (
     next_host,
     ownership,
 )
-from napci.services.platform import Platform
 
 __all__ = ["incidents_app", "register"]
 
@@ -153,53 +150,6 @@ def meetings_convene(
     )
 
 
-@meetings_app.command("confirm")
-def meetings_confirm(
-    meeting: Meeting,
-    actor: Annotated[str, typer.Option("--actor", help="Who confirms.")],
-    on: OnOption = None,
-    db: DbOption = None,
-) -> None:
-    """An actor confirms it will attend.
-
-    Example: napci meetings confirm ns-2015-1 --actor CHN
-    """
-    code = actor.upper()
-    run(db, lambda _: [ConfirmAttendance(meeting, code, day(on), code)])
-
-
-@meetings_app.command("attend")
-def meetings_attend(
-    meeting: Meeting,
-    attended: Annotated[
-        str | None, typer.Option(help="Who attended: codes, comma-separated.")
-    ] = None,
-    absent: Annotated[
-        str | None, typer.Option(help="Who did not come: codes, comma-separated.")
-    ] = None,
-    actor: ActorOption = None,
-    on: OnOption = None,
-    db: DbOption = None,
-) -> None:
-    """Record who attended a meeting and who did not.
-
-    Example: napci meetings attend ns-2015-1 --attended KOR,JPN,CHN --absent RUS
-    """
-    present = [c.upper() for c in split(attended)]
-    away = [c.upper() for c in split(absent)]
-    if not present and not away:
-        fail("name who attended (--attended) or who did not (--absent)")
-
-    def build(n: Platform) -> list[Any]:
-        by = acting(n, actor)
-        when = day(on)
-        return [RecordAttendance(meeting, c, True, when, by) for c in present] + [
-            RecordAttendance(meeting, c, False, when, by) for c in away
-        ]
-
-    run(db, build)
-
-
 @meetings_app.command("held")
 def meetings_held(
     meeting: Meeting,
@@ -296,9 +246,13 @@ def incidents_record(
         list[str] | None, typer.Option("--track", help="A track concerned (repeat).")
     ] = None,
     actor: ActorOption = None,
+    on: OnOption = None,
     db: DbOption = None,
 ) -> None:
     """The facilitator records an incident, with its source and severity.
+
+    The incident is dated when it happened (--occurred-on); its recording,
+    the secretariat's act, is dated --on (today by default).
 
     Example: napci incidents record inc-1 --parties CHN,JPN --severity 2
     --description "..." --source "Kyodo, 2015-04-02"
@@ -314,7 +268,7 @@ def incidents_record(
                 description=description,
                 source_title=source,
                 source_url=url,
-                on=day(occurred_on, "--occurred-on"),
+                on=day(on),
                 by=acting(n, actor),
                 tracks=tuple(track or ()),
             )

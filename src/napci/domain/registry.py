@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from napci.domain.envelope import RecordedEvent
+from napci.domain.meetings import MEETING_HANDLERS, MeetingView
 from napci.domain.process import (
     PROCESS_HANDLERS,
     CommitmentView,
@@ -52,6 +53,8 @@ class ActorView:
     withdrew_on: date | None = None
     support_expressed_on: date | None = None
     prospective_participant: bool = False
+    registered_on: date | None = None
+    role_since: dict[str, date] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON data for views."""
@@ -66,6 +69,7 @@ class ActorView:
             "joined_on": _iso(self.joined_on),
             "withdrew_on": _iso(self.withdrew_on),
             "support_expressed_on": _iso(self.support_expressed_on),
+            "registered_on": _iso(self.registered_on),
         }
 
 
@@ -89,49 +93,6 @@ class TrackView:
             "added_on": self.added_on.isoformat(),
             "decision": self.decision,
             "open": self.open,
-        }
-
-
-@dataclass(slots=True)
-class MeetingView:
-    """A meeting: how it was convened, whether it was held, who attended."""
-
-    meeting: str
-    title: dict[str, str]
-    tracks: tuple[str, ...]
-    rank: str
-    layer: str
-    starts_on: date
-    date_precision: str
-    host: str | None
-    chair: str | None
-    occasion: str | None
-    format: str
-    status: str = "convened"  # convened | held | cancelled
-    confirmed: set[str] = field(default_factory=set)
-    attended: set[str] = field(default_factory=set)
-    absent: set[str] = field(default_factory=set)
-    attendance_complete: bool = True
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON data for views."""
-        return {
-            "meeting": self.meeting,
-            "title": self.title,
-            "tracks": list(self.tracks),
-            "rank": self.rank,
-            "layer": self.layer,
-            "starts_on": self.starts_on.isoformat(),
-            "date_precision": self.date_precision,
-            "host": self.host,
-            "chair": self.chair,
-            "occasion": self.occasion,
-            "format": self.format,
-            "status": self.status,
-            "confirmed": sorted(self.confirmed),
-            "attended": sorted(self.attended),
-            "absent": sorted(self.absent),
-            "attendance_complete": self.attendance_complete,
         }
 
 
@@ -208,6 +169,7 @@ class Registry:
     amendments: list[tuple[date, dict[str, Any]]] = field(default_factory=list)
     initiatives: dict[str, int] = field(default_factory=dict)
     keys: dict[str, KeyView] = field(default_factory=dict)
+    classified: dict[tuple[str, str], str] = field(default_factory=dict)
     seq: int = 0
     last_day: date | None = None
     _last_text: str | None = field(default=None, repr=False, compare=False)
@@ -236,6 +198,9 @@ class Registry:
             payload["__occurred"] = occurred_at
             payload["__classification"] = classification
             handler(self, payload)
+            made = _CREATES.get(type_)
+            if made is not None:
+                self.classified[(made[0], payload[made[1]])] = classification
         self.seq = seq
         day = occurred_at[:10]  # canonical timestamps sort as text
         if self._last_text is None or day > self._last_text:
@@ -261,6 +226,24 @@ class Registry:
         """Codes of the current observers."""
         return sorted(c for c, a in self.actors.items() if "observer" in a.roles)
 
+    def classification_of(self, kind: str, ident: str) -> str | None:
+        """Who may read the ``kind`` (``meeting``, ``proposal``, ``document``,
+        ``project``, ``commitment``, ``incident``, ``mechanism``) named
+        ``ident``: the classification of the event that created it, or None
+        when the record has no such object."""
+        return self.classified.get((kind, ident))
+
+    def to_acknowledge(self, code: str) -> list[str]:
+        """Meetings, by date, at which ``code`` has a reported attendance it
+        has not acknowledged (rule 0): it counts once acknowledged."""
+        return [
+            m.meeting
+            for m in sorted(
+                self.meetings.values(), key=lambda m: (m.starts_on, m.meeting)
+            )
+            if code in m.reported and m.counted(code) != m.reported[code]
+        ]
+
 
 def _actor_registered(reg: Registry, p: dict[str, Any]) -> None:
     reg.actors[p["code"]] = ActorView(
@@ -269,6 +252,7 @@ def _actor_registered(reg: Registry, p: dict[str, Any]) -> None:
         kind=p["kind"],
         layer=p.get("layer", "track-1"),
         prospective_participant=p.get("prospective_participant", False),
+        registered_on=_day(p["__occurred"][:10]),
     )
 
 
@@ -309,12 +293,14 @@ def _role_assigned(reg: Registry, p: dict[str, Any]) -> None:
     actor = _actor(reg, p["code"])
     if actor is not None:
         actor.roles.add(p["role"])
+        actor.role_since[p["role"]] = _day(p["assigned_on"])
 
 
 def _role_relinquished(reg: Registry, p: dict[str, Any]) -> None:
     actor = _actor(reg, p["code"])
     if actor is not None:
         actor.roles.discard(p["role"])
+        actor.role_since.pop(p["role"], None)
 
 
 def _support_expressed(reg: Registry, p: dict[str, Any]) -> None:
@@ -345,55 +331,6 @@ def _track_closed(reg: Registry, p: dict[str, Any]) -> None:
         track.open = False
 
 
-def _meeting_convened(reg: Registry, p: dict[str, Any]) -> None:
-    reg.meetings[p["meeting"]] = MeetingView(
-        meeting=p["meeting"],
-        title=p["title"],
-        tracks=tuple(p.get("tracks", ())),
-        rank=p["rank"],
-        layer=p["layer"],
-        starts_on=_day(p["starts_on"]),
-        date_precision=p.get("date_precision", "day"),
-        host=p.get("host"),
-        chair=p.get("chair"),
-        occasion=p.get("occasion"),
-        format=p.get("format", "multilateral"),
-    )
-
-
-def _attendance_confirmed(reg: Registry, p: dict[str, Any]) -> None:
-    meeting = reg.meetings.get(p["meeting"])
-    if meeting is not None:
-        meeting.confirmed.add(p["code"])
-
-
-def _attendance_recorded(reg: Registry, p: dict[str, Any]) -> None:
-    meeting = reg.meetings.get(p["meeting"])
-    if meeting is None:
-        return
-    if p["attended"]:
-        meeting.attended.add(p["code"])
-        meeting.absent.discard(p["code"])
-    else:
-        meeting.absent.add(p["code"])
-        meeting.attended.discard(p["code"])
-
-
-def _meeting_held(reg: Registry, p: dict[str, Any]) -> None:
-    meeting = reg.meetings.get(p["meeting"])
-    if meeting is not None:
-        meeting.status = "held"
-        meeting.starts_on = _day(p["held_on"])
-        meeting.date_precision = p.get("date_precision", meeting.date_precision)
-        meeting.attendance_complete = p.get("attendance_complete", True)
-
-
-def _meeting_cancelled(reg: Registry, p: dict[str, Any]) -> None:
-    meeting = reg.meetings.get(p["meeting"])
-    if meeting is not None:
-        meeting.status = "cancelled"
-
-
 def _mechanism_registered(reg: Registry, p: dict[str, Any]) -> None:
     reg.mechanisms[p["mechanism"]] = MechanismView(
         mechanism=p["mechanism"],
@@ -420,6 +357,18 @@ def _mechanism_widened(reg: Registry, p: dict[str, Any]) -> None:
             mechanism.member_count += len(added)
 
 
+#: The events that create an object others refer to by id: its kind and the
+#: payload field holding its id (the registry keeps its classification).
+_CREATES: dict[str, tuple[str, str]] = {
+    "MeetingConvened": ("meeting", "meeting"),
+    "ProposalTabled": ("proposal", "proposal"),
+    "DocumentIssued": ("document", "document"),
+    "ProjectLaunched": ("project", "project"),
+    "CommitmentMade": ("commitment", "commitment"),
+    "IncidentRecorded": ("incident", "incident"),
+    "MechanismRegistered": ("mechanism", "mechanism"),
+}
+
 _HANDLERS: dict[str, Any] = {
     "ActorRegistered": _actor_registered,
     "ActorInvited": _actor_invited,
@@ -431,11 +380,7 @@ _HANDLERS: dict[str, Any] = {
     "SupportExpressed": _support_expressed,
     "TrackAdded": _track_added,
     "TrackClosed": _track_closed,
-    "MeetingConvened": _meeting_convened,
-    "AttendanceConfirmed": _attendance_confirmed,
-    "AttendanceRecorded": _attendance_recorded,
-    "MeetingHeld": _meeting_held,
-    "MeetingCancelled": _meeting_cancelled,
+    **MEETING_HANDLERS,
     "MechanismRegistered": _mechanism_registered,
     "MechanismWidened": _mechanism_widened,
     "DocumentIssued": _document_issued,

@@ -66,19 +66,23 @@ def context_for(
     registry: Registry | None = None,
     *,
     secretariat: bool = False,
+    visible: Registry | None = None,
 ) -> Context:
     """What the rules may know: the record folded now, the day, the gate,
     and whether the caller acts as the facilitator's secretariat (by default
     it does not: the facilitating actor then has a participant's powers only).
 
     A caller that keeps the registry current (the web app) passes it in;
-    otherwise the record is folded afresh.
+    otherwise the record is folded afresh. ``visible`` is the record as the
+    caller may read it (its clearance): a refusal speaks of nothing else.
+    None means the caller reads the whole record (the secretariat, the CLI).
     """
     return Context(
         today=today or datetime.now(UTC).date(),
         registry=platform.registry() if registry is None else registry,
         gate=gate_for(platform),
         secretariat=secretariat,
+        visible=visible,
     )
 
 
@@ -106,6 +110,7 @@ def execute(
     key: KeyPair | None = None,
     today: date | None = None,
     registry: Registry | None = None,
+    visible: Registry | None = None,
 ) -> AppendResult:
     """Judge ``command`` and append what it brings about, atomically.
 
@@ -121,6 +126,7 @@ def execute(
         key=key,
         today=today,
         registry=registry,
+        visible=visible,
     )
 
 
@@ -133,12 +139,16 @@ def execute_all(
     key: KeyPair | None = None,
     today: date | None = None,
     registry: Registry | None = None,
+    visible: Registry | None = None,
 ) -> AppendResult:
     """Judge independent commands against the same record; append all or none.
 
-    ``secretariat`` as for :func:`execute`.
+    ``secretariat`` and ``visible`` as for :func:`execute` and
+    :func:`context_for`.
     """
-    context = context_for(platform, today, registry, secretariat=secretariat)
+    context = context_for(
+        platform, today, registry, secretariat=secretariat, visible=visible
+    )
     emits = [emit for command in commands for emit in judge(context, command)]
     if not emits:
         raise Refusal("procedure", "the command brings nothing about")

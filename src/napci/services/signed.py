@@ -74,13 +74,17 @@ def draft_position(
     event_id: str | None = None,
     signer: str | None = None,
     today: date | None = None,
+    secretariat: bool = False,
+    visible: Registry | None = None,
 ) -> PositionDrafts:
     """Judge ``command`` and draft its events, the position for ``signer``.
 
     Raises :class:`Refusal` when the rules refuse the position, or when
     ``signer`` is not one of the delegation's registered, unrevoked keys.
+    ``secretariat`` and ``visible``: the caller's capacity and what it may
+    read (:func:`napci.services.procedure.context_for`).
     """
-    context = context_for(platform, today)
+    context = context_for(platform, today, secretariat=secretariat, visible=visible)
     emits = judge(context, command)
     if not emits or not isinstance(emits[0].event, PositionRecorded):
         raise Refusal("procedure", "the command records no position")
@@ -139,6 +143,8 @@ def record_position(
     signer: str | None = None,
     signature: str | None = None,
     today: date | None = None,
+    secretariat: bool = False,
+    visible: Registry | None = None,
 ) -> AppendResult:
     """Record a position, signed when ``signer`` and ``signature`` are given.
 
@@ -154,7 +160,13 @@ def record_position(
             "a signed position needs the 'event_id' of the draft that was signed"
         )
     drafts = draft_position(
-        platform, command, event_id=event_id, signer=signer, today=today
+        platform,
+        command,
+        event_id=event_id,
+        signer=signer,
+        today=today,
+        secretariat=secretariat,
+        visible=visible,
     )
     position = drafts.position
     if signature is None:

@@ -486,6 +486,30 @@ _PAGE_MESSAGES: Final[tuple[str, ...]] = (
     "{events} events, {signed} signatures checked; head {head}.",
     "{n} d",
     "{year}: {n}",
+    # rule 0: attendance as reported and as acknowledged
+    (
+        "A host or chair reported your delegation's attendance at these "
+        "meetings. It counts for consensus, trust and the road-map once you "
+        "acknowledge it."
+    ),
+    "Acknowledge as reported",
+    "Acknowledge your attendance at {meeting} as reported",
+    "Acknowledged",
+    "Attendance per delegation: as reported, and as acknowledged",
+    "Attendance to acknowledge",
+    "Delegation",
+    (
+        "Only acknowledged attendance counts for consensus, trust and the "
+        "road-map: a host's or chair's report of another delegation counts once "
+        "that delegation acknowledges it."
+    ),
+    "Reported",
+    "Reported: {code} attended.",
+    "Reported: {code} was absent.",
+    "To acknowledge",
+    "Your attendance to acknowledge",
+    "absent",
+    "attended",
 )
 #: The pages' plural messages: (singular, plural).
 _PLURAL_MESSAGES: Final[tuple[tuple[str, str], ...]] = (

@@ -68,6 +68,14 @@ class WebState:
                 registry.seq = head_seq
             return registry
 
+    def visible(self, clearance: tuple[str, ...]) -> Registry | None:
+        """What the rules' refusals may speak of for a caller of
+        ``clearance`` (``Context.visible``): its registry, or None when it
+        reads the whole record."""
+        if "restricted" in clearance:
+            return None
+        return self.registry(clearance)
+
     def read(self, clearance: tuple[str, ...], view: Callable[[Registry], T]) -> T:
         """``view(registry)`` under the state's lock: no fold runs meanwhile, so
         ``view`` may iterate the registry's dictionaries safely."""

@@ -9,6 +9,14 @@ from collections.abc import Callable
 from typing import Any
 
 from napci.domain.procedure.advice import Advice, advise, next_host, ownership
+from napci.domain.procedure.attendance import (
+    AcknowledgeAttendance,
+    ConfirmAttendance,
+    RecordAttendance,
+    acknowledge_attendance,
+    confirm_attendance,
+    record_attendance,
+)
 from napci.domain.procedure.base import Context, Emit, Gate, Refusal
 from napci.domain.procedure.cooperation import (
     AssessCommitments,
@@ -44,28 +52,26 @@ from napci.domain.procedure.decisions import (
 )
 from napci.domain.procedure.participation import (
     CancelMeeting,
-    ConfirmAttendance,
     ConveneMeeting,
     HoldMeeting,
     InviteActor,
     IssueDocument,
     JoinActor,
-    RecordAttendance,
     RegisterActor,
     WithdrawActor,
     cancel_meeting,
-    confirm_attendance,
     convene_meeting,
     hold_meeting,
     invite_actor,
     issue_document,
     join_actor,
-    record_attendance,
     register_actor,
     withdraw_actor,
 )
+from napci.domain.procedure.standing import judged_all
 
-#: Every command and the rule that judges it.
+#: Every command and the rule that judges it, with the checks every command
+#: shares (:mod:`napci.domain.procedure.standing`: dating, classification).
 RULES: dict[type[Any], Callable[[Any, Context], list[Emit]]] = {
     RegisterActor: register_actor,
     JoinActor: join_actor,
@@ -75,6 +81,7 @@ RULES: dict[type[Any], Callable[[Any, Context], list[Emit]]] = {
     ConveneMeeting: convene_meeting,
     ConfirmAttendance: confirm_attendance,
     RecordAttendance: record_attendance,
+    AcknowledgeAttendance: acknowledge_attendance,
     HoldMeeting: hold_meeting,
     CancelMeeting: cancel_meeting,
     TableProposal: table_proposal,
@@ -92,9 +99,11 @@ RULES: dict[type[Any], Callable[[Any, Context], list[Emit]]] = {
     CompleteProject: complete_project,
     RecordIncident: record_incident,
 }
+RULES = judged_all(RULES)
 
 __all__ = [
     "RULES",
+    "AcknowledgeAttendance",
     "Advice",
     "AssessCommitments",
     "CancelMeeting",

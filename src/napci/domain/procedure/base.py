@@ -152,6 +152,47 @@ class Context:
             )
         raise Refusal(rule, message, remedy)
 
+    def require_own_act(
+        self, by: str, code: str, what: str, rule: str = "own-act"
+    ) -> None:
+        """Refuse unless ``code``'s own delegation does ``what`` (rule 0: no one
+        acts for another).
+
+        ``by`` must be ``code``; and the facilitator's secretariat never acts
+        for the facilitating actor's delegation: the secretariat and the
+        ROK's delegation are two parties, even though both act for the code
+        ``KOR``.
+        """
+        if by != code:
+            raise Refusal(
+                rule,
+                f"{by} cannot {what} for {code}: no one acts for another",
+                f"{code}'s delegation must do it itself.",
+            )
+        if self.secretariat and by == self.registry.facilitator():
+            raise Refusal(
+                rule,
+                f"the facilitator's secretariat cannot {what} for {code}: the "
+                f"secretariat and {code}'s delegation are two parties",
+                f"{code}'s delegation acts with its own token (a user with the "
+                f"role delegate for {code}).",
+            )
+
+    def require_new_id(self, what: str, ident: str, taken: bool) -> None:
+        """Refuse a new ``what`` whose id is ``taken`` anywhere in the record.
+
+        Ids are unique across the whole record, whatever the caller may read,
+        so the refusal reads the same whether the object holding the id is
+        one the caller can see or not (the one thing a refusal may tell of a
+        record the caller may not read: that an id is taken).
+        """
+        require(
+            not taken,
+            "registry",
+            f"the {what} id {ident} is taken",
+            "Choose another id: ids are unique across the whole record.",
+        )
+
     def capacity(self, by: str) -> str:
         """What a refusal adds when ``by`` is the facilitating actor acting as
         its delegation: why the facilitator's authority does not apply."""

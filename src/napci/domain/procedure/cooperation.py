@@ -37,7 +37,6 @@ from napci.domain.procedure.participation import (
     check_not_future,
 )
 from napci.domain.process import ProjectView
-from napci.domain.registry import Registry
 from napci.domain.values import Source
 
 __all__ = [
@@ -62,9 +61,11 @@ __all__ = [
 ]
 
 
-def _project(reg: Registry, project: str, *, active: bool = True) -> ProjectView:
-    view = reg.projects.get(project)
-    if view is None:
+def _project(ctx: Context, project: str, *, active: bool = True) -> ProjectView:
+    """The project, if the caller may read it; refused as not launched
+    otherwise, in the same words whether it does not exist or is hidden."""
+    view = ctx.registry.projects.get(project)
+    if view is None or project not in ctx.seen().projects:
         raise Refusal("registry", f"project {project} has not been launched")
     if active:
         require(
@@ -102,12 +103,7 @@ def launch_project(cmd: LaunchProject, ctx: Context) -> list[Emit]:
     """Launch with the willing: the founders' joint act, by one of them
     or recorded by the facilitator."""
     reg = ctx.registry
-    require(
-        cmd.project not in reg.projects,
-        "registry",
-        f"project {cmd.project} exists already",
-        "Choose another id.",
-    )
+    ctx.require_new_id("project", cmd.project, cmd.project in reg.projects)
     founders = tuple(dict.fromkeys(cmd.founders))
     require(
         len(founders) >= 2,
@@ -163,15 +159,9 @@ class JoinProject:
 def join_project(cmd: JoinProject, ctx: Context) -> list[Emit]:
     """Only the joiner itself can join; the members consent by not objecting."""
     reg = ctx.registry
-    view = _project(reg, cmd.project)
+    view = _project(ctx, cmd.project)
     check_actor(reg, cmd.code)
-    require(
-        cmd.by == cmd.code,
-        "willing",
-        f"{cmd.by} cannot make {cmd.code} a member of {cmd.project}: a project "
-        "gains no member that did not act itself",
-        f"{cmd.code} must join by its own act.",
-    )
+    ctx.require_own_act(cmd.by, cmd.code, f"join project {cmd.project}")
     require(
         cmd.code in participants_on(reg, cmd.on),
         "willing",
@@ -204,9 +194,8 @@ class LeaveProject:
 
 def leave_project(cmd: LeaveProject, ctx: Context) -> list[Emit]:
     """Only the member itself leaves."""
-    reg = ctx.registry
-    view = _project(reg, cmd.project)
-    require(cmd.by == cmd.code, "own-act", f"{cmd.by} cannot withdraw {cmd.code}")
+    view = _project(ctx, cmd.project)
+    ctx.require_own_act(cmd.by, cmd.code, f"leave project {cmd.project}")
     _member(view, cmd.code, "leave it")
     check_not_future(ctx, cmd.on, "the leaving")
     event = ProjectLeft(project=cmd.project, code=cmd.code, left_on=cmd.on)
@@ -230,13 +219,9 @@ class MakeCommitment:
 def make_commitment(cmd: MakeCommitment, ctx: Context) -> list[Emit]:
     """A member commits for itself, to a date after today."""
     reg = ctx.registry
-    view = _project(reg, cmd.project)
-    require(
-        cmd.commitment not in reg.commitments,
-        "registry",
-        f"commitment {cmd.commitment} exists already",
-    )
-    require(cmd.by == cmd.code, "own-act", f"{cmd.by} cannot commit {cmd.code}")
+    view = _project(ctx, cmd.project)
+    ctx.require_new_id("commitment", cmd.commitment, cmd.commitment in reg.commitments)
+    ctx.require_own_act(cmd.by, cmd.code, "make a commitment")
     _member(view, cmd.code, "commit in it")
     require(
         cmd.due_on >= cmd.on,
@@ -269,7 +254,7 @@ def fulfil_commitment(cmd: FulfilCommitment, ctx: Context) -> list[Emit]:
     """The committed member (or the facilitator) records it kept, in time."""
     reg = ctx.registry
     commitment = reg.commitments.get(cmd.commitment)
-    if commitment is None:
+    if commitment is None or cmd.commitment not in ctx.seen().commitments:
         raise Refusal("registry", f"commitment {cmd.commitment} was never made")
     ctx.require_facilitator_or(
         cmd.by,
@@ -340,8 +325,7 @@ class ReachMilestone:
 
 def reach_milestone(cmd: ReachMilestone, ctx: Context) -> list[Emit]:
     """A member records a milestone."""
-    reg = ctx.registry
-    view = _project(reg, cmd.project)
+    view = _project(ctx, cmd.project)
     _member(view, cmd.by, "record its milestones")
     require(
         all(m["milestone"] != cmd.milestone for m in view.milestones),
@@ -368,7 +352,7 @@ class CompleteProject:
 def complete_project(cmd: CompleteProject, ctx: Context) -> list[Emit]:
     """A member completes it once no commitment is left open."""
     reg = ctx.registry
-    view = _project(reg, cmd.project)
+    view = _project(ctx, cmd.project)
     _member(view, cmd.by, "complete it")
     open_ones = sorted(
         c.commitment
@@ -408,11 +392,7 @@ def record_incident(cmd: RecordIncident, ctx: Context) -> list[Emit]:
     """Only the facilitator records incidents; each needs a source."""
     reg = ctx.registry
     check_facilitator(ctx, cmd.by, "recording an incident")
-    require(
-        cmd.incident not in reg.incidents,
-        "registry",
-        f"incident {cmd.incident} is recorded already",
-    )
+    ctx.require_new_id("incident", cmd.incident, cmd.incident in reg.incidents)
     parties = tuple(dict.fromkeys(cmd.parties))
     require(len(parties) >= 2, "incidents", "an incident is between two actors or more")
     for code in parties:

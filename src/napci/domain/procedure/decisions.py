@@ -82,9 +82,11 @@ def _not_before_tabling(decision: DecisionView, day: date, what: str) -> None:
     )
 
 
-def _proposal(reg: Registry, proposal: str) -> DecisionView:
-    decision = reg.decisions.get(proposal)
-    if decision is None:
+def _proposal(ctx: Context, proposal: str) -> DecisionView:
+    """The proposal, if the caller may read it; refused as not tabled
+    otherwise, in the same words whether it was never tabled or is hidden."""
+    decision = ctx.registry.decisions.get(proposal)
+    if decision is None or proposal not in ctx.seen().decisions:
         raise Refusal("registry", f"proposal {proposal} has not been tabled")
     return decision
 
@@ -135,7 +137,8 @@ def _check_subject(cmd: TableProposal, ctx: Context) -> None:
         )
         require("observer" not in actor.roles, "observer", f"{code} is an observer")
     elif kind == "adopt-document":
-        document = reg.documents.get(subject.get("document", ""))
+        name = subject.get("document", "")
+        document = reg.documents.get(name) if name in ctx.seen().documents else None
         require(
             document is not None,
             "registry",
@@ -151,7 +154,8 @@ def _check_subject(cmd: TableProposal, ctx: Context) -> None:
             "Only recognition and vision documents are adopted by consensus.",
         )
     elif kind == "widen-project":
-        project = reg.projects.get(subject.get("project", ""))
+        name = subject.get("project", "")
+        project = reg.projects.get(name) if name in ctx.seen().projects else None
         require(
             project is not None and project.status == "active",
             "projects",
@@ -159,14 +163,10 @@ def _check_subject(cmd: TableProposal, ctx: Context) -> None:
         )
     elif kind == "launch-mechanism":
         mechanism = subject.get("mechanism", "")
-        require(
-            mechanism not in reg.mechanisms,
-            "registry",
-            f"mechanism {mechanism} exists already",
-        )
+        ctx.require_new_id("mechanism", mechanism, mechanism in reg.mechanisms)
         widens = subject.get("widens")
         require(
-            widens is None or widens in reg.mechanisms,
+            widens is None or widens in ctx.seen().mechanisms,
             "registry",
             f"mechanism {widens} is not in the registry",
         )
@@ -202,12 +202,7 @@ def _check_subject(cmd: TableProposal, ctx: Context) -> None:
 def table_proposal(cmd: TableProposal, ctx: Context) -> list[Emit]:
     """Participants (and the facilitator) table proposals; observers speak."""
     reg = ctx.registry
-    require(
-        cmd.proposal not in reg.decisions,
-        "registry",
-        f"proposal {cmd.proposal} has been tabled already",
-        "Choose another id.",
-    )
+    ctx.require_new_id("proposal", cmd.proposal, cmd.proposal in reg.decisions)
     check_actor(reg, cmd.by)
     require(
         cmd.by in participants_on(reg, cmd.on),
@@ -217,7 +212,8 @@ def table_proposal(cmd: TableProposal, ctx: Context) -> list[Emit]:
     )
     if cmd.meeting is not None:
         require(
-            cmd.meeting in reg.meetings
+            cmd.meeting in ctx.seen().meetings
+            and cmd.meeting in reg.meetings
             and reg.meetings[cmd.meeting].status != "cancelled",
             "registry",
             f"meeting {cmd.meeting} is not convened",
@@ -248,8 +244,7 @@ class StartSilence:
 
 def start_silence(cmd: StartSilence, ctx: Context) -> list[Emit]:
     """The facilitator or the proposer starts the silence procedure."""
-    reg = ctx.registry
-    decision = _proposal(reg, cmd.proposal)
+    decision = _proposal(ctx, cmd.proposal)
     ctx.require_facilitator_or(
         cmd.by,
         "silence",
@@ -302,14 +297,9 @@ def _deciders(reg: Registry, decision: DecisionView, day: date) -> set[str]:
 def record_position(cmd: RecordPosition, ctx: Context) -> list[Emit]:
     """Record a position; it may break a silence or undo a provisional adoption."""
     reg = ctx.registry
-    decision = _proposal(reg, cmd.proposal)
+    decision = _proposal(ctx, cmd.proposal)
     check_actor(reg, cmd.code)
-    require(
-        cmd.by == cmd.code,
-        "own-act",
-        f"{cmd.by} cannot record {cmd.code}'s position",
-        f"{cmd.code} records its own position.",
-    )
+    ctx.require_own_act(cmd.by, cmd.code, "record a position")
     actor = reg.actors[cmd.code]
     deciders = _deciders(reg, decision, cmd.on)
     if decision.kind == "widen-project":
@@ -449,7 +439,7 @@ def _statements(reg: Registry, decision: DecisionView, deciders: set[str]) -> _O
 def decide(cmd: Decide, ctx: Context) -> list[Emit]:
     """Run the consensus (or silence) procedure on a proposal at a date."""
     reg = ctx.registry
-    decision = _proposal(reg, cmd.proposal)
+    decision = _proposal(ctx, cmd.proposal)
     chair = None
     if decision.meeting is not None and decision.meeting in reg.meetings:
         chair = reg.meetings[decision.meeting].chair
@@ -661,8 +651,7 @@ class WithdrawProposal:
 
 def withdraw_proposal(cmd: WithdrawProposal, ctx: Context) -> list[Emit]:
     """Only the proposer withdraws, and only while the proposal is open."""
-    reg = ctx.registry
-    decision = _proposal(reg, cmd.proposal)
+    decision = _proposal(ctx, cmd.proposal)
     require(
         cmd.by == decision.tabled_by,
         "own-act",

@@ -5,7 +5,9 @@ notification, no one can veto it), ``own-act`` (an actor acts for itself;
 the facilitator records what meetings decide), ``facilitator`` (the
 facilitator's acts are its secretariat's: the facilitating actor's delegation
 has a participant's powers only), ``gradual-rank`` (DESIGN §4.4b),
-``known-track``, ``no-future``.
+``known-track``, ``no-future``, ``no-backdating`` (a host or chair acts for a
+meeting only if it took part on the meeting's date). Attendance is in
+:mod:`napci.domain.procedure.attendance`.
 """
 
 from __future__ import annotations
@@ -18,13 +20,12 @@ from napci.domain.events import (
     ActorJoined,
     ActorRegistered,
     ActorWithdrew,
-    AttendanceConfirmed,
-    AttendanceRecorded,
     DocumentIssued,
     MeetingCancelled,
     MeetingConvened,
     MeetingHeld,
 )
+from napci.domain.meetings import MeetingView
 from napci.domain.procedure.base import (
     Context,
     Emit,
@@ -32,32 +33,32 @@ from napci.domain.procedure.base import (
     ask_secretariat,
     require,
 )
-from napci.domain.registry import Registry
+from napci.domain.registry import ActorView, Registry
 from napci.domain.rules_of_procedure import RANKS
 
 __all__ = [
     "CancelMeeting",
-    "ConfirmAttendance",
     "ConveneMeeting",
     "HoldMeeting",
     "InviteActor",
     "IssueDocument",
     "JoinActor",
-    "RecordAttendance",
     "RegisterActor",
     "WithdrawActor",
     "cancel_meeting",
     "check_actor",
     "check_facilitator",
+    "check_host_dated",
     "check_not_future",
-    "confirm_attendance",
+    "check_recorder",
     "convene_meeting",
     "hold_meeting",
     "invite_actor",
     "issue_document",
     "join_actor",
-    "record_attendance",
+    "meeting_seen",
     "register_actor",
+    "took_part_on",
     "withdraw_actor",
 ]
 
@@ -97,15 +98,6 @@ def check_facilitator(ctx: Context, by: str, what: str) -> None:
         f"{what} is the facilitator's ({facilitator or 'none designated'}) to "
         f"record, not {by}'s",
         f"Act as {facilitator}." if facilitator else None,
-    )
-
-
-def _own_act(by: str, code: str, what: str) -> None:
-    require(
-        by == code,
-        "own-act",
-        f"{by} cannot {what} on behalf of {code}",
-        f"{code} must act itself.",
     )
 
 
@@ -153,7 +145,7 @@ def join_actor(cmd: JoinActor, ctx: Context) -> list[Emit]:
     """Open participation: a state joins by its own notification, at any stage."""
     reg = ctx.registry
     check_actor(reg, cmd.code)
-    _own_act(cmd.by, cmd.code, "notify participation")
+    ctx.require_own_act(cmd.by, cmd.code, "notify participation")
     actor = reg.actors[cmd.code]
     require(
         actor.kind == "state",
@@ -185,7 +177,7 @@ def withdraw_actor(cmd: WithdrawActor, ctx: Context) -> list[Emit]:
     """A participant withdraws by its own notification."""
     reg = ctx.registry
     check_actor(reg, cmd.code)
-    _own_act(cmd.by, cmd.code, "withdraw")
+    ctx.require_own_act(cmd.by, cmd.code, "withdraw")
     require(
         reg.actors[cmd.code].status == "participant",
         "open-participation",
@@ -258,12 +250,7 @@ def _held_at_rank(reg: Registry, track: str | None, rank: str) -> int:
 def convene_meeting(cmd: ConveneMeeting, ctx: Context) -> list[Emit]:
     """Convene, with the gradual rank: one step after two meetings below."""
     reg = ctx.registry
-    require(
-        cmd.meeting not in reg.meetings,
-        "registry",
-        f"meeting {cmd.meeting} is already convened",
-        "Choose another id.",
-    )
+    ctx.require_new_id("meeting", cmd.meeting, cmd.meeting in reg.meetings)
     allowed = {ctx.registry.facilitator(), cmd.host} - {None}
     ctx.require_facilitator_or(
         cmd.by,
@@ -276,6 +263,7 @@ def convene_meeting(cmd: ConveneMeeting, ctx: Context) -> list[Emit]:
     for code in (cmd.host, cmd.chair, *cmd.invitees):
         if code is not None:
             check_actor(reg, code)
+    check_host_dated(ctx, cmd.by, cmd.meeting, cmd.starts_on, cmd.host, cmd.chair)
     for track in cmd.tracks:
         require(
             track in reg.tracks and reg.tracks[track].open,
@@ -323,78 +311,72 @@ def convene_meeting(cmd: ConveneMeeting, ctx: Context) -> list[Emit]:
     return [Emit(event, cmd.on, cmd.by)]
 
 
-def _meeting(reg: Registry, meeting: str) -> None:
-    if meeting not in reg.meetings:
+def meeting_seen(ctx: Context, meeting: str) -> MeetingView:
+    """The meeting ``meeting``, if the caller may read it; refused as not
+    convened otherwise, in the same words whether it does not exist or the
+    caller may not read it."""
+    if meeting not in ctx.seen().meetings or meeting not in ctx.registry.meetings:
         raise Refusal("registry", f"meeting {meeting} is not convened")
+    return ctx.registry.meetings[meeting]
 
 
-@dataclass(frozen=True, slots=True)
-class ConfirmAttendance:
-    """An actor confirms it will attend."""
-
-    meeting: str
-    code: str
-    on: date
-    by: str
-
-
-def confirm_attendance(cmd: ConfirmAttendance, ctx: Context) -> list[Emit]:
-    """Only the actor itself confirms; a cancelled or past meeting is refused."""
-    reg = ctx.registry
-    _meeting(reg, cmd.meeting)
-    check_actor(reg, cmd.code)
-    _own_act(cmd.by, cmd.code, "confirm attendance")
-    meeting = reg.meetings[cmd.meeting]
-    require(
-        meeting.status == "convened",
-        "meetings",
-        f"meeting {cmd.meeting} is {meeting.status}",
+def took_part_on(actor: ActorView, day: date) -> bool:
+    """Whether ``actor`` took part in the process on ``day``: a state as a
+    participant (joined by then, not withdrawn), an organisation or an
+    institute by being in the record."""
+    if actor.kind != "state":
+        return actor.registered_on is None or actor.registered_on <= day
+    return (
+        actor.joined_on is not None
+        and actor.joined_on <= day
+        and (
+            actor.status == "participant"
+            or (actor.withdrew_on is not None and actor.withdrew_on > day)
+        )
     )
-    check_not_future(ctx, cmd.on, "the confirmation")
-    event = AttendanceConfirmed(meeting=cmd.meeting, code=cmd.code)
-    return [Emit(event, cmd.on, cmd.code)]
 
 
-def _recorder(ctx: Context, meeting: str, by: str, what: str) -> None:
-    view = ctx.registry.meetings[meeting]
+def check_host_dated(
+    ctx: Context,
+    by: str,
+    meeting: str,
+    day: date,
+    host: str | None,
+    chair: str | None,
+) -> None:
+    """Refuse a host or chair acting as such (not as the facilitator's
+    secretariat) for a meeting dated before it took part in the process:
+    nothing is dated before the acting party is in the record."""
+    if by == ctx.facilitator() or by not in (host, chair):
+        return
+    actor = ctx.registry.actors.get(by)
+    if actor is None or took_part_on(actor, day):
+        return
+    capacity = "host" if by == host else "chair"
+    since = actor.joined_on if actor.kind == "state" else actor.registered_on
+    joined = "" if since is None else f" (it took part from {since.isoformat()})"
+    raise Refusal(
+        "no-backdating",
+        f"{by} acts as {capacity} of meeting {meeting}, dated {day.isoformat()}, "
+        f"when it did not yet take part in the process{joined}",
+        "A host or chair acts only for meetings dated while it takes part. "
+        + ask_secretariat("record an earlier meeting"),
+    )
+
+
+def check_recorder(ctx: Context, view: MeetingView, by: str, what: str) -> None:
+    """Refuse unless ``by`` records ``what`` of a meeting as the facilitator's
+    secretariat, or as its host or chair, having taken part on its date."""
     ctx.require_facilitator_or(
         by,
         "facilitator",
-        f"{what} of {meeting} is recorded by the facilitator, the host or the "
+        f"{what} of {view.meeting} is recorded by the facilitator, the host or the "
         f"chair, not {by}",
         "record it",
         host=view.host,
         chair=view.chair,
     )
-
-
-@dataclass(frozen=True, slots=True)
-class RecordAttendance:
-    """Record whether an actor attended."""
-
-    meeting: str
-    code: str
-    attended: bool
-    on: date
-    by: str
-
-
-def record_attendance(cmd: RecordAttendance, ctx: Context) -> list[Emit]:
-    """The facilitator, host or chair records attendance."""
-    reg = ctx.registry
-    _meeting(reg, cmd.meeting)
-    check_actor(reg, cmd.code)
-    _recorder(ctx, cmd.meeting, cmd.by, "attendance")
-    require(
-        reg.meetings[cmd.meeting].status != "cancelled",
-        "meetings",
-        f"meeting {cmd.meeting} was cancelled",
-    )
-    check_not_future(ctx, cmd.on, "the attendance")
-    event = AttendanceRecorded(
-        meeting=cmd.meeting, code=cmd.code, attended=cmd.attended
-    )
-    return [Emit(event, cmd.on, cmd.by)]
+    check_host_dated(ctx, by, view.meeting, view.starts_on, view.host, view.chair)
 
 
 @dataclass(frozen=True, slots=True)
@@ -409,10 +391,9 @@ class HoldMeeting:
 
 def hold_meeting(cmd: HoldMeeting, ctx: Context) -> list[Emit]:
     """A meeting is held once, on or after the day it was convened for."""
-    reg = ctx.registry
-    _meeting(reg, cmd.meeting)
-    _recorder(ctx, cmd.meeting, cmd.by, "the holding")
-    meeting = reg.meetings[cmd.meeting]
+    meeting = meeting_seen(ctx, cmd.meeting)
+    check_recorder(ctx, meeting, cmd.by, "the holding")
+    check_host_dated(ctx, cmd.by, cmd.meeting, cmd.held_on, meeting.host, meeting.chair)
     require(
         meeting.status == "convened",
         "meetings",
@@ -441,13 +422,12 @@ class CancelMeeting:
 
 def cancel_meeting(cmd: CancelMeeting, ctx: Context) -> list[Emit]:
     """Only a meeting not yet held can be cancelled."""
-    reg = ctx.registry
-    _meeting(reg, cmd.meeting)
-    _recorder(ctx, cmd.meeting, cmd.by, "the cancellation")
+    meeting = meeting_seen(ctx, cmd.meeting)
+    check_recorder(ctx, meeting, cmd.by, "the cancellation")
     require(
-        reg.meetings[cmd.meeting].status == "convened",
+        meeting.status == "convened",
         "meetings",
-        f"meeting {cmd.meeting} is {reg.meetings[cmd.meeting].status}",
+        f"meeting {cmd.meeting} is {meeting.status}",
     )
     check_not_future(ctx, cmd.on, "the cancellation")
     event = MeetingCancelled(
@@ -477,15 +457,10 @@ def issue_document(cmd: IssueDocument, ctx: Context) -> list[Emit]:
     consensus adopts it (an adopt-document proposal).
     """
     reg = ctx.registry
-    require(
-        cmd.document not in reg.documents,
-        "registry",
-        f"document {cmd.document} has been issued already",
-        "Choose another id.",
-    )
+    ctx.require_new_id("document", cmd.document, cmd.document in reg.documents)
     check_actor(reg, cmd.by)
     if cmd.meeting is not None:
-        _meeting(reg, cmd.meeting)
+        meeting_seen(ctx, cmd.meeting)
     if cmd.kind == "chair-statement":
         chair = None if cmd.meeting is None else reg.meetings[cmd.meeting].chair
         require(

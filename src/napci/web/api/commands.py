@@ -15,6 +15,7 @@ from pydantic import Field
 
 from napci.domain.events.documents import DocumentKind
 from napci.domain.procedure import (
+    AcknowledgeAttendance,
     CancelMeeting,
     ConfirmAttendance,
     ConveneMeeting,
@@ -255,7 +256,10 @@ def attendance(
     meeting: RefPath, body: AttendanceBody, who: ActingFor, state: State
 ) -> CommandResult:
     """The facilitator, the host or the chair records who attended and who
-    did not (all or nothing)."""
+    did not (all or nothing). Recorded by the facilitator's secretariat, or
+    by a delegation about itself, it counts at once; reported by a host or
+    chair about another delegation, it counts once that delegation
+    acknowledges it (``.../attendance/acknowledge``)."""
     if not body.attended and not body.absent:
         raise Problem(
             422, "Invalid request", "name who attended or who was absent, or both"
@@ -267,6 +271,25 @@ def attendance(
         *(RecordAttendance(meeting, c, True, on, who.actor) for c in body.attended),
         *(RecordAttendance(meeting, c, False, on, who.actor) for c in body.absent),
     )
+
+
+@router.post(
+    "/meetings/{meeting}/attendance/acknowledge",
+    tags=["meetings"],
+    summary="Acknowledge one's own attendance as reported",
+    **COMMAND,
+)
+def acknowledge(
+    meeting: RefPath, who: ActingFor, state: State, body: DayBody | None = None
+) -> CommandResult:
+    """The caller's delegation acknowledges the attendance (or absence) a host
+    or chair reported of it; from then on it counts for consensus, trust and
+    the road-map. Only the delegation itself acknowledges (rule own-act: never
+    the facilitator's secretariat for the ROK's delegation); refused when
+    nothing was reported of it or it is acknowledged already (rule
+    attendance)."""
+    on = day((body or DayBody()).on, state)
+    return run(state, who, AcknowledgeAttendance(meeting, who.actor, on, who.actor))
 
 
 class HeldBody(Body):

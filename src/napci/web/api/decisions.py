@@ -201,6 +201,8 @@ def position(
         event_id=None if body.event_id is None else str(body.event_id),
         signer=body.signer,
         signature=body.signature,
+        secretariat=who.secretariat,
+        visible=state.visible(who.principal.clearance),
     )
     if not result.recorded:
         response.status_code = 200
@@ -223,7 +225,12 @@ def position_draft(
     event_id = str(body.event_id or EventDraft.new_id())
     command = _command(body, proposal, who, state)
     drafts = draft_position(
-        state.platform, command, event_id=event_id, signer=body.signer
+        state.platform,
+        command,
+        event_id=event_id,
+        signer=body.signer,
+        secretariat=who.secretariat,
+        visible=state.visible(who.principal.clearance),
     )
     signer = body.signer
     if signer is None:

@@ -16,6 +16,7 @@ __all__ = [
     "Actor",
     "Advice",
     "AdviceCandidate",
+    "Attendance",
     "CommandResult",
     "Commitment",
     "Document",
@@ -98,6 +99,9 @@ class Actor(BaseModel):
     joined_on: date | None
     withdrew_on: date | None
     support_expressed_on: date | None
+    registered_on: date | None = Field(
+        description="when it entered the record: nothing it does is dated before"
+    )
 
 
 class Track(BaseModel):
@@ -109,6 +113,20 @@ class Track(BaseModel):
     added_on: date
     decision: str | None
     open: bool
+
+
+class Attendance(BaseModel):
+    """One delegation's attendance at a meeting: as reported, as acknowledged."""
+
+    code: str
+    reported: bool | None = Field(
+        description="the latest report (by the secretariat, the host or the "
+        "chair): attended, absent, or none"
+    )
+    acknowledged: bool | None = Field(
+        description="what counts: the delegation's own word (or the "
+        "secretariat's record as secretariat); none until acknowledged"
+    )
 
 
 class Meeting(BaseModel):
@@ -126,10 +144,17 @@ class Meeting(BaseModel):
     occasion: str | None
     format: str
     status: str = Field(description="convened, held, cancelled")
-    confirmed: list[str]
-    attended: list[str]
-    absent: list[str]
+    confirmed: list[str] = Field(description="who said in advance it will attend")
+    attended: list[str] = Field(description="acknowledged attendance: who attended")
+    absent: list[str] = Field(description="acknowledged absence: who stayed away")
     attendance_complete: bool
+    attendance: list[Attendance] = Field(
+        description="per delegation, its reported and its acknowledged attendance"
+    )
+    to_acknowledge: list[str] = Field(
+        description="delegations with a reported attendance they have not "
+        "acknowledged: it does not count until they do"
+    )
 
 
 class NextHost(BaseModel):

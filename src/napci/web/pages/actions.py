@@ -21,6 +21,7 @@ from starlette.datastructures import FormData
 
 from napci.domain.events import ProposalNotAdopted
 from napci.domain.procedure import (
+    AcknowledgeAttendance,
     ConveneMeeting,
     Decide,
     FulfilCommitment,
@@ -134,6 +135,7 @@ def _run(
             commands,
             principal=page.principal.label,
             secretariat=page.secretariat,
+            visible=page.state.visible(page.clearance),
         )
     except (Refusal, InvalidCommand) as exc:
         return shown(exc)
@@ -197,8 +199,12 @@ def attendance(page: PageDep, form: Form, meeting: str) -> Response:
                 continue
             code = key[len("att-") :].upper()
             attended = value == "attended"
-            if view is not None and code in (
-                view.attended if attended else view.absent
+            # What the record shows as this recorder sees it: what counts for
+            # the secretariat's record and a delegation's own, the report for
+            # a host's or chair's report of another delegation.
+            counts = page.secretariat or code == actor
+            if view is not None and attended == (
+                view.counted(code) if counts else view.reported.get(code)
             ):
                 continue  # recorded so already: only changes are recorded
             commands.append(RecordAttendance(meeting, code, attended, on, actor))
@@ -213,6 +219,19 @@ def attendance(page: PageDep, form: Form, meeting: str) -> Response:
         page,
         build,
         done=lambda: f"/meetings/{meeting}",
+        shown=lambda exc: views.meeting_page(page, meeting, exc),
+    )
+
+
+@router.post("/meetings/{meeting}/attendance/acknowledge")
+def acknowledge(page: PageDep, form: Form, meeting: str) -> Response:
+    """The user's delegation acknowledges its attendance as reported (rule 0);
+    back to the dashboard when asked from there."""
+    back = "/" if form.get("back") == "dashboard" else f"/meetings/{meeting}"
+    return _run(
+        page,
+        lambda actor: [AcknowledgeAttendance(meeting, actor, page.today, actor)],
+        done=lambda: back,
         shown=lambda exc: views.meeting_page(page, meeting, exc),
     )
 
@@ -355,7 +374,11 @@ def decide(page: PageDep, form: Form, proposal: str) -> Response:
     def check(commands: list[Any]) -> None:
         if action != "adopt":
             return
-        context = context_for(page.state.platform, secretariat=page.secretariat)
+        context = context_for(
+            page.state.platform,
+            secretariat=page.secretariat,
+            visible=page.state.visible(page.clearance),
+        )
         for emit in judge(context, commands[0]):
             if isinstance(emit.event, ProposalNotAdopted):
                 by = ", ".join(emit.event.by)

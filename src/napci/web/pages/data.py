@@ -19,6 +19,7 @@ from napci.domain.registry import Registry
 from napci.domain.rules_of_procedure import LAYERS, RANKS
 from napci.domain.trust_figures import LADDER, TrustFigures, evaluate
 from napci.domain.trust_state import TrustState
+from napci.web.pages import attendance
 from napci.web.pages.common import Page
 from napci.web.problems import Problem
 from napci.web.state import WebState
@@ -178,7 +179,9 @@ def dashboard_data(page: Page) -> dict[str, Any]:
         return data
 
     body: dict[str, Any] = state.cached(("page:dashboard", clearance), compute).body
-    return body
+    # The signed-in delegation's own reports to acknowledge (rule 0): not cached.
+    mine = page.locked(lambda: attendance.to_acknowledge(page, page.registry()))
+    return {**body, "to_acknowledge": mine}
 
 
 # -- trust --------------------------------------------------------------------
@@ -464,8 +467,13 @@ def meeting_data(page: Page, meeting: str) -> dict[str, Any]:
             forms.append("attendance")
         if view.status == "convened":
             forms.append("held")
+    mine = attendance.acknowledging(page)
+    if mine is not None and mine in view.pending() and view.status != "cancelled":
+        forms.append("acknowledge")
     return {
         "meeting": view.as_dict(),
+        "to_acknowledge": attendance.to_acknowledge(page, registry),
+        "reported": dict(sorted(view.reported.items())),
         "proposals": sorted(
             (
                 {"proposal": d.proposal, "title": d.title, "outcome": d.outcome}

@@ -1,0 +1,211 @@
+"""The meetings read model: convened, held or cancelled, and who attended.
+
+Attendance follows rule 0 (DESIGN §4): the record says a state attended a
+meeting (or stayed away) only on its own word. A report by the meeting's host
+or chair about another delegation is *reported*; it *counts* once that
+delegation acknowledges it (``AttendanceAcknowledged``), or when the
+facilitator's secretariat recorded it as secretariat, or the delegation
+itself. :func:`attendance_counts` says which ``AttendanceRecorded`` entries
+count on their own; it is the one test every reader of attendance applies
+(the registry here; the trust fold mirrors it in SQL).
+
+Handlers here are folded by :class:`napci.domain.registry.Registry` with the
+rest of the registry (see :mod:`napci.domain.process` for what a payload
+carries besides its fields).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from napci.domain.registry import Registry
+
+__all__ = ["MEETING_HANDLERS", "MeetingView", "attendance_counts"]
+
+
+def attendance_counts(payload: Mapping[str, Any]) -> bool:
+    """Whether an ``AttendanceRecorded`` payload counts as the delegation's
+    own word (acknowledged attendance), without any acknowledgement.
+
+    Its ``acknowledged`` field says so when present. An entry written before
+    acknowledgement existed has none: it counts when it carries at least one
+    source (the sourced public record, such as the NAPCI record 2013-2014),
+    and is only reported otherwise.
+
+    >>> attendance_counts({"attended": True, "acknowledged": False})
+    False
+    >>> attendance_counts({"attended": True, "sources": [{"title": "x"}]})
+    True
+    >>> attendance_counts({"attended": True, "sources": []})
+    False
+    """
+    acknowledged = payload.get("acknowledged")
+    if acknowledged is not None:
+        return bool(acknowledged)
+    return bool(payload.get("sources"))
+
+
+def _day(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+@dataclass(slots=True)
+class MeetingView:
+    """A meeting: how it was convened, whether it was held, who attended.
+
+    ``attended`` and ``absent`` hold the *counted* attendance: what each
+    delegation acknowledged (or the secretariat recorded as secretariat).
+    ``reported`` holds the latest report per delegation, counted or not, and
+    ``reported_on`` its day. A later report that no one acknowledged never
+    overrides a counted value: it is *pending* until acknowledged.
+    """
+
+    meeting: str
+    title: dict[str, str]
+    tracks: tuple[str, ...]
+    rank: str
+    layer: str
+    starts_on: date
+    date_precision: str
+    host: str | None
+    chair: str | None
+    occasion: str | None
+    format: str
+    status: str = "convened"  # convened | held | cancelled
+    confirmed: set[str] = field(default_factory=set)
+    attended: set[str] = field(default_factory=set)
+    absent: set[str] = field(default_factory=set)
+    attendance_complete: bool = True
+    reported: dict[str, bool] = field(default_factory=dict)
+    reported_on: dict[str, date] = field(default_factory=dict)
+
+    def counted(self, code: str) -> bool | None:
+        """``code``'s counted attendance: attended, absent, or none counted."""
+        if code in self.attended:
+            return True
+        if code in self.absent:
+            return False
+        return None
+
+    def pending(self) -> list[str]:
+        """Delegations whose latest reported attendance does not count yet:
+        each has a report to acknowledge."""
+        return sorted(c for c, v in self.reported.items() if self.counted(c) != v)
+
+    def attendance(self) -> list[dict[str, Any]]:
+        """Per delegation: its reported and its acknowledged (counted)
+        attendance, ``None`` where there is none."""
+        codes = sorted({*self.reported, *self.attended, *self.absent})
+        return [
+            {
+                "code": code,
+                "reported": self.reported.get(code),
+                "acknowledged": self.counted(code),
+            }
+            for code in codes
+        ]
+
+    def count(self, code: str, attended: bool) -> None:
+        """Count ``code``'s attendance as ``attended``."""
+        if attended:
+            self.attended.add(code)
+            self.absent.discard(code)
+        else:
+            self.absent.add(code)
+            self.attended.discard(code)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON data for views."""
+        return {
+            "meeting": self.meeting,
+            "title": self.title,
+            "tracks": list(self.tracks),
+            "rank": self.rank,
+            "layer": self.layer,
+            "starts_on": self.starts_on.isoformat(),
+            "date_precision": self.date_precision,
+            "host": self.host,
+            "chair": self.chair,
+            "occasion": self.occasion,
+            "format": self.format,
+            "status": self.status,
+            "confirmed": sorted(self.confirmed),
+            "attended": sorted(self.attended),
+            "absent": sorted(self.absent),
+            "attendance_complete": self.attendance_complete,
+            "attendance": self.attendance(),
+            "to_acknowledge": self.pending(),
+        }
+
+
+def _meeting_convened(reg: Registry, p: dict[str, Any]) -> None:
+    reg.meetings[p["meeting"]] = MeetingView(
+        meeting=p["meeting"],
+        title=p["title"],
+        tracks=tuple(p.get("tracks", ())),
+        rank=p["rank"],
+        layer=p["layer"],
+        starts_on=_day(p["starts_on"]),
+        date_precision=p.get("date_precision", "day"),
+        host=p.get("host"),
+        chair=p.get("chair"),
+        occasion=p.get("occasion"),
+        format=p.get("format", "multilateral"),
+    )
+
+
+def _attendance_confirmed(reg: Registry, p: dict[str, Any]) -> None:
+    meeting = reg.meetings.get(p["meeting"])
+    if meeting is not None:
+        meeting.confirmed.add(p["code"])
+
+
+def _attendance_recorded(reg: Registry, p: dict[str, Any]) -> None:
+    meeting = reg.meetings.get(p["meeting"])
+    if meeting is None:
+        return
+    code, attended = p["code"], bool(p["attended"])
+    meeting.reported[code] = attended
+    meeting.reported_on[code] = _day(p["__occurred"][:10])
+    if attendance_counts(p):
+        meeting.count(code, attended)
+
+
+def _attendance_acknowledged(reg: Registry, p: dict[str, Any]) -> None:
+    meeting = reg.meetings.get(p["meeting"])
+    if meeting is None:
+        return
+    code, attended = p["code"], bool(p["attended"])
+    if code not in meeting.reported:
+        meeting.reported[code] = attended
+        meeting.reported_on[code] = _day(p["__occurred"][:10])
+    meeting.count(code, attended)
+
+
+def _meeting_held(reg: Registry, p: dict[str, Any]) -> None:
+    meeting = reg.meetings.get(p["meeting"])
+    if meeting is not None:
+        meeting.status = "held"
+        meeting.starts_on = _day(p["held_on"])
+        meeting.date_precision = p.get("date_precision", meeting.date_precision)
+        meeting.attendance_complete = p.get("attendance_complete", True)
+
+
+def _meeting_cancelled(reg: Registry, p: dict[str, Any]) -> None:
+    meeting = reg.meetings.get(p["meeting"])
+    if meeting is not None:
+        meeting.status = "cancelled"
+
+
+MEETING_HANDLERS: dict[str, Any] = {
+    "MeetingConvened": _meeting_convened,
+    "AttendanceConfirmed": _attendance_confirmed,
+    "AttendanceRecorded": _attendance_recorded,
+    "AttendanceAcknowledged": _attendance_acknowledged,
+    "MeetingHeld": _meeting_held,
+    "MeetingCancelled": _meeting_cancelled,
+}
