@@ -52,6 +52,7 @@ class ActorView:
     withdrew_on: date | None = None
     support_expressed_on: date | None = None
     prospective_participant: bool = False
+    entered_on: date | None = None  # the day it entered the record
 
     def as_dict(self) -> dict[str, Any]:
         """JSON data for views."""
@@ -269,6 +270,7 @@ def _actor_registered(reg: Registry, p: dict[str, Any]) -> None:
         kind=p["kind"],
         layer=p.get("layer", "track-1"),
         prospective_participant=p.get("prospective_participant", False),
+        entered_on=_day(p["__occurred"][:10]),
     )
 
 
