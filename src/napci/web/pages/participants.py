@@ -51,7 +51,7 @@ def participant_data(page: Page, code: str) -> dict[str, Any]:
             **actor.as_dict(),
             "entered_on": None if entered is None else entered.isoformat(),
         },
-        "keys": keys,
+        "signing_keys": keys,
         "signatures_required": any(k["binds"] for k in keys),
         "flagged": sum(k["flagged"] for k in keys),
     }
