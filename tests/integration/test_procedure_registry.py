@@ -628,6 +628,28 @@ def test_a_delegation_signs_its_own_position(record: Record) -> None:
     assert "is not registered" in str(info.value)
     assert record.head() == before
 
+    # A key entered by anyone but JPN's delegation signs nothing for JPN.
+    entered = generate_key_pair()
+    submit_key_request(
+        record.platform,
+        make_key_request(entered, "JPN", on),
+        principal="test",
+        by=None,
+        secretariat=False,
+    )
+    before = record.head()
+    with pytest.raises(Refusal) as info:
+        execute(
+            record.platform,
+            RecordPosition("admit-sejong", "JPN", "support", on, "JPN"),
+            principal="test",
+            secretariat=True,
+            key=entered,
+        )
+    assert info.value.rule == "signature"
+    assert "is unconfirmed" in str(info.value)
+    assert record.head() == before
+
     key = generate_key_pair()
     submit_key_request(
         record.platform,

@@ -25,11 +25,11 @@ from napci.domain.events import (
 )
 from napci.domain.key_requests import (
     KeyRequestError,
-    binding_key,
     make_key_request,
     parse_key_request,
 )
 from napci.domain.procedure import Refusal
+from napci.domain.procedure.keys import binding_key
 from napci.domain.registry import fold_registry
 from napci.domain.signing import KeyPair, generate_key_pair
 from napci.services.drafting import draft

@@ -22,11 +22,10 @@ from napci.adapters.db.ledger import AppendResult
 from napci.domain.key_requests import (
     KeyRequest,
     KeyRequestError,
-    judge_key_request,
-    judge_key_revocation,
     make_key_request,
     parse_key_request,
 )
+from napci.domain.procedure.keys import judge_key_request, judge_key_revocation
 from napci.domain.registry import Registry
 from napci.domain.signing import KeyPair, generate_key_pair
 from napci.services.drafting import draft

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from napci.adapters.db.ledger import AppendResult
-from napci.domain.key_requests import binding_key
 from napci.domain.procedure import RULES, Context, Emit, Gate, Refusal
+from napci.domain.procedure.keys import binding_key
 from napci.domain.signing import KeyPair
 from napci.services.drafting import draft
 

@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING
 from napci.adapters.db.ledger import AppendResult
 from napci.domain.envelope import EventDraft
 from napci.domain.events import PositionRecorded
-from napci.domain.key_requests import binding_key, binding_keys
 from napci.domain.procedure import RecordPosition, Refusal
+from napci.domain.procedure.keys import binding_key, binding_keys
 from napci.domain.registry import Registry
 from napci.domain.signing import verify_signature
 from napci.services.drafting import draft
