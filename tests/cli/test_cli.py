@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -222,58 +221,6 @@ def test_import_of_a_missing_file_is_refused(runner: CliRunner, tmp_path: Path) 
     assert "cannot read" in flat(result.stderr)
 
 
-# -- keys -------------------------------------------------------------------
-
-
-def test_keys_new_writes_a_private_key_and_registers_it(
-    runner: CliRunner, db: str, tmp_path: Path
-) -> None:
-    count, _ = head(runner, db)
-    keys = tmp_path / "keys"
-    result = run(runner, "keys", "new", "KOR", "--out", str(keys), "--db", db)
-    files = list(keys.iterdir())
-    assert len(files) == 1
-    key_file = files[0]
-    assert key_file.name.startswith("KOR-") and key_file.suffix == ".key"
-    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
-    assert key_file.read_text().startswith("-----BEGIN PRIVATE KEY-----")
-    assert "registered" in flat(result.stdout)
-
-    report = run_json(runner, "ledger", "verify", "--json", "--db", db)
-    assert report["ok"] is True
-    assert report["signed"] == 1
-    assert report["events"] == count + 1
-
-    [event] = run_json(
-        runner, "ledger", "log", "--json", "--last", "--limit", "1", "--db", db
-    )
-    assert event["type"] == "KeyRegistered"
-    assert event["actor"] == "KOR"
-    assert event["signer"] == event["payload"]["key_id"]
-    assert event["principal"].startswith("cli:")
-
-
-def test_keys_new_without_registering(
-    runner: CliRunner, db: str, tmp_path: Path
-) -> None:
-    before = head(runner, db)
-    out = str(tmp_path)
-    run(runner, "keys", "new", "jpn", "--no-register", "--out", out, "--db", db)
-    assert [p.name[:4] for p in tmp_path.glob("*.key")] == ["JPN-"]
-    assert head(runner, db) == before
-
-
-def test_keys_new_for_an_unknown_actor_is_refused(
-    runner: CliRunner, db: str, tmp_path: Path
-) -> None:
-    before = head(runner, db)
-    keys = tmp_path / "keys"
-    result = run(runner, "keys", "new", "XXX", "--out", str(keys), "--db", db, code=2)
-    assert "XXX is not in the registry" in flat(result.stderr)
-    assert head(runner, db) == before
-    assert not keys.exists() or not any(keys.iterdir())
-
-
 # -- refusals and help ---------------------------------------------------------
 
 
@@ -286,7 +233,6 @@ def test_keys_new_for_an_unknown_actor_is_refused(
         ["ledger", "verify"],
         ["ledger", "log"],
         ["ledger", "export", "out.jsonl"],
-        ["keys", "new", "KOR"],
     ],
     ids=" ".join,
 )
@@ -335,30 +281,3 @@ def _command_paths() -> Iterator[list[str]]:
 def test_help_works_for_every_command(runner: CliRunner, path: list[str]) -> None:
     result = run(runner, *path, "--help")
     assert "Usage" in result.stdout
-
-
-def test_a_delegation_with_a_key_must_sign_its_positions(
-    runner: CliRunner, db: str, tmp_path: Path
-) -> None:
-    run(runner, "keys", "new", "JPN", "--out", str(tmp_path), "--db", db)
-    (key,) = tmp_path.glob("JPN-*.key")
-    run(
-        runner, "meetings", "convene", "m1", "--title", "Environment WG",
-        "--track", "environment", "--starts-on", "2015-03-10", "--on", "2015-03-01",
-        "--db", db,
-    )  # fmt: skip
-    run(
-        runner, "proposals", "table", "p1", "--kind", "add-track", "--track",
-        "marine-litter", "--title", "Marine litter", "--meeting", "m1",
-        "--actor", "KOR", "--on", "2015-03-10", "--db", db,
-    )  # fmt: skip
-    head = run_json(runner, "ledger", "verify", "--json", "--db", db)["head"]
-    position = ["proposals", "position", "p1", "--actor", "JPN"]
-    position += ["--position", "support", "--on", "2015-03-10", "--db", db]
-    refused = run(runner, *position, code=2)
-    assert "rule signature" in flat(refused.stderr)
-    assert run_json(runner, "ledger", "verify", "--json", "--db", db)["head"] == head
-    signed = run(runner, *position, "--sign", str(key))
-    assert "(signed)" in signed.stdout
-    report = run_json(runner, "ledger", "verify", "--json", "--db", db)
-    assert report["ok"] and report["signed"] == 2  # the key's registration too

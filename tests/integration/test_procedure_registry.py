@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from procedure_helpers import PARTICIPANTS, Record, opened, payload, types
 
+from napci.domain.key_requests import make_key_request
 from napci.domain.procedure import (
     AcknowledgeAttendance,
     AssessCommitments,
@@ -47,6 +47,7 @@ from napci.domain.procedure import (
     ownership,
 )
 from napci.domain.signing import generate_key_pair
+from napci.services.keys import submit_key_request
 from napci.services.procedure import context_for, execute, judge
 
 
@@ -615,7 +616,7 @@ def test_a_phase_that_is_not_a_number_is_an_invalid_command(record: Record) -> N
 # -- signed positions ----------------------------------------------------------
 
 
-def test_a_delegation_signs_its_own_position(record: Record, tmp_path: Path) -> None:
+def test_a_delegation_signs_its_own_position(record: Record) -> None:
     on = date(2015, 6, 1)
     record.table("admit-sejong", {"kind": "admit-observer", "code": "SEJONG"}, on)
     stranger = generate_key_pair()
@@ -632,8 +633,35 @@ def test_a_delegation_signs_its_own_position(record: Record, tmp_path: Path) -> 
     assert "is not registered" in str(info.value)
     assert record.head() == before
 
-    key, _path = record.platform.new_key(
-        "JPN", tmp_path, principal="test", register=True
+    # A key entered by anyone but JPN's delegation signs nothing for JPN.
+    entered = generate_key_pair()
+    submit_key_request(
+        record.platform,
+        make_key_request(entered, "JPN", on),
+        principal="test",
+        by=None,
+        secretariat=False,
+    )
+    before = record.head()
+    with pytest.raises(Refusal) as info:
+        execute(
+            record.platform,
+            RecordPosition("admit-sejong", "JPN", "support", on, "JPN"),
+            principal="test",
+            secretariat=True,
+            key=entered,
+        )
+    assert info.value.rule == "signature"
+    assert "is unconfirmed" in str(info.value)
+    assert record.head() == before
+
+    key = generate_key_pair()
+    submit_key_request(
+        record.platform,
+        make_key_request(key, "JPN", on),
+        principal="test",
+        by="JPN",
+        secretariat=False,
     )
     result = execute(
         record.platform,

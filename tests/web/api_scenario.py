@@ -14,7 +14,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from napci.domain.envelope import RecordedEvent
-from napci.domain.events import KeyRegistered, KeyRevoked
+from napci.domain.events import KeyRevoked
+from napci.domain.key_requests import make_key_request
 from napci.domain.procedure import (
     ConveneMeeting,
     HoldMeeting,
@@ -26,6 +27,7 @@ from napci.domain.procedure import (
 )
 from napci.domain.signing import KeyPair, generate_key_pair
 from napci.services.drafting import draft
+from napci.services.keys import submit_key_request
 from napci.services.platform import Platform
 from napci.services.procedure import execute_all
 
@@ -35,6 +37,7 @@ __all__ = [
     "act",
     "commitment",
     "convene",
+    "enter_key",
     "held_meeting",
     "incident",
     "iso",
@@ -205,17 +208,39 @@ def incident(platform: Platform, name: str, on: date = DAY) -> None:
 
 
 def register_key(platform: Platform, actor: str, on: date = DAY) -> KeyPair:
-    """A new key pair for ``actor``, its public key registered (self-signed)."""
+    """A new key pair for ``actor``, registered and confirmed by ``actor``'s
+    own delegation (its key request submitted with its own token): it binds."""
     pair = generate_key_pair()
-    event = KeyRegistered(
-        code=actor,
-        key_id=pair.key_id,
-        public_key=pair.public_key_b64,
-        registered_on=on,
+    submitted = submit_key_request(
+        platform,
+        make_key_request(pair, actor, on),
+        principal=f"user:{actor.lower()}-delegate",
+        by=actor,
+        secretariat=False,
     )
-    platform.append(
-        [draft(event, occurred_at=on, actor=actor, key=pair)], principal="test:setup"
+    assert submitted.confirmed
+    return pair
+
+
+def enter_key(
+    platform: Platform,
+    actor: str,
+    on: date = DAY,
+    *,
+    by: str | None = None,
+    secretariat: bool = False,
+) -> KeyPair:
+    """A new key pair entered in ``actor``'s name by someone else (``by``; the
+    command line's operator when None): recorded unconfirmed, it binds no one."""
+    pair = generate_key_pair()
+    submitted = submit_key_request(
+        platform,
+        make_key_request(pair, actor, on),
+        principal="test:someone-else",
+        by=by,
+        secretariat=secretariat,
     )
+    assert not submitted.confirmed
     return pair
 
 

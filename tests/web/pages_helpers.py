@@ -44,6 +44,7 @@ PAGES: tuple[str, ...] = (
     "/mechanisms?track=nuclear-safety&members=KOR&members=JPN&members=CHN"
     "&members=USA&members=RUS",
     "/ledger",
+    "/participants/CHN",
     "/login",
     "/logout",
 )

@@ -43,7 +43,10 @@ from api_scenario import (
 )
 from webapp import WebRecord
 
+from napci.domain.key_requests import make_key_request
 from napci.domain.procedure import RecordAttendance, WithdrawActor
+from napci.domain.signing import generate_key_pair
+from napci.services.keys import submit_key_request
 from napci.services.platform import Platform
 from napci.web.problems import PROBLEM
 
@@ -98,6 +101,8 @@ class Row:
     expect: dict[str, int | str]
     setup: Setup = field(default=nothing)
     secretariat: bool = False
+    #: A body made afresh for each caller's tag (instead of ``body``).
+    body_for: Callable[[str], Any] | None = None
 
 
 def fill(value: Any, tag: str) -> Any:
@@ -211,6 +216,23 @@ def _overdue_commitment(platform: Platform, _tags: list[str]) -> None:
     commitment(platform, "c", project="pr", due_on=later(1), grace_days=0)
 
 
+def _jpn_key(platform: Platform, _tags: list[str]) -> None:
+    submit_key_request(
+        platform,
+        make_key_request(JPN_KEY, "JPN", DAY),
+        principal="test:setup",
+        by="JPN",
+        secretariat=False,
+    )
+
+
+def _new_request_for_jpn(_tag: str) -> dict[str, Any]:
+    """A key request for JPN, with a key of its own for each caller."""
+    return make_key_request(generate_key_pair(), "JPN", DAY).as_json()
+
+
+#: JPN's own key, registered and confirmed by JPN (see ``_jpn_key``).
+JPN_KEY = generate_key_pair()
 ON = {"on": iso(DAY)}
 #: What a refusal of a secretariat command to the facilitator's delegation says.
 CAPACITY = "KOR acts here as its delegation, not as the facilitator's secretariat"
@@ -449,12 +471,29 @@ ROWS: tuple[Row, ...] = (
         facilitator_only(),
         secretariat=True,
     ),
+    Row(
+        # Anyone who acts may enter a key in JPN's name; it binds JPN only
+        # when JPN's delegate submitted it (tests/web/test_api_keys.py).
+        "register a signing key",
+        "/keys",
+        None,
+        dict.fromkeys(ACTING, 201),
+        body_for=_new_request_for_jpn,
+    ),
+    Row(
+        "revoke a key",
+        f"/keys/{JPN_KEY.key_id}/revoke",
+        ON,
+        own_act(rule="own-key"),
+        _jpn_key,
+    ),
 )
 
 
 def call(record: WebRecord, row: Row, caller: str | None) -> Any:
     tag = TAGS[caller]
-    return record.post(fill(row.path, tag), caller, json=fill(row.body, tag))
+    body = fill(row.body, tag) if row.body_for is None else row.body_for(tag)
+    return record.post(fill(row.path, tag), caller, json=body)
 
 
 def expected(row: Row, caller: str | None) -> int | str:

@@ -118,10 +118,11 @@ def test_a_correctly_signed_position_is_recorded_and_verifies(
 
     report = record.platform.ledger.verify()  # what 'napci ledger verify' runs
     assert report.ok, report
-    assert report.signed == 2  # the key's self-signed registration and the position
+    # the key's registration and confirmation (each signed by the key), the position
+    assert report.signed == 3
     api_report = record.get("/ledger/verify").json()
     assert api_report["ok"] is True
-    assert api_report["signed"] == 2
+    assert api_report["signed"] == 3
 
     proposal = record.get("/proposals/p", "analyst").json()
     assert proposal["positions"][0]["position"] == "objection"

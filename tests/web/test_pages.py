@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from html import unescape
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import pytest
-from api_scenario import act, convene
+from api_scenario import act, convene, enter_key, register_key, revoke_key
 from fastapi.testclient import TestClient
 from pages_helpers import (
     PAGES,
@@ -329,6 +330,57 @@ def test_errors_are_pages_and_twins_get_problems(
     bad = browsers[None].get("/trust?as_of=yesterday")
     assert bad.status_code == 422
     assert "as_of" in bad.text
+
+
+def test_a_delegations_page_lists_its_keys_and_flags_those_it_did_not_register(
+    sqlite_web_record: Any,
+) -> None:
+    record = sqlite_web_record
+    own = register_key(record.platform, "CHN")
+    entered = enter_key(record.platform, "CHN", by="JPN")
+    revoked = register_key(record.platform, "CHN")
+    revoke_key(record.platform, revoked, "CHN", TODAY)
+    client = record.client
+    html = client.get("/participants/CHN")
+    assert html.status_code == 200, html.text
+    data = client.get("/participants/CHN.json").json()
+    assert html.context["data"] == data
+    assert data["actor"]["code"] == "CHN"
+    assert (data["actor"]["status"], data["actor"]["registered_on"]) == (
+        "participant",
+        "2013-02-25",
+    )
+    statuses = {k["key_id"]: (k["status"], k["flagged"]) for k in data["signing_keys"]}
+    assert statuses == {
+        own.key_id: ("binds", False),
+        entered.key_id: ("unconfirmed", True),
+        revoked.key_id: ("revoked", False),
+    }
+    assert (data["signatures_required"], data["flagged"]) == (True, 1)
+    text = " ".join(unescape(html.text).split())
+    assert (
+        "1 key in CHN's name was entered by someone other than the delegation" in text
+    )
+    assert text.count("entered by someone other than the delegation: binds no one") == 1
+    assert "CHN registered its own signing key: its positions must be signed." in text
+    assert f'id="key-{entered.key_id.replace(":", "-")}" class="flagged"' in html.text
+    # Where actors are listed, they link to their page.
+    ledger = client.get("/ledger").text
+    assert '<a href="/participants/CHN">CHN</a>' in ledger
+    # An actor not in the record has no page.
+    assert client.get("/participants/XXX").status_code == 404
+    missing = client.get("/participants/XXX.json")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+
+
+def test_a_delegation_without_keys_signs_nothing(
+    browsers: dict[str | None, TestClient],
+) -> None:
+    data = browsers[None].get("/participants/JPN.json").json()
+    assert (data["signing_keys"], data["signatures_required"]) == ([], False)
+    html = browsers[None].get(f"/proposals/{PROPOSAL}").text
+    assert '<a href="/participants/JPN">JPN</a>' in html
 
 
 # -- sessions, CSRF, who may act ---------------------------------------------------

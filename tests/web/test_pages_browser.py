@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import uvicorn
+from api_scenario import enter_key
 from pages_helpers import PAGES, ROOT
 
 pytestmark = pytest.mark.slow
@@ -472,4 +473,26 @@ def test_a_delegation_acknowledges_the_attendance_its_host_reported(
         set(),
         ["MNG"],
     )
+    _check_offline(watch)
+
+
+def test_a_delegations_page_flags_a_key_someone_else_entered(
+    watched: tuple[Any, Watch], site: Site
+) -> None:
+    """Japan enters a key in China's name: from the ledger, China's code leads
+    to its page, where the key is flagged as binding no one."""
+    page, watch = watched
+    pair = enter_key(site.record.platform, "CHN", by="JPN")
+    _visit(page, site, "/ledger")
+    with page.expect_navigation():
+        page.locator("table a[href='/participants/CHN']").first.click()
+    assert page.url == f"{site.base}/participants/CHN"
+    row = page.locator(f"#key-{pair.key_id.replace(':', '-')}")
+    assert row.locator(".badge").inner_text() == "unconfirmed"
+    assert row.locator(".flag").is_visible()
+    assert row.locator(".flag").inner_text() == (
+        "entered by someone other than the delegation: binds no one"
+    )
+    assert "binds no one" in page.locator("#flagged").inner_text()
+    _shot(page, "participant-flagged-key")
     _check_offline(watch)

@@ -11,7 +11,7 @@ import json
 from collections import deque
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Executor, Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from napci.domain.canonical import GENESIS_HASH
@@ -25,6 +25,7 @@ from napci.domain.events import EVENT_TYPES
 from napci.domain.signing import verify_signature
 
 __all__ = [
+    "KEY_TYPES",
     "ChainVerifier",
     "KeyRing",
     "RegisteredKey",
@@ -34,24 +35,34 @@ __all__ = [
 ]
 
 _KEY_REGISTERED = "KeyRegistered"
+_KEY_CONFIRMED = "KeyConfirmed"
 _KEY_REVOKED = "KeyRevoked"
-_KEY_TYPES = (_KEY_REGISTERED, _KEY_REVOKED)
+#: The event types a key ring folds.
+KEY_TYPES = (_KEY_REGISTERED, _KEY_CONFIRMED, _KEY_REVOKED)
 
 
 @dataclass(frozen=True, slots=True)
 class RegisteredKey:
-    """A public key as the ledger registered it."""
+    """A public key as the ledger registered it.
+
+    ``confirmed_seq``: where its delegation confirmed it as its own
+    (KeyConfirmed). The ring checks signatures against every registered
+    key, confirmed or not (a record written before confirmation existed
+    verifies as it always did); whether a key *binds* its delegation is for
+    the rules of procedure to say (:mod:`napci.domain.key_requests`).
+    """
 
     key_id: str
     actor: str
     public_key: str
     registered_seq: int
     revoked_seq: int | None = None
+    confirmed_seq: int | None = None
 
 
 @dataclass(slots=True)
 class KeyRing:
-    """The delegation keys in force, folded from KeyRegistered/KeyRevoked events."""
+    """The delegation keys in force, folded from the key events (KEY_TYPES)."""
 
     keys: dict[str, RegisteredKey] = field(default_factory=dict)
 
@@ -63,12 +74,19 @@ class KeyRing:
                 self.keys[key_id] = RegisteredKey(
                     key_id, payload["code"], payload["public_key"], seq
                 )
+        elif type_ == _KEY_CONFIRMED:
+            key = self.keys.get(payload["key_id"])
+            if (
+                key is not None
+                and key.actor == payload["code"]
+                and key.revoked_seq is None
+                and key.confirmed_seq is None
+            ):
+                self.keys[key.key_id] = replace(key, confirmed_seq=seq)
         elif type_ == _KEY_REVOKED:
             key = self.keys.get(payload["key_id"])
             if key is not None and key.revoked_seq is None:
-                self.keys[key.key_id] = RegisteredKey(
-                    key.key_id, key.actor, key.public_key, key.registered_seq, seq
-                )
+                self.keys[key.key_id] = replace(key, revoked_seq=seq)
 
     def key_event_problem(
         self, type_: str, actor: str | None, payload: dict[str, Any], signer: str | None
@@ -76,14 +94,28 @@ class KeyRing:
         """Why a key event is not acceptable, or ``None``.
 
         A key is registered by an event its own key signs (proof of
-        possession), on behalf of the actor it is for; only a registered key
-        can be revoked, on behalf of its owner.
+        possession), on behalf of the actor it is for, and confirmed the
+        same way, once registered and while not revoked; only a registered
+        key can be revoked, on behalf of its owner.
         """
         if type_ == _KEY_REGISTERED:
             if signer != payload.get("key_id") or actor != payload.get("code"):
                 return (
                     "a key is registered by an event on behalf of its actor, signed "
                     "with that very key (proof of possession)"
+                )
+        elif type_ == _KEY_CONFIRMED:
+            key = self.keys.get(str(payload.get("key_id")))
+            if key is None:
+                return f"key {payload.get('key_id')} is not registered"
+            if key.actor != payload.get("code") or actor != key.actor:
+                return f"key {key.key_id} belongs to {key.actor}"
+            if key.revoked_seq is not None:
+                return f"key {key.key_id} was revoked at seq {key.revoked_seq}"
+            if signer != key.key_id:
+                return (
+                    "a key is confirmed by an event signed with that very key "
+                    "(proof of possession)"
                 )
         elif type_ == _KEY_REVOKED:
             key = self.keys.get(str(payload.get("key_id")))
@@ -348,7 +380,7 @@ class ChainVerifier:
                         bad = seq, f"unknown event type {type_} v{version}"
                         break
                     payload: dict[str, Any] | None = None
-                    if type_ in _KEY_TYPES:
+                    if type_ in KEY_TYPES:
                         payload = json.loads(payload_json)
                         assert payload is not None
                         key_problem = keys.key_event_problem(

@@ -366,22 +366,76 @@ def _incident(reg: Registry, p: dict[str, Any]) -> None:
 
 @dataclass(slots=True)
 class KeyView:
-    """A delegation's registered signing key."""
+    """A signing key registered in a delegation's name, and whether it binds it.
+
+    A key binds its delegation (its signatures are required and accepted)
+    once the delegation itself has confirmed it, until it is revoked; a key
+    entered by anyone else stays *unconfirmed* and binds no one (DESIGN §4
+    rule 0).
+    """
 
     key_id: str
     code: str
     registered_seq: int
+    registered_on: date | None = None
+    confirmed_seq: int | None = None
+    confirmed_on: date | None = None
     revoked: bool = False
+    revoked_seq: int | None = None
+    revoked_on: date | None = None
+
+    @property
+    def confirmed(self) -> bool:
+        """Whether its delegation confirmed it as its own."""
+        return self.confirmed_seq is not None
+
+    @property
+    def binds(self) -> bool:
+        """Whether it binds its delegation: confirmed and not revoked."""
+        return self.confirmed and not self.revoked
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON data."""
+        return {
+            "key_id": self.key_id,
+            "code": self.code,
+            "registered_on": _iso(self.registered_on),
+            "registered_seq": self.registered_seq,
+            "confirmed": self.confirmed,
+            "confirmed_on": _iso(self.confirmed_on),
+            "confirmed_seq": self.confirmed_seq,
+            "revoked": self.revoked,
+            "revoked_on": _iso(self.revoked_on),
+            "revoked_seq": self.revoked_seq,
+            "binds": self.binds,
+        }
 
 
 def _key_registered(reg: Registry, p: dict[str, Any]) -> None:
-    reg.keys.setdefault(p["key_id"], KeyView(p["key_id"], p["code"], p["__seq"]))
+    if p["key_id"] not in reg.keys:  # the first registration of a key counts
+        reg.keys[p["key_id"]] = KeyView(
+            p["key_id"], p["code"], p["__seq"], _day(p["registered_on"])
+        )
+
+
+def _key_confirmed(reg: Registry, p: dict[str, Any]) -> None:
+    key = reg.keys.get(p["key_id"])
+    if (
+        key is not None
+        and key.code == p["code"]
+        and not key.revoked
+        and key.confirmed_seq is None
+    ):
+        key.confirmed_seq = p["__seq"]
+        key.confirmed_on = _day(p["confirmed_on"])
 
 
 def _key_revoked(reg: Registry, p: dict[str, Any]) -> None:
     key = reg.keys.get(p["key_id"])
-    if key is not None:
+    if key is not None and not key.revoked:
         key.revoked = True
+        key.revoked_seq = p["__seq"]
+        key.revoked_on = _day(p["revoked_on"])
 
 
 def _rules_amended(reg: Registry, p: dict[str, Any]) -> None:
@@ -409,5 +463,6 @@ PROCESS_HANDLERS: dict[str, Any] = {
     "IncidentRecorded": _incident,
     "RulesAmended": _rules_amended,
     "KeyRegistered": _key_registered,
+    "KeyConfirmed": _key_confirmed,
     "KeyRevoked": _key_revoked,
 }

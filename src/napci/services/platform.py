@@ -4,22 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from napci.adapters.db import SchemaError, SqlLedger, check_schema, make_engine, upgrade
-from napci.adapters.db.ledger import AppendResult, LedgerError
+from napci.adapters.db.ledger import AppendResult
 from napci.adapters.db.users import UserStore
 from napci.domain.chain import VerifyReport
 from napci.domain.envelope import EventDraft, format_timestamp
-from napci.domain.events import KeyRegistered
 from napci.domain.registry import Registry, fold_registry
 from napci.domain.roadmap import Roadmap, assess
-from napci.domain.signing import KeyPair, generate_key_pair
-from napci.services.drafting import draft
 from napci.services.seed import record_drafts
 from napci.services.trust import TrustError, TrustService
 from napci.settings import Settings
@@ -100,48 +97,6 @@ class Platform:
         """The road-map phase and the objectives, as of a date (today's)."""
         _, day = self.trust.state_as_of(as_of)
         return status_of(self.registry(day), self.trust, day)
-
-    # -- keys ---------------------------------------------------------------
-
-    def new_key(
-        self, actor: str, out_dir: Path, *, principal: str | None, register: bool
-    ) -> tuple[KeyPair, Path]:
-        """Generate a key pair for ``actor``, write it, and register it.
-
-        The private key goes to ``out_dir/ACTOR-KEYID.key`` (mode 0600) and is
-        never stored in the record; the registration is signed with the new
-        key itself, proving possession. The key file appears only once the
-        registration is recorded.
-        """
-        registry = self.registry()
-        if actor not in registry.actors:
-            raise LedgerError(
-                f"actor {actor} is not in the registry; known: "
-                f"{', '.join(sorted(registry.actors))}"
-            )
-        pair = generate_key_pair()
-        out_dir.mkdir(parents=True, exist_ok=True)
-        path = out_dir / f"{actor}-{pair.key_id.split(':')[1]}.key"
-        partial = path.with_name(path.name + ".partial")
-        partial.touch(mode=0o600, exist_ok=False)
-        try:
-            partial.write_bytes(pair.private_pem())
-            if register:
-                now = datetime.now(UTC)
-                event = KeyRegistered(
-                    code=actor,
-                    key_id=pair.key_id,
-                    public_key=pair.public_key_b64,
-                    registered_on=now.date(),
-                )
-                self.append(
-                    [draft(event, occurred_at=now, actor=actor, key=pair)],
-                    principal=principal,
-                )
-            partial.replace(path)
-        finally:
-            partial.unlink(missing_ok=True)
-        return pair, path
 
 
 def status_of(registry: Registry, trust: TrustService, day: date) -> Roadmap:

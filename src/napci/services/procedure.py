@@ -22,6 +22,7 @@ from pydantic import ValidationError
 
 from napci.adapters.db.ledger import AppendResult
 from napci.domain.procedure import RULES, Context, Emit, Gate, Refusal
+from napci.domain.procedure.keys import binding_key
 from napci.domain.signing import KeyPair
 from napci.services.drafting import draft
 
@@ -153,15 +154,8 @@ def execute_all(
     if not emits:
         raise Refusal("procedure", "the command brings nothing about")
     signs_for = None
-    if key is not None:
-        owner = context.registry.keys.get(key.key_id)
-        if owner is None or owner.revoked:
-            raise Refusal(
-                "signature",
-                f"key {key.key_id} is not registered (or was revoked)",
-                "Register it with 'napci keys new'.",
-            )
-        signs_for = owner.code
+    if key is not None:  # only a key that binds its delegation signs
+        signs_for = binding_key(context.registry, key.key_id).code
     drafts = []
     for emit in emits:
         signer = key if signs_for is not None and signs_for == emit.actor else None

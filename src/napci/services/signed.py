@@ -1,6 +1,8 @@
 """Positions signed by the delegation that takes them.
 
-A delegation that holds a registered signing key signs its own positions:
+A delegation whose own key binds it (registered and confirmed by the
+delegation itself, not revoked: :mod:`napci.domain.key_requests`) signs its
+own positions:
 it asks for the draft of the event the rule of procedure would record
 (:func:`draft_position`: the same payload, ``occurred_at`` the position's day,
 an event id fixed in advance, the key as ``signer``), signs the draft's
@@ -9,10 +11,11 @@ an event id fixed in advance, the key as ``signer``), signs the draft's
 (:func:`record_position`). The signature is checked here against the key the
 record registered, and again by the ledger when it appends.
 
-Policy ``signature-required``: once a delegation has a registered, unrevoked
-key, its unsigned positions are refused. A signature that does not verify
-(tampered, over other content, or by another delegation's key) is refused.
-A refusal appends nothing.
+Policy ``signature-required``: once a key binds a delegation, its unsigned
+positions are refused. A key entered in its name by anyone else
+(unconfirmed) makes nothing required, and a position signed with it is
+refused. A signature that does not verify (tampered, over other content, or
+by another delegation's key) is refused. A refusal appends nothing.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from napci.adapters.db.ledger import AppendResult
 from napci.domain.envelope import EventDraft
 from napci.domain.events import PositionRecorded
 from napci.domain.procedure import RecordPosition, Refusal
+from napci.domain.procedure.keys import binding_key, binding_keys
 from napci.domain.registry import Registry
 from napci.domain.signing import verify_signature
 from napci.services.drafting import draft
@@ -55,16 +59,13 @@ class PositionDrafts:
 
     position: EventDraft
     consequences: tuple[EventDraft, ...]
-    keys: tuple[str, ...]  # the delegation's registered, unrevoked keys
+    keys: tuple[str, ...]  # the keys that bind the delegation, newest last
 
 
 def delegation_keys(registry: Registry, code: str) -> tuple[str, ...]:
-    """The ids of ``code``'s registered, unrevoked signing keys."""
-    return tuple(
-        sorted(
-            k.key_id for k in registry.keys.values() if k.code == code and not k.revoked
-        )
-    )
+    """The ids of the keys that bind ``code`` (confirmed by it, not revoked),
+    in the order it confirmed them: the newest last."""
+    return binding_keys(registry, code)
 
 
 def draft_position(
@@ -80,7 +81,7 @@ def draft_position(
     """Judge ``command`` and draft its events, the position for ``signer``.
 
     Raises :class:`Refusal` when the rules refuse the position, or when
-    ``signer`` is not one of the delegation's registered, unrevoked keys.
+    ``signer`` is not one of the keys that bind the delegation.
     ``secretariat`` and ``visible``: the caller's capacity and what it may
     read (:func:`napci.services.procedure.context_for`).
     """
@@ -89,20 +90,8 @@ def draft_position(
     if not emits or not isinstance(emits[0].event, PositionRecorded):
         raise Refusal("procedure", "the command records no position")
     keys = delegation_keys(context.registry, command.code)
-    if signer is not None and signer not in keys:
-        owner = context.registry.keys.get(signer)
-        whose = "is not registered"
-        if owner is not None:
-            whose = "was revoked" if owner.revoked else f"belongs to {owner.code}"
-        raise Refusal(
-            RULE,
-            f"key {signer} {whose}: {command.code}'s positions are signed with "
-            f"its own registered key",
-            f"Registered keys of {command.code}: {', '.join(keys)}."
-            if keys
-            else f"Register a key for {command.code} with 'napci keys new "
-            f"{command.code}'.",
-        )
+    if signer is not None:
+        binding_key(context.registry, signer, command.code)
     first, *rest = emits
     unsigned = draft(
         first.event,
@@ -148,7 +137,7 @@ def record_position(
 ) -> AppendResult:
     """Record a position, signed when ``signer`` and ``signature`` are given.
 
-    Unsigned positions of a delegation with a registered key are refused
+    Unsigned positions of a delegation that a key binds are refused
     (rule ``signature``), as are signatures that do not verify over the
     position the rule records. Appends the position and its consequences
     atomically, or nothing.
@@ -173,7 +162,7 @@ def record_position(
         if drafts.keys:
             raise Refusal(
                 RULE,
-                f"{command.code} has a registered signing key "
+                f"{command.code} registered its own signing key "
                 f"({', '.join(drafts.keys)}): its positions must be signed",
                 "Get the draft from POST /api/v1/proposals/"
                 f"{command.proposal}/positions/draft, sign its bytes with the "

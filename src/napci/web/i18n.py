@@ -56,6 +56,11 @@ _PAGE_MESSAGES: Final[tuple[str, ...]] = (
     "1. A habit of cooperation",
     "2. A foundation for peace",
     "3. The DPRK's engagement",
+    (
+        "A key binds a delegation only when the delegation registered it "
+        "itself, with its own user's token. A key entered by anyone else is "
+        "recorded unconfirmed and binds no one."
+    ),
     "A line from {first} to {last}; the latest value is {value}.",
     (
         "A new track is proposed on the proposals page (an add-track proposal) "
@@ -108,6 +113,7 @@ _PAGE_MESSAGES: Final[tuple[str, ...]] = (
     "Choose the pair",
     "Classification",
     "Close as not adopted",
+    "Code",
     "Commit as {actor}",
     "Commitment",
     "Commitment id",
@@ -120,6 +126,7 @@ _PAGE_MESSAGES: Final[tuple[str, ...]] = (
         "keeping them builds trust."
     ),
     "Confirmed",
+    "Confirmed by the delegation",
     "Convene",
     "Convene a meeting",
     "Dashboard",
@@ -185,10 +192,12 @@ _PAGE_MESSAGES: Final[tuple[str, ...]] = (
     "Held on",
     "Host",
     "Id",
+    "In the record since",
     "In total: positive {pos}, negative {neg}, after decay.",
     "Intended members",
     "Interpretative statement",
     "Invalid request",
+    "Invited",
     "Invited on",
     "Issue",
     "Issue a draft recognition or vision",
@@ -196,9 +205,11 @@ _PAGE_MESSAGES: Final[tuple[str, ...]] = (
     "Issue tracks it concerns",
     "Join a project",
     "Join as {actor}",
+    "Joined",
     "Joined the consensus: {codes}.",
     "Kebab case, e.g. maritime-safety.",
     "Kept on",
+    "Key",
     "Key figures",
     "Kind",
     "Ladder",
@@ -238,6 +249,8 @@ _PAGE_MESSAGES: Final[tuple[str, ...]] = (
     "No commitment yet.",
     ("No consensus yet: blocking positions (objection or amendment) from {codes}."),
     "No evidence: the pair's trust is its base rate.",
+    "No key binds {code}: its positions need no signature.",
+    "No key is registered in {code}'s name.",
     "No meeting yet.",
     "No pair has reached the first step on this date.",
     "No project has been launched yet.",
@@ -310,9 +323,11 @@ _PAGE_MESSAGES: Final[tuple[str, ...]] = (
     "Regional trust index",
     "Regional trust index by quarter",
     "Regional trust over time",
+    "Registered",
     "Regularity",
     "Relations with existing mechanisms",
     "Reservation",
+    "Revoked",
     "Road-map phase",
     "Rule",
     "Seq",
@@ -322,10 +337,12 @@ _PAGE_MESSAGES: Final[tuple[str, ...]] = (
     "Sign in",
     "Sign in to act.",
     "Sign out",
+    "Signatures",
     "Signed",
     "Signed in as {name}",
     "Signed in as {name}.",
     "Signed out.",
+    "Signing keys",
     "Silence",
     "Skip to the content",
     "Start the silence",
@@ -356,6 +373,7 @@ _PAGE_MESSAGES: Final[tuple[str, ...]] = (
     ),
     "The chain is broken at seq {seq}.",
     "The chain verifies.",
+    "The delegation",
     "The first pairs are shown.",
     "The form's values do not make a valid command",
     (
@@ -434,6 +452,7 @@ _PAGE_MESSAGES: Final[tuple[str, ...]] = (
     ),
     "Who takes part where",
     "Withdrawn on {date}.",
+    "Withdrew",
     "You are not signed in.",
     "You are signed in as {name} ({role}).",
     "You see events classified {classes}.",
@@ -445,6 +464,7 @@ _PAGE_MESSAGES: Final[tuple[str, ...]] = (
     "dashed outline: Track 1.5 or Track 2",
     "dashed vertical line: years left out",
     "distrust",
+    "entered by someone other than the delegation: binds no one",
     "filled: held; hollow: convened",
     "invited, not yet a participant",
     "line width: trust above the base rate",
@@ -477,6 +497,7 @@ _PAGE_MESSAGES: Final[tuple[str, ...]] = (
     "{a} trusts {b}",
     "{a}\u2013{b}: trust {value}",
     "{code} attended",
+    "{code} registered its own signing key: its positions must be signed.",
     "{code} was absent",
     "{code}: not recorded",
     "{date} by {actor}",
@@ -517,6 +538,16 @@ _PLURAL_MESSAGES: Final[tuple[tuple[str, str], ...]] = (
     ("{n} active project", "{n} active projects"),
     ("{n} day of silence left", "{n} days of silence left"),
     ("{n} item of evidence", "{n} items of evidence"),
+    (
+        (
+            "{n} key in {code}'s name was entered by someone other than the "
+            "delegation: it binds no one."
+        ),
+        (
+            "{n} keys in {code}'s name were entered by someone other than the "
+            "delegation: they bind no one."
+        ),
+    ),
     ("{n} meeting", "{n} meetings"),
     ("{n} meeting held", "{n} meetings held"),
     ("{n} member", "{n} members"),
@@ -619,6 +650,9 @@ _VOCABULARY: Final[dict[str, Message]] = {
     "reservation": "reservation",
     "met": "met",
     "closed": "closed",
+    "binds": "binds",
+    "unconfirmed": "unconfirmed",
+    "revoked": "revoked",
 }
 
 MESSAGES_EN: Final[dict[str, Message]] = {

@@ -26,7 +26,7 @@ from napci.adapters.db.engine import SQLITE_BEGIN_WRITE
 from napci.adapters.db.recent import recent_appends
 from napci.adapters.db.schema import events, ledger_head
 from napci.domain.canonical import GENESIS_HASH, NotCanonicalError, parse_canonical
-from napci.domain.chain import ChainVerifier, KeyRing, VerifyReport
+from napci.domain.chain import KEY_TYPES, ChainVerifier, KeyRing, VerifyReport
 from napci.domain.envelope import (
     CLASSIFICATIONS,
     EventDraft,
@@ -39,7 +39,7 @@ from napci.domain.events import PayloadError, parse_payload
 
 __all__ = ["AppendResult", "IdConflictError", "LedgerError", "SqlLedger"]
 
-_KEY_TYPES = ("KeyRegistered", "KeyRevoked")
+_KEY_TYPES = KEY_TYPES
 _ID_CHUNK = 500
 _INSERT_CHUNK = 10_000
 _VERIFY_FETCH = 10_000

@@ -24,7 +24,7 @@ from napci.domain.events.cooperation import (
     ProjectScopeWidened,
 )
 from napci.domain.events.documents import DocumentIssued, SupportExpressed
-from napci.domain.events.keys import KeyRegistered, KeyRevoked
+from napci.domain.events.keys import KeyConfirmed, KeyRegistered, KeyRevoked
 from napci.domain.events.mechanisms import MechanismRegistered, MechanismWidened
 from napci.domain.events.meetings import (
     AttendanceAcknowledged,
@@ -86,6 +86,7 @@ __all__ = [
     "DocumentIssued",
     "Event",
     "IncidentRecorded",
+    "KeyConfirmed",
     "KeyRegistered",
     "KeyRevoked",
     "LaunchMechanism",

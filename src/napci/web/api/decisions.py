@@ -1,8 +1,8 @@
 """Commands on proposals: table, silence, positions (signed), decide, withdraw.
 
-Positions go through :mod:`napci.services.signed`: a delegation with a
-registered key must sign its positions (rule ``signature``); it gets the exact
-bytes to sign from ``POST /proposals/{id}/positions/draft``.
+Positions go through :mod:`napci.services.signed`: a delegation that
+registered its own key must sign its positions (rule ``signature``); it gets
+the exact bytes to sign from ``POST /proposals/{id}/positions/draft``.
 """
 
 from __future__ import annotations
@@ -143,7 +143,9 @@ class PositionFields(Body):
         description="the event's id (from the draft, for a signed position)",
     )
     signer: KeyId | None = Field(
-        default=None, description="the key that signs (default: the delegation's)"
+        default=None,
+        description="the key that signs: one of the delegation's own keys (by "
+        "default the one it confirmed last)",
     )
 
 
@@ -237,18 +239,14 @@ def position_draft(
         if not drafts.keys:
             raise Refusal(
                 "signature",
-                f"{command.code} has no registered signing key",
-                f"Register one with 'napci keys new {command.code}', or post the "
+                f"{command.code} has no signing key of its own",
+                f"Make one with 'napci keys new {command.code}' and submit its "
+                "request with your own token (POST /api/v1/keys), or post the "
                 "position unsigned.",
             )
-        if len(drafts.keys) > 1:
-            raise Refusal(
-                "signature",
-                f"{command.code} has several registered keys "
-                f"({', '.join(drafts.keys)})",
-                "Name the one that signs in 'signer'.",
-            )
-        signer = drafts.keys[0]
+        # With several keys, the one the delegation confirmed last signs
+        # unless the body names another.
+        signer = drafts.keys[-1]
     draft = replace(drafts.position, signer=signer)
     sent = {
         "position": command.position,

@@ -2,7 +2,8 @@
 
 ``/`` (dashboard), ``/trust``, ``/trust/explain``, ``/tracks``,
 ``/meetings`` and ``/meetings/{id}``, ``/proposals`` and ``/proposals/{id}``,
-``/projects``, ``/mechanisms``, ``/ledger``, ``/login``: each answers HTML,
+``/projects``, ``/mechanisms``, ``/ledger``, ``/participants/{code}``,
+``/login``: each answers HTML,
 and its data as JSON at the same path with ``.json`` appended (``/`` at
 ``/index.json``) or with ``?format=json``. Forms POST to the same tree with
 a CSRF token; see ``docs/web.md``.
@@ -15,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from napci.web.pages import actions, auth, views
+from napci.web.pages import actions, auth, participants, views
 from napci.web.pages.common import anonymous_page, problem_of, render, wants_json
 from napci.web.problems import problem_response
 
@@ -25,6 +26,7 @@ router = APIRouter(include_in_schema=False)
 router.include_router(auth.router)
 router.include_router(actions.router)
 router.include_router(views.router)
+router.include_router(participants.router)
 
 
 def error_page(request: Request, exc: Exception) -> Response:
