@@ -9,6 +9,7 @@ read it; nothing here touches a database.
 from __future__ import annotations
 
 import json
+from bisect import bisect_left, insort
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -208,6 +209,12 @@ class Registry:
     amendments: list[tuple[date, dict[str, Any]]] = field(default_factory=list)
     initiatives: dict[str, int] = field(default_factory=dict)
     keys: dict[str, KeyView] = field(default_factory=dict)
+    #: The rank ladder: per (track, or None for none, layer, rank), the sorted
+    #: days multilateral meetings were held on (kept by the fold, counted by
+    #: bisection: the gradual-rank rule never scans the meetings).
+    ladder: dict[tuple[str | None, str, str], list[date]] = field(
+        default_factory=dict
+    )
     seq: int = 0
     last_day: date | None = None
     _last_text: str | None = field(default=None, repr=False, compare=False)
@@ -260,6 +267,11 @@ class Registry:
     def observers(self) -> list[str]:
         """Codes of the current observers."""
         return sorted(c for c, a in self.actors.items() if "observer" in a.roles)
+
+    def held_before(self, track: str | None, layer: str, rank: str, day: date) -> int:
+        """Multilateral meetings held at ``rank`` in ``layer`` on ``track`` (on no
+        track when None) before ``day``."""
+        return bisect_left(self.ladder.get((track, layer, rank), ()), day)
 
 
 def _actor_registered(reg: Registry, p: dict[str, Any]) -> None:
@@ -346,6 +358,7 @@ def _track_closed(reg: Registry, p: dict[str, Any]) -> None:
 
 
 def _meeting_convened(reg: Registry, p: dict[str, Any]) -> None:
+    _off_the_ladder(reg, reg.meetings.get(p["meeting"]))
     reg.meetings[p["meeting"]] = MeetingView(
         meeting=p["meeting"],
         title=p["title"],
@@ -379,9 +392,29 @@ def _attendance_recorded(reg: Registry, p: dict[str, Any]) -> None:
         meeting.attended.discard(p["code"])
 
 
+def _ladder_keys(meeting: MeetingView) -> list[tuple[str | None, str, str]]:
+    """Where a held meeting stands on the rank ladder: bilateral meetings and
+    forums stand nowhere."""
+    if meeting.format != "multilateral":
+        return []
+    tracks: tuple[str | None, ...] = meeting.tracks or (None,)
+    return [(track, meeting.layer, meeting.rank) for track in tracks]
+
+
+def _off_the_ladder(reg: Registry, meeting: MeetingView | None) -> None:
+    """Take a held meeting off the ladder (held again, cancelled or convened
+    again: the rules refuse these, the fold stays exact all the same)."""
+    if meeting is not None and meeting.status == "held":
+        for key in _ladder_keys(meeting):
+            reg.ladder[key].remove(meeting.starts_on)
+
+
 def _meeting_held(reg: Registry, p: dict[str, Any]) -> None:
     meeting = reg.meetings.get(p["meeting"])
     if meeting is not None:
+        _off_the_ladder(reg, meeting)
+        for key in _ladder_keys(meeting):
+            insort(reg.ladder.setdefault(key, []), _day(p["held_on"]))
         meeting.status = "held"
         meeting.starts_on = _day(p["held_on"])
         meeting.date_precision = p.get("date_precision", meeting.date_precision)
@@ -391,6 +424,7 @@ def _meeting_held(reg: Registry, p: dict[str, Any]) -> None:
 def _meeting_cancelled(reg: Registry, p: dict[str, Any]) -> None:
     meeting = reg.meetings.get(p["meeting"])
     if meeting is not None:
+        _off_the_ladder(reg, meeting)
         meeting.status = "cancelled"
 
 

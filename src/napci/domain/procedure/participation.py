@@ -243,18 +243,6 @@ class ConveneMeeting:
     invitees: tuple[str, ...] = ()
 
 
-def _held_at_rank(reg: Registry, track: str | None, rank: str) -> int:
-    """Meetings held at ``rank`` on ``track`` (on no track when None)."""
-    return sum(
-        1
-        for m in reg.meetings.values()
-        if m.status == "held"
-        and m.rank == rank
-        and (track in m.tracks if track is not None else not m.tracks)
-        and m.format == "multilateral"
-    )
-
-
 def convene_meeting(cmd: ConveneMeeting, ctx: Context) -> list[Emit]:
     """Convene, with the gradual rank: one step after two meetings below."""
     reg = ctx.registry
@@ -290,20 +278,25 @@ def convene_meeting(cmd: ConveneMeeting, ctx: Context) -> list[Emit]:
     if step > 0:
         below = RANKS[step - 1]
         # A multilateral meeting on no particular track climbs the ranks too;
-        # bilateral meetings and forums are outside the ladder.
+        # bilateral meetings and forums are outside the ladder. Each layer
+        # has its own ladder: Track-2 seminars do not qualify a Track-1
+        # meeting. Only meetings held before this one starts count.
         general: tuple[str | None, ...] = (
             (None,) if cmd.format == "multilateral" else ()
         )
+        starts = cmd.starts_on.isoformat()
         for ladder in cmd.tracks or general:
-            held = _held_at_rank(reg, ladder, below)
+            held = reg.held_before(ladder, cmd.layer, below, cmd.starts_on)
             where = f"on {ladder}" if ladder else "on no particular track"
             require(
                 held >= needed,
                 "gradual-rank",
-                f"a {cmd.rank} meeting {where} needs {needed} {below} meetings "
-                f"held first; the record shows {held}",
-                f"Convene it at {below} rank, or hold {needed - held} more {below} "
-                "meeting(s) first.",
+                f"a {cmd.layer} {cmd.rank} meeting {where} needs {needed} "
+                f"{cmd.layer} {below} meetings held before it starts ({starts}); "
+                f"the record shows {held}",
+                f"Convene it at {below} rank, or hold {needed - held} more "
+                f"{cmd.layer} {below} meeting(s) {where} and have it start after "
+                "them.",
             )
     check_not_future(ctx, cmd.on, "the convening")
     event = MeetingConvened(
