@@ -25,6 +25,8 @@ from napci.domain.procedure import (
     ConveneMeeting,
     Decide,
     JoinActor,
+    LaunchProject,
+    LeaveProject,
     RecordPosition,
     StartSilence,
     WithdrawActor,
@@ -101,3 +103,154 @@ def test_track_2_seminars_do_not_climb_the_track_1_ladder(record: Record) -> Non
     registry = record.registry()
     assert registry.held_before("disaster-relief", "track-2", "working", date.max) == 2
     assert registry.held_before("disaster-relief", "track-1", "working", date.max) == 0
+
+
+# -- a decision counts what the record showed on its day -------------------------
+
+MEETING_DAY = date(2015, 4, 14)
+LATER = date(2015, 4, 20)
+PROPOSAL = "adopt-recognition-environment"
+
+
+def environment_meeting(
+    record: Record,
+    attended: tuple[str, ...] = (*PARTICIPANTS, *OBSERVERS),
+    absent: tuple[str, ...] = (),
+    *,
+    attendance_on: date = MEETING_DAY,
+) -> None:
+    """A working meeting on environment chaired by MNG, which tables a
+    recognition; its attendance is recorded on ``attendance_on``."""
+    record.convene(
+        "environment-2015", ("environment",), MEETING_DAY, host="MNG", chair="MNG"
+    )
+    record.issue(
+        "recognition-environment",
+        "recognition",
+        MEETING_DAY,
+        tracks=("environment",),
+        by="MNG",
+    )
+    record.table(
+        PROPOSAL,
+        {"kind": "adopt-document", "document": "recognition-environment"},
+        MEETING_DAY,
+        by="MNG",
+        meeting="environment-2015",
+    )
+    record.attend("environment-2015", attendance_on, attended, absent)
+    record.hold("environment-2015", MEETING_DAY)
+
+
+def test_an_objection_dated_after_the_decision_does_not_cause_it(
+    record: Record,
+) -> None:
+    environment_meeting(record)
+    record.position(PROPOSAL, "CHN", "support", MEETING_DAY)
+    record.position(
+        PROPOSAL, "CHN", "objection", LATER, statement="China has second thoughts."
+    )
+
+    events = record.decide(PROPOSAL, MEETING_DAY)
+
+    assert types(events) == ["DecisionAdopted"]
+    adopted = payload(events[0])
+    assert adopted["adopted_on"] == MEETING_DAY.isoformat()
+    assert adopted["joined"] == list(PARTICIPANTS)
+    # The statement made with the later objection is not attached either.
+    assert adopted.get("statements", []) == []
+
+
+def test_an_objection_withdrawn_after_the_decision_still_stood_on_its_day(
+    record: Record,
+) -> None:
+    environment_meeting(record)
+    record.position(PROPOSAL, "CHN", "objection", MEETING_DAY)
+    record.position(PROPOSAL, "CHN", "no-objection", LATER)
+    assert record.decision(PROPOSAL).positions["CHN"].position == "no-objection"
+
+    events = record.decide(PROPOSAL, MEETING_DAY)
+
+    assert types(events) == ["ProposalNotAdopted"]
+    assert payload(events[0])["by"] == ["CHN"]
+    assert payload(events[0])["closed_on"] == MEETING_DAY.isoformat()
+
+
+def test_a_position_is_the_latest_dated_on_or_before_the_decision(
+    record: Record,
+) -> None:
+    environment_meeting(record)
+    # Recorded in this order, dated the other way round: the dates decide.
+    record.position(PROPOSAL, "RUS", "objection", date(2015, 4, 16))
+    record.position(PROPOSAL, "RUS", "support", date(2015, 4, 15))
+
+    events = record.decide(PROPOSAL, date(2015, 4, 16))
+
+    assert payload(events[0])["by"] == ["RUS"]
+    decision = record.decision(PROPOSAL)
+    assert decision.positions_on(date(2015, 4, 15))["RUS"].position == "support"
+    assert decision.positions_on(date(2015, 4, 16))["RUS"].position == "objection"
+    assert "RUS" not in decision.positions_on(MEETING_DAY)
+
+
+def test_attendance_recorded_after_the_decision_does_not_count_in_it(
+    record: Record,
+) -> None:
+    # Attendance written up a week after the meeting: on the meeting's day the
+    # record showed no one present, so no one is counted as having joined.
+    environment_meeting(record, attendance_on=LATER)
+
+    events = record.decide(PROPOSAL, MEETING_DAY)
+
+    adopted = payload(events[0])
+    assert adopted["joined"] == []
+    assert adopted["provisional_for"] == list(PARTICIPANTS)
+    # Decided once the attendance is on record, the participants join.
+    record.refused(Decide(PROPOSAL, LATER, "KOR"), "provisional-adoption")
+
+
+def test_a_participant_counts_as_it_stood_on_the_decision_day(
+    record: Record,
+) -> None:
+    environment_meeting(record)
+    # MNG withdraws after the meeting and comes back: on the meeting's day it
+    # took part, and its objection then blocks.
+    record.position(PROPOSAL, "MNG", "objection", MEETING_DAY)
+    record.run(WithdrawActor("MNG", date(2015, 5, 1), "MNG"))
+    record.run(JoinActor("MNG", date(2015, 6, 1), "MNG"))
+
+    events = record.decide(PROPOSAL, MEETING_DAY)
+
+    assert payload(events[0])["by"] == ["MNG"]
+    mng = record.registry().actors["MNG"]
+    assert mng.participant_on(MEETING_DAY)
+    assert not mng.participant_on(date(2015, 5, 15))
+    assert mng.participant_on(date(2015, 6, 1))
+
+
+def test_a_project_member_who_left_after_the_decision_still_counts_in_it(
+    record: Record,
+) -> None:
+    record.run(
+        LaunchProject(
+            "dust",
+            "Yellow dust",
+            ("environment",),
+            ("KOR", "CHN", "MNG"),
+            date(2015, 4, 1),
+            "KOR",
+        )
+    )
+    record.table(
+        "widen-dust",
+        {"kind": "widen-project", "project": "dust", "tracks": ["disaster-relief"]},
+        date(2015, 5, 1),
+        by="CHN",
+    )
+    record.run(StartSilence("widen-dust", date(2015, 5, 15), date(2015, 5, 1), "CHN"))
+    record.run(LeaveProject("dust", "MNG", date(2015, 5, 20), "MNG"))
+
+    events = record.decide("widen-dust", date(2015, 5, 21))
+
+    # MNG was a member on the deadline: it joined the members' consensus.
+    assert payload(events[0])["joined"] == ["CHN", "KOR", "MNG"]

@@ -88,6 +88,19 @@ class DecisionView:
         """Whether no position can change any more."""
         return self.outcome in ("adopted", "not-adopted", "withdrawn")
 
+    def positions_on(self, day: date) -> dict[str, Position]:
+        """Each actor's position as it stood on ``day``: the last one it
+        recorded dated on or before ``day`` (by date, then by record order).
+        A position dated after ``day`` is no part of it."""
+        stood: dict[str, Position] = {}
+        for position in self.history:
+            if position.recorded_on > day:
+                continue
+            before = stood.get(position.code)
+            if before is None or position.recorded_on >= before.recorded_on:
+                stood[position.code] = position
+        return stood
+
     def as_dict(self) -> dict[str, Any]:
         """JSON data."""
         return {
@@ -163,11 +176,26 @@ class ProjectView:
     launched_by: str | None
     milestones: list[dict[str, Any]] = field(default_factory=list)
     completed_on: date | None = None
+    #: Who became (True) or ceased to be (False) a member, and on which day,
+    #: in record order.
+    membership: list[tuple[date, str, bool]] = field(default_factory=list)
 
     @property
     def status(self) -> str:
         """``active`` or ``completed``."""
         return "active" if self.completed_on is None else "completed"
+
+    def members_on(self, day: date) -> set[str]:
+        """The members as they stood on ``day``."""
+        members: set[str] = set()
+        for on, code, joined in sorted(self.membership, key=lambda m: m[0]):
+            if on > day:
+                break
+            if joined:
+                members.add(code)
+            else:
+                members.discard(code)
+        return members
 
     def as_dict(self) -> dict[str, Any]:
         """JSON data."""
@@ -287,6 +315,7 @@ def _withdrawn(reg: Registry, p: dict[str, Any]) -> None:
 
 
 def _project_launched(reg: Registry, p: dict[str, Any]) -> None:
+    launched_on = _day(p["launched_on"])
     reg.projects[p["project"]] = ProjectView(
         project=p["project"],
         title=p["title"],
@@ -294,8 +323,9 @@ def _project_launched(reg: Registry, p: dict[str, Any]) -> None:
         founders=tuple(p["founders"]),
         members=list(p["founders"]),
         partners=tuple(p.get("partners", ())),
-        launched_on=_day(p["launched_on"]),
+        launched_on=launched_on,
         launched_by=p.get("__actor"),
+        membership=[(launched_on, code, True) for code in p["founders"]],
     )
     _initiative(reg, p.get("__actor"))
 
@@ -304,12 +334,14 @@ def _project_joined(reg: Registry, p: dict[str, Any]) -> None:
     project = reg.projects.get(p["project"])
     if project is not None and p["code"] not in project.members:
         project.members.append(p["code"])
+        project.membership.append((_day(p["joined_on"]), p["code"], True))
 
 
 def _project_left(reg: Registry, p: dict[str, Any]) -> None:
     project = reg.projects.get(p["project"])
     if project is not None and p["code"] in project.members:
         project.members.remove(p["code"])
+        project.membership.append((_day(p["left_on"]), p["code"], False))
 
 
 def _scope_widened(reg: Registry, p: dict[str, Any]) -> None:

@@ -53,6 +53,16 @@ class ActorView:
     withdrew_on: date | None = None
     support_expressed_on: date | None = None
     prospective_participant: bool = False
+    #: Each time it took part: (joined on, withdrew on, or None while it does).
+    spells: list[tuple[date, date | None]] = field(default_factory=list)
+
+    def participant_on(self, day: date) -> bool:
+        """Whether it took part on ``day``: joined on or before it and not
+        withdrawn by then."""
+        return any(
+            joined <= day and (withdrew is None or withdrew > day)
+            for joined, withdrew in self.spells
+        )
 
     def as_dict(self) -> dict[str, Any]:
         """JSON data for views."""
@@ -113,6 +123,21 @@ class MeetingView:
     attended: set[str] = field(default_factory=set)
     absent: set[str] = field(default_factory=set)
     attendance_complete: bool = True
+    #: Attendance as recorded, in record order: (dated, code, attended).
+    attendance: list[tuple[date, str, bool]] = field(default_factory=list)
+
+    def attended_on(self, day: date) -> set[str]:
+        """Who the record showed as attending, as it stood on ``day``: what was
+        recorded later (or corrected later) is no part of it."""
+        attended: set[str] = set()
+        for on, code, present in sorted(self.attendance, key=lambda a: a[0]):
+            if on > day:
+                break
+            if present:
+                attended.add(code)
+            else:
+                attended.discard(code)
+        return attended
 
     def as_dict(self) -> dict[str, Any]:
         """JSON data for views."""
@@ -299,16 +324,22 @@ def _actor_invited(reg: Registry, p: dict[str, Any]) -> None:
 def _actor_joined(reg: Registry, p: dict[str, Any]) -> None:
     actor = _actor(reg, p["code"])
     if actor is not None:
+        joined_on = _day(p["joined_on"])
+        if actor.status != "participant":  # a repeated notification adds no spell
+            actor.spells.append((joined_on, None))
         actor.status = "participant"
-        actor.joined_on = _day(p["joined_on"])
+        actor.joined_on = joined_on
         actor.withdrew_on = None
 
 
 def _actor_withdrew(reg: Registry, p: dict[str, Any]) -> None:
     actor = _actor(reg, p["code"])
     if actor is not None:
+        withdrew_on = _day(p["withdrew_on"])
+        if actor.spells and actor.spells[-1][1] is None:
+            actor.spells[-1] = (actor.spells[-1][0], withdrew_on)
         actor.status = "withdrawn"
-        actor.withdrew_on = _day(p["withdrew_on"])
+        actor.withdrew_on = withdrew_on
 
 
 def _observer_admitted(reg: Registry, p: dict[str, Any]) -> None:
@@ -384,6 +415,7 @@ def _attendance_recorded(reg: Registry, p: dict[str, Any]) -> None:
     meeting = reg.meetings.get(p["meeting"])
     if meeting is None:
         return
+    meeting.attendance.append((_day(p["__occurred"][:10]), p["code"], p["attended"]))
     if p["attended"]:
         meeting.attended.add(p["code"])
         meeting.absent.discard(p["code"])

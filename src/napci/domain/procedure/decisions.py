@@ -40,7 +40,7 @@ from napci.domain.procedure.participation import (
     check_actor,
     check_not_future,
 )
-from napci.domain.process import DecisionView
+from napci.domain.process import DecisionView, Position
 from napci.domain.registry import Registry
 
 __all__ = [
@@ -60,17 +60,9 @@ BLOCKING = ("objection", "amendment")
 
 
 def participants_on(reg: Registry, day: date) -> set[str]:
-    """Participants on ``day``: joined on or before it, not withdrawn by then."""
-    return {
-        c
-        for c, a in reg.actors.items()
-        if a.joined_on is not None
-        and a.joined_on <= day
-        and (
-            a.status == "participant"
-            or (a.withdrew_on is not None and a.withdrew_on > day)
-        )
-    }
+    """Participants on ``day``: joined on or before it, not withdrawn by then
+    (each time a state took part counts, a withdrawal and a return apart)."""
+    return {c for c, a in reg.actors.items() if a.participant_on(day)}
 
 
 def _not_before_tabling(decision: DecisionView, day: date, what: str) -> None:
@@ -292,10 +284,10 @@ class RecordPosition:
 
 
 def _deciders(reg: Registry, decision: DecisionView, day: date) -> set[str]:
-    """Whose objection blocks: participants, or a project's members."""
+    """Whose objection blocks on ``day``: participants, or a project's members."""
     if decision.kind == "widen-project":
         project = reg.projects.get(decision.subject.get("project", ""))
-        return set(project.members) if project is not None else set()
+        return project.members_on(day) if project is not None else set()
     return participants_on(reg, day)
 
 
@@ -426,9 +418,13 @@ class _Outcome:
     observers: list[str] = field(default_factory=list)
 
 
-def _statements(reg: Registry, decision: DecisionView, deciders: set[str]) -> _Outcome:
+def _statements(
+    reg: Registry, positions: dict[str, Position], deciders: set[str]
+) -> _Outcome:
+    """The statements attached and the observers who spoke, from the
+    positions as they stood on the day of the decision."""
     outcome = _Outcome()
-    for code, position in sorted(decision.positions.items()):
+    for code, position in sorted(positions.items()):
         if code not in deciders and "observer" in reg.actors[code].roles:
             outcome.observers.append(code)
         if position.statement:
@@ -446,8 +442,34 @@ def _statements(reg: Registry, decision: DecisionView, deciders: set[str]) -> _O
     return outcome
 
 
+def _blocking(
+    decision: DecisionView, positions: dict[str, Position], deciders: set[str]
+) -> list[str]:
+    """The deciders whose position blocks (consensus minus one apart)."""
+    return sorted(
+        c
+        for c, p in positions.items()
+        if c in deciders and p.position in BLOCKING and not _ignored(decision, c)
+    )
+
+
+def _disregarded(decision: DecisionView, positions: dict[str, Position]) -> str | None:
+    """Consensus minus one: the concerned participant, if its position blocks."""
+    if decision.kind != "violation":
+        return None
+    concerned = str(decision.subject.get("concerned"))
+    position = positions.get(concerned)
+    return concerned if position is not None and position.position in BLOCKING else None
+
+
 def decide(cmd: Decide, ctx: Context) -> list[Emit]:
-    """Run the consensus (or silence) procedure on a proposal at a date."""
+    """Run the consensus (or silence) procedure on a proposal at a date.
+
+    A decision dated ``at`` counts what the record showed on that day: each
+    position as it stood then (``DecisionView.positions_on``), the
+    participants (or a project's members) then, and the attendance recorded
+    by then. Nothing dated after a decision may cause it.
+    """
     reg = ctx.registry
     decision = _proposal(reg, cmd.proposal)
     chair = None
@@ -501,15 +523,10 @@ def decide(cmd: Decide, ctx: Context) -> list[Emit]:
         "Decide at the meeting once it is held (record it as held).",
     )
     deciders = _deciders(reg, decision, cmd.at)
-    blockers = sorted(
-        c
-        for c, p in decision.positions.items()
-        if c in deciders and p.position in BLOCKING and not _ignored(decision, c)
-    )
+    positions = decision.positions_on(cmd.at)
+    blockers = _blocking(decision, positions, deciders)
     if blockers:
-        objecting = [
-            c for c in blockers if decision.positions[c].position == "objection"
-        ]
+        objecting = [c for c in blockers if positions[c].position == "objection"]
         reason = "objection" if objecting else "amendment"
         event = ProposalNotAdopted(
             proposal=cmd.proposal,
@@ -518,16 +535,14 @@ def decide(cmd: Decide, ctx: Context) -> list[Emit]:
             by=tuple(objecting or blockers),
         )
         return [Emit(event, cmd.at, cmd.by)]
-    present = deciders & meeting.attended
-    absent = sorted(deciders - meeting.attended)
-    outcome = _statements(reg, decision, deciders)
-    disregarded = None
+    attended = meeting.attended_on(cmd.at)
+    present = deciders & attended
+    absent = sorted(deciders - attended)
+    outcome = _statements(reg, positions, deciders)
+    disregarded = _disregarded(decision, positions)
     if decision.kind == "violation":
-        concerned = decision.subject.get("concerned")
-        position = decision.positions.get(str(concerned))
-        if position is not None and position.position in BLOCKING:
-            disregarded = concerned
-        present.discard(str(concerned))
+        concerned = str(decision.subject.get("concerned"))
+        present.discard(concerned)
         absent = [c for c in absent if c != concerned]
     until = None
     if absent:
@@ -550,6 +565,8 @@ def decide(cmd: Decide, ctx: Context) -> list[Emit]:
 
 
 def _decide_silence(reg: Registry, decision: DecisionView, cmd: Decide) -> list[Emit]:
+    """The silence procedure, judged on its deadline: the positions, the
+    participants (or members) as they stood on that day."""
     assert decision.silence_deadline is not None
     deadline = decision.silence_deadline
     require(
@@ -559,14 +576,8 @@ def _decide_silence(reg: Registry, decision: DecisionView, cmd: Decide) -> list[
         "Decide on or after the deadline.",
     )
     deciders = _deciders(reg, decision, deadline)
-    breakers = sorted(
-        c
-        for c, p in decision.positions.items()
-        if c in deciders
-        and p.position in BLOCKING
-        and p.recorded_on <= deadline
-        and not _ignored(decision, c)
-    )
+    positions = decision.positions_on(deadline)
+    breakers = _blocking(decision, positions, deciders)
     if breakers:
         event = ProposalNotAdopted(
             proposal=cmd.proposal,
@@ -575,15 +586,11 @@ def _decide_silence(reg: Registry, decision: DecisionView, cmd: Decide) -> list[
             by=tuple(breakers),
         )
         return [Emit(event, deadline, cmd.by)]
-    outcome = _statements(reg, decision, deciders)
-    disregarded = None
+    outcome = _statements(reg, positions, deciders)
+    disregarded = _disregarded(decision, positions)
     joined = set(deciders)
     if decision.kind == "violation":
-        concerned = str(decision.subject.get("concerned"))
-        position = decision.positions.get(concerned)
-        if position is not None and position.position in BLOCKING:
-            disregarded = concerned
-        joined.discard(concerned)
+        joined.discard(str(decision.subject.get("concerned")))
     adopted = DecisionAdopted(
         proposal=cmd.proposal,
         adopted_on=deadline,
