@@ -125,11 +125,6 @@ def test_an_observer_objection_never_blocks_and_the_decision_records_who_joined(
             "text": "China understands the recognition as non-binding.",
         },
         {
-            "code": "EU",
-            "kind": "interpretative-statement",
-            "text": "The EU reads 'cooperation' to include its own programmes.",
-        },
-        {
             "code": "USA",
             "kind": "reservation",
             "text": "Without prejudice to existing bilateral arrangements.",
@@ -139,7 +134,8 @@ def test_an_observer_objection_never_blocks_and_the_decision_records_who_joined(
     assert decision.outcome == "adopted"
     assert decision.joined == PARTICIPANTS
     assert decision.decided_on == MEETING_DAY
-    assert len(decision.statements) == 3
+    # The EU's statement is on the record with its position, not attached.
+    assert len(decision.statements) == 2
     # The meeting's chair could have closed it too; once closed it stays closed.
     record.refused(
         Decide("adopt-recognition-environment", MEETING_DAY, "MNG"),

@@ -422,11 +422,18 @@ def _statements(
     reg: Registry, positions: dict[str, Position], deciders: set[str]
 ) -> _Outcome:
     """The statements attached and the observers who spoke, from the
-    positions as they stood on the day of the decision."""
+    positions as they stood on the day of the decision.
+
+    Only the deciders' interpretative statements and reservations are
+    attached to an adoption: an observer's are recorded with its position,
+    and it is listed among the observers who spoke.
+    """
     outcome = _Outcome()
     for code, position in sorted(positions.items()):
-        if code not in deciders and "observer" in reg.actors[code].roles:
-            outcome.observers.append(code)
+        if code not in deciders:
+            if "observer" in reg.actors[code].roles:
+                outcome.observers.append(code)
+            continue
         if position.statement:
             outcome.statements.append(
                 AttachedStatement(
