@@ -378,7 +378,7 @@ def test_silence_that_expires_unbroken_adopts_on_the_deadline(record: Record) ->
         Decide("admit-osce", date(2015, 6, 14), "KOR"),
         "silence",
         "admit-osce is under silence until 2015-06-15",
-        "Decide on or after the deadline.",
+        "Decide after the deadline day, from 2015-06-16",
     )
     record.refused(
         StartSilence("admit-osce", date(2015, 7, 1), date(2015, 6, 2), "KOR"),
@@ -620,7 +620,7 @@ def test_consensus_minus_one_under_silence(record: Record) -> None:
     events = record.position("finding-rus", "RUS", "objection", date(2015, 6, 3))
     assert types(events) == ["PositionRecorded"]
 
-    events = record.decide("finding-rus", DEADLINE)
+    events = record.decide("finding-rus", DEADLINE + timedelta(days=1))
 
     adopted = payload(events[0])
     assert (adopted["procedure"], adopted["disregarded_objection_of"]) == (

@@ -254,3 +254,55 @@ def test_a_project_member_who_left_after_the_decision_still_counts_in_it(
 
     # MNG was a member on the deadline: it joined the members' consensus.
     assert payload(events[0])["joined"] == ["CHN", "KOR", "MNG"]
+
+
+# -- the silence deadline day belongs to the participants ---------------------
+
+SILENCE_START = date(2015, 6, 1)
+DEADLINE = date(2015, 6, 15)
+
+
+def sejong_under_silence(record: Record) -> None:
+    record.table(
+        "admit-sejong", {"kind": "admit-observer", "code": "SEJONG"}, SILENCE_START
+    )
+    record.run(StartSilence("admit-sejong", DEADLINE, SILENCE_START, "KOR"))
+
+
+def test_the_silence_is_not_closed_on_its_deadline_day(record: Record) -> None:
+    sejong_under_silence(record)
+    refusal = record.refused(
+        Decide("admit-sejong", DEADLINE, "KOR"),
+        "silence",
+        "admit-sejong is under silence until 2015-06-15, the deadline day included",
+    )
+    assert refusal.remedy == (
+        "Decide after the deadline day, from 2015-06-16; an adoption is dated the "
+        "deadline."
+    )
+
+    # So an objection on the deadline day still breaks the silence.
+    events = record.position("admit-sejong", "CHN", "objection", DEADLINE)
+
+    assert types(events) == ["PositionRecorded", "ProposalNotAdopted"]
+    assert payload(events[1])["closed_on"] == DEADLINE.isoformat()
+    assert payload(events[1])["reason"] == "silence-broken"
+
+
+def test_an_unbroken_silence_is_adopted_the_day_after_dated_the_deadline(
+    record: Record,
+) -> None:
+    sejong_under_silence(record)
+    record.position("admit-sejong", "JPN", "support", DEADLINE)
+
+    events = record.decide("admit-sejong", date(2015, 6, 16))
+
+    assert types(events) == ["DecisionAdopted", "ObserverAdmitted"]
+    assert payload(events[0])["adopted_on"] == DEADLINE.isoformat()
+    assert events[0].occurred_at.startswith(DEADLINE.isoformat())
+    # Silence was consent: a position after the deadline day is refused.
+    record.refused(
+        RecordPosition("admit-sejong", "CHN", "objection", date(2015, 6, 16), "CHN"),
+        "consensus",
+        "admit-sejong is closed (adopted)",
+    )

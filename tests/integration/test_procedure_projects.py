@@ -293,7 +293,7 @@ def test_widening_a_project_is_for_its_members_to_decide(record: Record) -> None
         "members-consent",
     )
 
-    events = record.decide("widen-dust", date(2015, 5, 15))
+    events = record.decide("widen-dust", date(2015, 5, 16))
 
     assert types(events) == ["DecisionAdopted", "ProjectScopeWidened"]
     assert payload(events[0])["joined"] == ["CHN", "KOR"]

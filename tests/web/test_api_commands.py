@@ -224,10 +224,18 @@ def test_a_proposal_adopted_under_silence(sqlite_web_record: WebRecord) -> None:
         {"at": iso(later(13))},
         "silence",
     )
-    assert "Decide on or after the deadline." in early["remedy"]
+    assert "Decide after the deadline day" in early["remedy"]
+    # The deadline day belongs to the participants.
+    refused(
+        r,
+        "facilitator",
+        "/proposals/add-oceans/decide",
+        {"at": iso(later(14))},
+        "silence",
+    )
     ok(
         r.post(
-            "/proposals/add-oceans/decide", "facilitator", json={"at": iso(later(14))}
+            "/proposals/add-oceans/decide", "facilitator", json={"at": iso(later(15))}
         ),
         "DecisionAdopted",
         "TrackAdded",

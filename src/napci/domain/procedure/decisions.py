@@ -576,11 +576,16 @@ def _decide_silence(reg: Registry, decision: DecisionView, cmd: Decide) -> list[
     participants (or members) as they stood on that day."""
     assert decision.silence_deadline is not None
     deadline = decision.silence_deadline
+    # The deadline day belongs to the participants: an objection dated on it
+    # still breaks the silence, so the silence is judged only after it.
     require(
-        cmd.at >= deadline,
+        cmd.at > deadline,
         "silence",
-        f"{cmd.proposal} is under silence until {deadline.isoformat()}",
-        "Decide on or after the deadline.",
+        f"{cmd.proposal} is under silence until {deadline.isoformat()}, the "
+        "deadline day included",
+        f"Decide after the deadline day, from "
+        f"{(deadline + timedelta(days=1)).isoformat()}"
+        "; an adoption is dated the deadline.",
     )
     deciders = _deciders(reg, decision, deadline)
     positions = decision.positions_on(deadline)
