@@ -306,3 +306,44 @@ def test_an_unbroken_silence_is_adopted_the_day_after_dated_the_deadline(
         "consensus",
         "admit-sejong is closed (adopted)",
     )
+
+
+# -- a state that joined after the meeting -------------------------------------
+
+
+@pytest.mark.parametrize("as_guest", [False, True], ids=["away", "as-guest"])
+def test_a_state_that_joined_after_the_meeting_gets_no_provisional_veto(
+    record: Record, as_guest: bool
+) -> None:
+    # The DPRK joins the day after the meeting (which it may attend as a guest).
+    environment_meeting(record, attended=(*PARTICIPANTS, *(("PRK",) * as_guest)))
+    record.run(JoinActor("PRK", date(2015, 4, 15), "PRK"))
+
+    events = record.decide(PROPOSAL, date(2015, 4, 16))
+
+    # Adopted, final at once: the DPRK could not have attended as a
+    # participant, so the adoption is provisional for no one, and it is not
+    # counted as having joined a consensus it was not part of.
+    assert types(events) == ["DecisionAdopted"]
+    adopted = payload(events[0])
+    assert adopted["joined"] == list(PARTICIPANTS)
+    assert adopted.get("provisional_for", []) == []
+    assert record.decision(PROPOSAL).outcome == "adopted"
+    record.refused(
+        RecordPosition(PROPOSAL, "PRK", "objection", date(2015, 4, 17), "PRK"),
+        "consensus",
+        "is closed (adopted)",
+    )
+
+
+def test_a_state_that_joined_after_the_meeting_blocks_as_a_participant(
+    record: Record,
+) -> None:
+    environment_meeting(record)
+    record.run(JoinActor("PRK", date(2015, 4, 15), "PRK"))
+    record.position(PROPOSAL, "PRK", "objection", date(2015, 4, 15))
+
+    events = record.decide(PROPOSAL, date(2015, 4, 16))
+
+    assert types(events) == ["ProposalNotAdopted"]
+    assert payload(events[0])["by"] == ["PRK"]

@@ -542,9 +542,14 @@ def decide(cmd: Decide, ctx: Context) -> list[Emit]:
             by=tuple(objecting or blockers),
         )
         return [Emit(event, cmd.at, cmd.by)]
+    # Provisional periods are for the deciders absent from a meeting they
+    # could have attended: those who took part on the meeting's day. A state
+    # that joined after the meeting decides (its objection blocks) but is
+    # neither among those who joined nor among those it is provisional for.
+    could_attend = deciders & _deciders(reg, decision, meeting.starts_on)
     attended = meeting.attended_on(cmd.at)
-    present = deciders & attended
-    absent = sorted(deciders - attended)
+    present = could_attend & attended
+    absent = sorted(could_attend - attended)
     outcome = _statements(reg, positions, deciders)
     disregarded = _disregarded(decision, positions)
     if decision.kind == "violation":
