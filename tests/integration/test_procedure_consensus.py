@@ -480,6 +480,7 @@ def test_an_absent_participants_objection_undoes_a_provisional_adoption(
         "proposal": "add-maritime-safety",
         "undone_on": "2015-04-27",
         "objected_by": ["MNG"],
+        "reason": "objection",
     }
     decision = record.decision("add-maritime-safety")
     assert decision.outcome == "not-adopted"

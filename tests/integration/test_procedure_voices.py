@@ -20,7 +20,11 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from procedure_helpers import OBSERVERS, PARTICIPANTS, Record, opened, payload
+from procedure_helpers import OBSERVERS, PARTICIPANTS, Record, opened, payload, types
+
+from napci.domain.events import DecisionConfirmed, PositionRecorded
+from napci.domain.procedure import Decide, RecordPosition
+from napci.services.drafting import draft
 
 
 @pytest.fixture
@@ -104,3 +108,133 @@ def test_only_the_participants_statements_are_attached_to_an_adoption(
         "The EU reads 'cooperation' to include its own programmes."
     )
     assert record.decision("adopt-recognition").positions["ASEAN"].reservation
+
+
+# -- an amendment within the provisional period ---------------------------------
+
+ADD_MARITIME = {
+    "kind": "add-track",
+    "track": "maritime-safety",
+    "name": {"en": "Maritime safety and search and rescue"},
+    "category": "soft",
+}
+AMENDMENT = "Limit it to search and rescue."
+
+
+def provisional_for_mng(record: Record, at: date = MEETING_DAY) -> None:
+    """MNG is absent when the meeting adopts a new track (decided ``at``):
+    provisional for it for 14 days (until 2015-04-28 by default)."""
+    meeting_with_proposal(
+        record,
+        "add-maritime",
+        ADD_MARITIME,
+        attended=("CHN", "JPN", "KOR", "RUS", "USA"),
+        absent=("MNG",),
+    )
+    events = record.decide("add-maritime", at)
+    assert payload(events[0])["provisional_for"] == ["MNG"]
+
+
+def test_an_absent_participants_amendment_undoes_a_provisional_adoption(
+    record: Record,
+) -> None:
+    provisional_for_mng(record)
+
+    events = record.position(
+        "add-maritime", "MNG", "amendment", date(2015, 4, 27), amendment=AMENDMENT
+    )
+
+    assert types(events) == ["PositionRecorded", "ProvisionalAdoptionUndone"]
+    assert payload(events[1]) == {
+        "proposal": "add-maritime",
+        "undone_on": "2015-04-27",
+        "objected_by": ["MNG"],
+        "reason": "amendment",
+    }
+    decision = record.decision("add-maritime")
+    assert (decision.outcome, decision.reason, decision.by) == (
+        "not-adopted",
+        "amendment within the silence period",
+        ("MNG",),
+    )
+    assert "maritime-safety" not in record.registry().tracks
+    record.refused(
+        Decide("add-maritime", date(2015, 5, 1), "KOR"),
+        "consensus",
+        "closed (not-adopted)",
+    )
+
+
+def test_a_position_in_the_provisional_period_is_dated_after_the_adoption(
+    record: Record,
+) -> None:
+    # Decided two days after the meeting: MNG's objection dated the day
+    # between would have counted in the adoption itself.
+    provisional_for_mng(record, at=date(2015, 4, 16))
+    refusal = record.refused(
+        RecordPosition("add-maritime", "MNG", "objection", date(2015, 4, 15), "MNG"),
+        "provisional-adoption",
+        "add-maritime was adopted on 2015-04-16; a position dated 2015-04-15 would "
+        "have counted in the adoption itself",
+    )
+    assert refusal.remedy == (
+        "Date it within the silence period, from 2015-04-16 to 2015-04-30."
+    )
+    events = record.position("add-maritime", "MNG", "objection", date(2015, 4, 16))
+    assert types(events) == ["PositionRecorded", "ProvisionalAdoptionUndone"]
+
+
+def legacy_amendment(record: Record) -> None:
+    """What the record holds where an amendment was recorded in the provisional
+    period before amendments undid adoptions: the position alone."""
+    amendment = PositionRecorded(
+        proposal="add-maritime",
+        code="MNG",
+        position="amendment",
+        recorded_on=date(2015, 4, 27),
+        amendment=AMENDMENT,
+    )
+    record.platform.append(
+        [draft(amendment, occurred_at=date(2015, 4, 27), actor="MNG")],
+        principal="test",
+    )
+
+
+def test_a_legacy_amendment_in_the_provisional_period_lapses_the_adoption(
+    record: Record,
+) -> None:
+    provisional_for_mng(record)
+    legacy_amendment(record)
+    assert record.decision("add-maritime").outcome == "provisional"
+
+    events = record.decide("add-maritime", date(2015, 4, 29))
+
+    # Not confirmed: the adoption lapsed on the day of the amendment.
+    assert types(events) == ["ProvisionalAdoptionUndone"]
+    assert payload(events[0]) == {
+        "proposal": "add-maritime",
+        "undone_on": "2015-04-27",
+        "objected_by": ["MNG"],
+        "reason": "amendment",
+    }
+    assert record.decision("add-maritime").outcome == "not-adopted"
+    assert "maritime-safety" not in record.registry().tracks
+
+
+def test_a_legacy_confirmation_does_not_list_the_amending_participant_as_joining(
+    record: Record,
+) -> None:
+    provisional_for_mng(record)
+    legacy_amendment(record)
+    confirmed = DecisionConfirmed(
+        proposal="add-maritime", confirmed_on=date(2015, 4, 29)
+    )
+    record.platform.append(
+        [draft(confirmed, occurred_at=date(2015, 4, 29), actor="KOR")],
+        principal="test",
+    )
+
+    decision = record.decision("add-maritime")
+
+    assert decision.outcome == "adopted"
+    assert decision.joined == ("CHN", "JPN", "KOR", "RUS", "USA")

@@ -289,15 +289,24 @@ def _decision_adopted(reg: Registry, p: dict[str, Any]) -> None:
 def _decision_confirmed(reg: Registry, p: dict[str, Any]) -> None:
     decision = reg.decisions.get(p["proposal"])
     if decision is not None and decision.outcome == "provisional":
-        # The absent participants let the silence period pass: they join.
+        # The absent participants who let the silence period pass join. One
+        # that objected or proposed an amendment within it did not (a record
+        # written before amendments undid adoptions may confirm one anyway).
+        until = decision.provisional_until or _day(p["confirmed_on"])
+        stood = decision.positions_on(until)
+        let_pass = [
+            c
+            for c in decision.provisional_for
+            if c not in stood or stood[c].position not in ("objection", "amendment")
+        ]
         decision.outcome = "adopted"
-        decision.joined = tuple(sorted({*decision.joined, *decision.provisional_for}))
+        decision.joined = tuple(sorted({*decision.joined, *let_pass}))
 
 
 def _adoption_undone(reg: Registry, p: dict[str, Any]) -> None:
     decision = _decided(reg, p, "not-adopted", "undone_on")
     if decision is not None:
-        decision.reason = "objection within the silence period"
+        decision.reason = f"{p.get('reason', 'objection')} within the silence period"
         decision.by = tuple(p.get("objected_by", ()))
 
 

@@ -341,11 +341,22 @@ def record_position(cmd: RecordPosition, ctx: Context) -> list[Emit]:
             "absent when it was, may still object",
         )
         assert decision.provisional_until is not None
+        assert decision.decided_on is not None
         require(
             cmd.on <= decision.provisional_until,
             "provisional-adoption",
             f"the silence period for {cmd.proposal} ended on "
             f"{decision.provisional_until.isoformat()}",
+        )
+        require(
+            cmd.on >= decision.decided_on,
+            "provisional-adoption",
+            f"{cmd.proposal} was adopted on {decision.decided_on.isoformat()}; a "
+            f"position dated {cmd.on.isoformat()} would have counted in the "
+            "adoption itself",
+            f"Date it within the silence period, from "
+            f"{decision.decided_on.isoformat()} to "
+            f"{decision.provisional_until.isoformat()}.",
         )
     else:
         require(
@@ -366,11 +377,16 @@ def record_position(cmd: RecordPosition, ctx: Context) -> list[Emit]:
     )
     out = [Emit(event, cmd.on, cmd.code)]
     blocking = cmd.code in deciders and cmd.position in BLOCKING
-    if decision.outcome == "provisional" and cmd.position == "objection":
+    if decision.outcome == "provisional" and cmd.position in BLOCKING:
+        # An amendment undoes a provisional adoption as an objection does: for
+        # the absent participant the meeting's decision is under silence.
         out.append(
             Emit(
                 ProvisionalAdoptionUndone(
-                    proposal=cmd.proposal, undone_on=cmd.on, objected_by=(cmd.code,)
+                    proposal=cmd.proposal,
+                    undone_on=cmd.on,
+                    objected_by=(cmd.code,),
+                    reason=cmd.position,
                 ),
                 cmd.on,
                 cmd.code,
@@ -502,6 +518,9 @@ def decide(cmd: Decide, ctx: Context) -> list[Emit]:
             f"{decision.provisional_until.isoformat()}",
             "Decide again after that day to confirm it.",
         )
+        lapsed = _lapsed(decision, cmd.by)
+        if lapsed is not None:
+            return [lapsed]
         confirmed = Emit(
             DecisionConfirmed(proposal=cmd.proposal, confirmed_on=cmd.at),
             cmd.at,
@@ -574,6 +593,31 @@ def decide(cmd: Decide, ctx: Context) -> list[Emit]:
     if not absent:
         out.extend(_consequences(reg, decision, cmd.at, cmd.by))
     return out
+
+
+def _lapsed(decision: DecisionView, by: str) -> Emit | None:
+    """A provisional adoption that an absent participant's objection or
+    amendment within the silence period undid, though the record holds no
+    ``ProvisionalAdoptionUndone`` (an amendment recorded before amendments
+    undid adoptions): the undoing, dated the first such position."""
+    assert decision.provisional_until is not None
+    stood = decision.positions_on(decision.provisional_until)
+    blocking = [
+        stood[c]
+        for c in decision.provisional_for
+        if c in stood and stood[c].position in BLOCKING
+    ]
+    if not blocking:
+        return None
+    first = min(p.recorded_on for p in blocking)
+    objecting = any(p.position == "objection" for p in blocking)
+    event = ProvisionalAdoptionUndone(
+        proposal=decision.proposal,
+        undone_on=first,
+        objected_by=tuple(sorted(p.code for p in blocking)),
+        reason="objection" if objecting else "amendment",
+    )
+    return Emit(event, first, by)
 
 
 def _decide_silence(reg: Registry, decision: DecisionView, cmd: Decide) -> list[Emit]:
