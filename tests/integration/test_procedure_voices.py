@@ -23,7 +23,7 @@ import pytest
 from procedure_helpers import OBSERVERS, PARTICIPANTS, Record, opened, payload, types
 
 from napci.domain.events import DecisionConfirmed, PositionRecorded
-from napci.domain.procedure import Decide, RecordPosition
+from napci.domain.procedure import Decide, InviteActor, JoinActor, RecordPosition
 from napci.services.drafting import draft
 
 
@@ -238,3 +238,33 @@ def test_a_legacy_confirmation_does_not_list_the_amending_participant_as_joining
 
     assert decision.outcome == "adopted"
     assert decision.joined == ("CHN", "JPN", "KOR", "RUS", "USA")
+
+
+# -- open participation is for the seven -----------------------------------------
+
+
+def test_open_participation_by_notification_is_for_the_seven(record: Record) -> None:
+    registry = record.registry()
+    seven = sorted(c for c, a in registry.actors.items() if a.prospective_participant)
+    assert seven == ["CHN", "JPN", "KOR", "MNG", "PRK", "RUS", "USA"]
+    assert registry.actors["CAN"].kind == "state"
+    on = date(2015, 3, 2)
+
+    refusal = record.refused(
+        JoinActor("CAN", on, "CAN"),
+        "open-participation",
+        "CAN is not one of the seven Northeast Asian states the initiative begins "
+        "with: open participation by notification is theirs; other states take "
+        "part as observers or partners",
+    )
+    assert refusal.remedy == (
+        "Table an admit-observer proposal for CAN, or name it a partner of a "
+        "project (projects launch --partners)."
+    )
+    # An invitation does not make a blocking voice either.
+    record.run(InviteActor("CAN", on, "KOR"))
+    record.refused(JoinActor("CAN", on, "CAN"), "open-participation")
+    assert "CAN" not in record.registry().participants()
+    # As an observer, by consensus, it is welcome.
+    events = record.table("admit-canada", {"kind": "admit-observer", "code": "CAN"}, on)
+    assert types(events) == ["ProposalTabled"]

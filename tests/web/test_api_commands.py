@@ -364,19 +364,27 @@ def test_actors_are_registered_invited_and_join_by_their_own_act(
         r.post("/actors/CAN/invite", "facilitator", json={"note": "welcome", **ON}),
         "ActorInvited",
     )
+    # Open participation by notification is for the seven Northeast Asian
+    # states: Canada, invited, takes part as an observer or a partner.
     r.tokens["canada"] = r.platform.users.add("canada", "delegate", "CAN")
-    ok(r.post("/actors/CAN/join", "canada", json={"on": iso(later(1))}), "ActorJoined")
-    assert r.get("/actors/CAN").json()["status"] == "participant"
+    problem = refused(
+        r, "canada", "/actors/CAN/join", {"on": iso(later(1))}, "open-participation"
+    )
+    assert "admit-observer" in problem["remedy"]
+    assert r.get("/actors/CAN").json()["status"] == "invited"
+    r.tokens["dprk"] = r.platform.users.add("dprk", "delegate", "PRK")
+    ok(r.post("/actors/PRK/join", "dprk", json={"on": iso(later(1))}), "ActorJoined")
+    assert r.get("/actors/PRK").json()["status"] == "participant"
     assert r.get("/actors/neaef").json()["layer"] == "track-2"
     ok(
         r.post(
-            "/actors/CAN/withdraw",
-            "canada",
+            "/actors/PRK/withdraw",
+            "dprk",
             json={"reason": "elections", "on": iso(later(2))},
         ),
         "ActorWithdrew",
     )
-    assert r.get("/actors/CAN").json()["status"] == "withdrawn"
+    assert r.get("/actors/PRK").json()["status"] == "withdrawn"
     refused(r, "canada", "/actors/PRK/join", ON, "own-act")
 
 

@@ -150,7 +150,9 @@ class JoinActor:
 
 
 def join_actor(cmd: JoinActor, ctx: Context) -> list[Emit]:
-    """Open participation: a state joins by its own notification, at any stage."""
+    """Open participation: one of the seven Northeast Asian states (the
+    registry's prospective participants) joins by its own notification, at
+    any stage."""
     reg = ctx.registry
     check_actor(reg, cmd.code)
     _own_act(cmd.by, cmd.code, "notify participation")
@@ -161,6 +163,15 @@ def join_actor(cmd: JoinActor, ctx: Context) -> list[Emit]:
         f"{cmd.code} is an {actor.kind}; organisations and institutes take part "
         "as observers",
         f"Table an admit-observer proposal for {cmd.code}.",
+    )
+    require(
+        actor.prospective_participant,
+        "open-participation",
+        f"{cmd.code} is not one of the seven Northeast Asian states the initiative "
+        "begins with: open participation by notification is theirs; other states "
+        "take part as observers or partners",
+        f"Table an admit-observer proposal for {cmd.code}, or name it a partner "
+        "of a project (projects launch --partners).",
     )
     require(
         actor.status != "participant",
