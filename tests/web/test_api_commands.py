@@ -272,6 +272,12 @@ def test_a_project_from_launch_to_completion(web_record: WebRecord) -> None:
         ),
         "ProjectLaunched",
     )
+    # JPN launched it: MNG, named as a founder, is invited until it acts.
+    launched = r.get("/projects/haze").json()
+    assert (launched["members"], launched["invited"]) == (["JPN"], ["MNG"])
+    assert launched["recorded_as"] == "founder"
+    r.tokens["mongolia"] = r.platform.users.add("mongolia", "delegate", "MNG")
+    ok(r.post("/projects/haze/join", "mongolia", json=ON), "ProjectJoined")
     ok(r.post("/projects/haze/join", "other-delegate", json=ON), "ProjectJoined")
     ok(
         r.post(

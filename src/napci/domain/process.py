@@ -164,7 +164,13 @@ class CommitmentView:
 
 @dataclass(slots=True)
 class ProjectView:
-    """A cooperation project: members by their own act, tracks, milestones."""
+    """A cooperation project: members by their own act, tracks, milestones.
+
+    ``founders`` are the participants named at launch; ``invited`` those of
+    them who have not acted yet (each becomes a member by joining);
+    ``recorded_as`` the capacity the launch was recorded in (``founder``,
+    ``secretariat``, or None in records written before capacities were).
+    """
 
     project: str
     title: dict[str, str]
@@ -174,6 +180,8 @@ class ProjectView:
     partners: tuple[str, ...]
     launched_on: date
     launched_by: str | None
+    invited: list[str] = field(default_factory=list)
+    recorded_as: str | None = None
     milestones: list[dict[str, Any]] = field(default_factory=list)
     completed_on: date | None = None
     #: Who became (True) or ceased to be (False) a member, and on which day,
@@ -184,6 +192,13 @@ class ProjectView:
     def status(self) -> str:
         """``active`` or ``completed``."""
         return "active" if self.completed_on is None else "completed"
+
+    @property
+    def under_way(self) -> bool:
+        """Whether two or more members, each by its own act (or the
+        secretariat's record of it), are in it: only then do commitments,
+        milestones and completion count."""
+        return len(self.members) >= 2
 
     def members_on(self, day: date) -> set[str]:
         """The members as they stood on ``day``."""
@@ -204,7 +219,10 @@ class ProjectView:
             "title": self.title,
             "tracks": list(self.tracks),
             "founders": list(self.founders),
+            "invited": list(self.invited),
+            "recorded_as": self.recorded_as,
             "members": list(self.members),
+            "under_way": self.under_way,
             "partners": list(self.partners),
             "launched_on": self.launched_on.isoformat(),
             "launched_by": self.launched_by,
@@ -325,16 +343,21 @@ def _withdrawn(reg: Registry, p: dict[str, Any]) -> None:
 
 def _project_launched(reg: Registry, p: dict[str, Any]) -> None:
     launched_on = _day(p["launched_on"])
+    # Before invitations existed, every founder became a member at launch.
+    invited = [c for c in p["founders"] if c in p.get("invited", ())]
+    members = [c for c in p["founders"] if c not in invited]
     reg.projects[p["project"]] = ProjectView(
         project=p["project"],
         title=p["title"],
         tracks=list(p["tracks"]),
         founders=tuple(p["founders"]),
-        members=list(p["founders"]),
+        members=members,
         partners=tuple(p.get("partners", ())),
         launched_on=launched_on,
         launched_by=p.get("__actor"),
-        membership=[(launched_on, code, True) for code in p["founders"]],
+        invited=invited,
+        recorded_as=p.get("recorded_as"),
+        membership=[(launched_on, code, True) for code in members],
     )
     _initiative(reg, p.get("__actor"))
 
@@ -344,6 +367,8 @@ def _project_joined(reg: Registry, p: dict[str, Any]) -> None:
     if project is not None and p["code"] not in project.members:
         project.members.append(p["code"])
         project.membership.append((_day(p["joined_on"]), p["code"], True))
+        if p["code"] in project.invited:  # a founder named at launch accepts
+            project.invited.remove(p["code"])
 
 
 def _project_left(reg: Registry, p: dict[str, Any]) -> None:

@@ -237,9 +237,7 @@ class Registry:
     #: The rank ladder: per (track, or None for none, layer, rank), the sorted
     #: days multilateral meetings were held on (kept by the fold, counted by
     #: bisection: the gradual-rank rule never scans the meetings).
-    ladder: dict[tuple[str | None, str, str], list[date]] = field(
-        default_factory=dict
-    )
+    ladder: dict[tuple[str | None, str, str], list[date]] = field(default_factory=dict)
     seq: int = 0
     last_day: date | None = None
     _last_text: str | None = field(default=None, repr=False, compare=False)

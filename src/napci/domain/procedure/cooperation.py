@@ -1,10 +1,12 @@
 """Projects, commitments and incidents (DESIGN §4.4c, §5.1).
 
 Rules: ``willing`` (projects start with two or more willing participants and
-no one is added without its own act), ``members-consent`` (a joiner needs the
-members' consent: none of them objects), ``commitments`` (kept or broken after
-the grace period), ``facilitator`` (incidents are recorded by the facilitator's
-secretariat with a source and a severity).
+no one is added without its own act: a launching founder is the first member,
+the other founders it names join by their own act; commitments, milestones
+and completion count once two members have acted), ``members-consent``
+(widening a project is for its members to decide), ``commitments`` (kept or
+broken after the grace period), ``facilitator`` (incidents are recorded by the
+facilitator's secretariat with a source and a severity).
 """
 
 from __future__ import annotations
@@ -99,8 +101,14 @@ class LaunchProject:
 
 
 def launch_project(cmd: LaunchProject, ctx: Context) -> list[Emit]:
-    """Launch with the willing: the founders' joint act, by one of them
-    or recorded by the facilitator."""
+    """Launch with the willing, no one added without its own act.
+
+    A founder launching it is its first member; the other founders it names
+    are invited and become members by their own ``JoinProject``. The
+    facilitator's secretariat may record the founders' joint act, as
+    secretariat: then every founder is a member at once, and the event says
+    in which capacity it was recorded.
+    """
     reg = ctx.registry
     require(
         cmd.project not in reg.projects,
@@ -119,8 +127,9 @@ def launch_project(cmd: LaunchProject, ctx: Context) -> list[Emit]:
     for code in founders:
         check_actor(reg, code)
         require(code in participants, "willing", f"{code} is not a participant")
+    as_secretariat = cmd.by == ctx.facilitator()
     require(
-        cmd.by in founders or cmd.by == ctx.facilitator(),
+        cmd.by in founders or as_secretariat,
         "willing",
         f"{cmd.by} is not among the founders: no one is added without their own "
         f"act{ctx.capacity(cmd.by)}",
@@ -143,11 +152,30 @@ def launch_project(cmd: LaunchProject, ctx: Context) -> list[Emit]:
         title={"en": cmd.title},
         tracks=cmd.tracks,
         founders=founders,
+        invited=() if as_secretariat else tuple(c for c in founders if c != cmd.by),
+        recorded_as="secretariat" if as_secretariat else "founder",
         partners=cmd.partners,
         launched_on=cmd.on,
         description=cmd.description,
     )
     return [Emit(event, cmd.on, cmd.by)]
+
+
+def _under_way(view: ProjectView, what: str) -> None:
+    """Refuse ``what`` until two or more members have acted."""
+    members = ", ".join(view.members) or "none"
+    invited = ", ".join(view.invited)
+    require(
+        view.under_way,
+        "willing",
+        f"project {view.project} has one member or none who acted ({members}): "
+        f"{what} count once two or more willing participants are its members",
+        f"{invited}, named as founder(s), must join it by their own act first "
+        f"(projects join {view.project} --actor CODE)."
+        if invited
+        else "Another participant must join it first, by its own act "
+        f"(projects join {view.project} --actor CODE).",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +189,8 @@ class JoinProject:
 
 
 def join_project(cmd: JoinProject, ctx: Context) -> list[Emit]:
-    """Only the joiner itself can join; the members consent by not objecting."""
+    """Only the joiner itself can join (a founder named at launch accepts so);
+    no member's consent is recorded, since none gives one by an act."""
     reg = ctx.registry
     view = _project(reg, cmd.project)
     check_actor(reg, cmd.code)
@@ -183,12 +212,7 @@ def join_project(cmd: JoinProject, ctx: Context) -> list[Emit]:
         f"{cmd.code} is a member of {cmd.project} already",
     )
     check_not_future(ctx, cmd.on, "the joining")
-    event = ProjectJoined(
-        project=cmd.project,
-        code=cmd.code,
-        joined_on=cmd.on,
-        consented_by=tuple(view.members),
-    )
+    event = ProjectJoined(project=cmd.project, code=cmd.code, joined_on=cmd.on)
     return [Emit(event, cmd.on, cmd.code)]
 
 
@@ -238,6 +262,7 @@ def make_commitment(cmd: MakeCommitment, ctx: Context) -> list[Emit]:
     )
     require(cmd.by == cmd.code, "own-act", f"{cmd.by} cannot commit {cmd.code}")
     _member(view, cmd.code, "commit in it")
+    _under_way(view, "commitments")
     require(
         cmd.due_on >= cmd.on,
         "commitments",
@@ -343,6 +368,7 @@ def reach_milestone(cmd: ReachMilestone, ctx: Context) -> list[Emit]:
     reg = ctx.registry
     view = _project(reg, cmd.project)
     _member(view, cmd.by, "record its milestones")
+    _under_way(view, "milestones")
     require(
         all(m["milestone"] != cmd.milestone for m in view.milestones),
         "projects",
@@ -370,6 +396,7 @@ def complete_project(cmd: CompleteProject, ctx: Context) -> list[Emit]:
     reg = ctx.registry
     view = _project(reg, cmd.project)
     _member(view, cmd.by, "complete it")
+    _under_way(view, "a completion")
     open_ones = sorted(
         c.commitment
         for c in reg.commitments.values()
