@@ -141,7 +141,12 @@ def execute_all(
     context = context_for(platform, today, registry, secretariat=secretariat)
     emits = [emit for command in commands for emit in judge(context, command)]
     if not emits:
-        raise Refusal("procedure", "the command brings nothing about")
+        raise Refusal(
+            "procedure",
+            "the command brings nothing about",
+            "Give it something to record: at least one actor, attendance or "
+            "other item it acts on.",
+        )
     signs_for = None
     if key is not None:
         owner = context.registry.keys.get(key.key_id)

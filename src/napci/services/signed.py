@@ -83,7 +83,12 @@ def draft_position(
     context = context_for(platform, today)
     emits = judge(context, command)
     if not emits or not isinstance(emits[0].event, PositionRecorded):
-        raise Refusal("procedure", "the command records no position")
+        raise Refusal(
+            "procedure",
+            "the command records no position",
+            "Send one position (support, no-objection, objection or amendment) "
+            "on an open proposal.",
+        )
     keys = delegation_keys(context.registry, command.code)
     if signer is not None and signer not in keys:
         owner = context.registry.keys.get(signer)

@@ -30,6 +30,7 @@ from napci.domain.procedure.base import (
     Context,
     Emit,
     Refusal,
+    ask_secretariat,
     require,
 )
 from napci.domain.procedure.decisions import participants_on
@@ -67,12 +68,17 @@ __all__ = [
 def _project(reg: Registry, project: str, *, active: bool = True) -> ProjectView:
     view = reg.projects.get(project)
     if view is None:
-        raise Refusal("registry", f"project {project} has not been launched")
+        raise Refusal(
+            "registry",
+            f"project {project} has not been launched",
+            "Launch it first (projects launch), or name a project the record holds.",
+        )
     if active:
         require(
             view.status == "active",
             "projects",
             f"project {project} was completed on {view.completed_on}",
+            "A completed project takes nothing more: launch a new one to go on.",
         )
     return view
 
@@ -82,7 +88,8 @@ def _member(view: ProjectView, code: str, what: str) -> None:
         code in view.members,
         "willing",
         f"{code} is not a member of project {view.project} and cannot {what}",
-        f"Members: {', '.join(view.members)}.",
+        f"Members: {', '.join(view.members) or 'none'}. {code} becomes one by its "
+        f"own act (projects join {view.project} --actor {code}).",
     )
 
 
@@ -126,7 +133,13 @@ def launch_project(cmd: LaunchProject, ctx: Context) -> list[Emit]:
     participants = participants_on(reg, cmd.on)
     for code in founders:
         check_actor(reg, code)
-        require(code in participants, "willing", f"{code} is not a participant")
+        require(
+            code in participants,
+            "willing",
+            f"{code} is not a participant",
+            "Name participants on the day of the launch as founders; others "
+            "may work with it as partners (--partners).",
+        )
     as_secretariat = cmd.by == ctx.facilitator()
     require(
         cmd.by in founders or as_secretariat,
@@ -145,6 +158,7 @@ def launch_project(cmd: LaunchProject, ctx: Context) -> list[Emit]:
             track in reg.tracks and reg.tracks[track].open,
             "known-track",
             f"{track} is not a track on the agenda",
+            f"On the agenda: {', '.join(c for c, t in reg.tracks.items() if t.open)}.",
         )
     check_not_future(ctx, cmd.on, "the launch")
     event = ProjectLaunched(
@@ -205,11 +219,14 @@ def join_project(cmd: JoinProject, ctx: Context) -> list[Emit]:
         cmd.code in participants_on(reg, cmd.on),
         "willing",
         f"{cmd.code} is not a participant",
+        f"Projects are the participants': {cmd.code} may work with one as a "
+        "partner, named at launch.",
     )
     require(
         cmd.code not in view.members,
         "willing",
         f"{cmd.code} is a member of {cmd.project} already",
+        f"Nothing to join: {cmd.code} is a member until it leaves.",
     )
     check_not_future(ctx, cmd.on, "the joining")
     event = ProjectJoined(project=cmd.project, code=cmd.code, joined_on=cmd.on)
@@ -230,7 +247,12 @@ def leave_project(cmd: LeaveProject, ctx: Context) -> list[Emit]:
     """Only the member itself leaves."""
     reg = ctx.registry
     view = _project(reg, cmd.project)
-    require(cmd.by == cmd.code, "own-act", f"{cmd.by} cannot withdraw {cmd.code}")
+    require(
+        cmd.by == cmd.code,
+        "own-act",
+        f"{cmd.by} cannot withdraw {cmd.code}",
+        f"{cmd.code} leaves by its own act.",
+    )
     _member(view, cmd.code, "leave it")
     check_not_future(ctx, cmd.on, "the leaving")
     event = ProjectLeft(project=cmd.project, code=cmd.code, left_on=cmd.on)
@@ -259,14 +281,21 @@ def make_commitment(cmd: MakeCommitment, ctx: Context) -> list[Emit]:
         cmd.commitment not in reg.commitments,
         "registry",
         f"commitment {cmd.commitment} exists already",
+        "Choose another id.",
     )
-    require(cmd.by == cmd.code, "own-act", f"{cmd.by} cannot commit {cmd.code}")
+    require(
+        cmd.by == cmd.code,
+        "own-act",
+        f"{cmd.by} cannot commit {cmd.code}",
+        f"{cmd.code} commits by its own act.",
+    )
     _member(view, cmd.code, "commit in it")
     _under_way(view, "commitments")
     require(
         cmd.due_on >= cmd.on,
         "commitments",
         "a commitment is due on or after the day it is made",
+        f"Set a due date on or after {cmd.on.isoformat()}.",
     )
     check_not_future(ctx, cmd.on, "the commitment")
     event = CommitmentMade(
@@ -295,24 +324,31 @@ def fulfil_commitment(cmd: FulfilCommitment, ctx: Context) -> list[Emit]:
     reg = ctx.registry
     commitment = reg.commitments.get(cmd.commitment)
     if commitment is None:
-        raise Refusal("registry", f"commitment {cmd.commitment} was never made")
+        raise Refusal(
+            "registry",
+            f"commitment {cmd.commitment} was never made",
+            "Name a commitment the record holds (napci projects).",
+        )
     ctx.require_facilitator_or(
         cmd.by,
         "own-act",
         f"{cmd.by} cannot record {commitment.code}'s commitment as kept",
         "record it as kept",
+        ask_secretariat("record it as kept", member=commitment.code),
         member=commitment.code,
     )
     require(
         commitment.status == "open",
         "commitments",
         f"commitment {cmd.commitment} is {commitment.status}",
+        "A commitment is settled once; make a new one for further work.",
     )
     require(
         cmd.on >= commitment.made_on,
         "commitments",
         f"commitment {cmd.commitment} was made on {commitment.made_on}; it cannot "
         f"be kept on {cmd.on}",
+        f"Date it on or after {commitment.made_on}.",
     )
     grace = ctx.rules(cmd.on).whole("procedure.commitment_grace_days")
     require(
@@ -341,14 +377,30 @@ def assess_commitments(cmd: AssessCommitments, ctx: Context) -> list[Emit]:
     check_facilitator(ctx, cmd.by, "assessing commitments")
     check_not_future(ctx, cmd.on, "the assessment")
     grace = ctx.rules(cmd.on).whole("procedure.commitment_grace_days")
+    open_ones = sorted(
+        (c for c in reg.commitments.values() if c.status == "open"),
+        key=lambda c: c.commitment,
+    )
+    broken = [c for c in open_ones if c.overdue_on(grace) <= cmd.on]
+    if not broken:
+        # Nothing to record: say when there will be.
+        first = min(open_ones, key=lambda c: c.overdue_on(grace), default=None)
+        raise Refusal(
+            "procedure",
+            "the command brings nothing about: no open commitment is past its "
+            f"grace period on {cmd.on.isoformat()}",
+            "No commitment is open: assess once one is made and past its grace period."
+            if first is None
+            else f"Assess from {first.overdue_on(grace).isoformat()}, the first "
+            f"day commitment {first.commitment} counts as broken if still open.",
+        )
     return [
         Emit(
             CommitmentBroken(commitment=c.commitment, assessed_on=cmd.on),
             cmd.on,
             cmd.by,
         )
-        for c in sorted(reg.commitments.values(), key=lambda c: c.commitment)
-        if c.status == "open" and c.overdue_on(grace) <= cmd.on
+        for c in broken
     ]
 
 
@@ -373,6 +425,7 @@ def reach_milestone(cmd: ReachMilestone, ctx: Context) -> list[Emit]:
         all(m["milestone"] != cmd.milestone for m in view.milestones),
         "projects",
         f"milestone {cmd.milestone} is recorded already",
+        "Choose another id for a further milestone.",
     )
     check_not_future(ctx, cmd.on, "the milestone")
     event = MilestoneReached(
@@ -439,12 +492,23 @@ def record_incident(cmd: RecordIncident, ctx: Context) -> list[Emit]:
         cmd.incident not in reg.incidents,
         "registry",
         f"incident {cmd.incident} is recorded already",
+        "Choose another id.",
     )
     parties = tuple(dict.fromkeys(cmd.parties))
-    require(len(parties) >= 2, "incidents", "an incident is between two actors or more")
+    require(
+        len(parties) >= 2,
+        "incidents",
+        "an incident is between two actors or more",
+        "Name at least two different parties.",
+    )
     for code in parties:
         check_actor(reg, code)
-    require(1 <= cmd.severity <= 5, "incidents", "severity runs from 1 to 5")
+    require(
+        1 <= cmd.severity <= 5,
+        "incidents",
+        "severity runs from 1 to 5",
+        "Give a severity from 1 (minor) to 5 (grave).",
+    )
     require(
         bool(cmd.source_title.strip()),
         "incidents",

@@ -34,6 +34,7 @@ from napci.domain.procedure.base import (
     Context,
     Emit,
     Refusal,
+    ask_secretariat,
     require,
 )
 from napci.domain.procedure.participation import (
@@ -71,13 +72,18 @@ def _not_before_tabling(decision: DecisionView, day: date, what: str) -> None:
         "consensus",
         f"{what} is dated {day.isoformat()}, before {decision.proposal} was tabled "
         f"({decision.tabled_on.isoformat()})",
+        f"Date it on or after {decision.tabled_on.isoformat()}.",
     )
 
 
 def _proposal(reg: Registry, proposal: str) -> DecisionView:
     decision = reg.decisions.get(proposal)
     if decision is None:
-        raise Refusal("registry", f"proposal {proposal} has not been tabled")
+        raise Refusal(
+            "registry",
+            f"proposal {proposal} has not been tabled",
+            "Table it first (proposals table), or name a proposal the record holds.",
+        )
     return decision
 
 
@@ -100,7 +106,12 @@ def _check_subject(cmd: TableProposal, ctx: Context) -> None:
     kind = subject.get("kind")
     if kind == "add-track":
         track = subject.get("track", "")
-        require(track not in reg.tracks, "agenda", f"{track} is on the agenda already")
+        require(
+            track not in reg.tracks,
+            "agenda",
+            f"{track} is on the agenda already",
+            "Propose a track not on the agenda yet, under a new code.",
+        )
         if subject.get("category") == "hard":
             rules = ctx.rules(cmd.on)
             need_phase = rules.whole("procedure.hard_track_phase")
@@ -114,7 +125,11 @@ def _check_subject(cmd: TableProposal, ctx: Context) -> None:
                     f'adding the hard track "{track}" needs phase {need_phase} and '
                     f"regional trust >= {need_trust}. The record shows phase "
                     f"{gate.phase} and trust {shown}",
-                    ("Missing: " + missing + ".") if missing else None,
+                    ("Missing: " + missing + ".")
+                    if missing
+                    else f"Table it once the road-map is at phase {need_phase} "
+                    f"and the regional trust index at least {need_trust} "
+                    "(napci status, napci trust).",
                 )
     elif kind == "admit-observer":
         code = subject.get("code", "")
@@ -124,8 +139,15 @@ def _check_subject(cmd: TableProposal, ctx: Context) -> None:
             actor.kind != "state" or actor.status != "participant",
             "observer",
             f"{code} is a participant",
+            f"Nothing to admit: {code} decides as a participant. Propose an actor "
+            "that does not take part.",
         )
-        require("observer" not in actor.roles, "observer", f"{code} is an observer")
+        require(
+            "observer" not in actor.roles,
+            "observer",
+            f"{code} is an observer",
+            f"Nothing to admit: {code} is an observer already.",
+        )
     elif kind == "adopt-document":
         document = reg.documents.get(subject.get("document", ""))
         require(
@@ -148,6 +170,7 @@ def _check_subject(cmd: TableProposal, ctx: Context) -> None:
             project is not None and project.status == "active",
             "projects",
             f"project {subject.get('project')} is not an active project",
+            "Name an active project (napci projects); a completed one is not widened.",
         )
     elif kind == "launch-mechanism":
         mechanism = subject.get("mechanism", "")
@@ -155,12 +178,14 @@ def _check_subject(cmd: TableProposal, ctx: Context) -> None:
             mechanism not in reg.mechanisms,
             "registry",
             f"mechanism {mechanism} exists already",
+            "Choose another id for the new mechanism.",
         )
         widens = subject.get("widens")
         require(
             widens is None or widens in reg.mechanisms,
             "registry",
             f"mechanism {widens} is not in the registry",
+            "Name a mechanism the registry holds (napci mechanisms), or none.",
         )
         for code in subject.get("members", ()):
             check_actor(reg, code)
@@ -178,16 +203,20 @@ def _check_subject(cmd: TableProposal, ctx: Context) -> None:
             )
     elif kind == "violation":
         concerned = subject.get("concerned", "")
+        participants = participants_on(reg, cmd.on)
         require(
-            concerned in participants_on(reg, cmd.on),
+            concerned in participants,
             "consensus-minus-one",
             f"{concerned} is not a participant",
+            "A finding of violation concerns a participant on the day it is "
+            f"tabled: {', '.join(sorted(participants))}.",
         )
     for track in (*cmd.tracks, *subject.get("tracks", ())):
         require(
             track in reg.tracks,
             "known-track",
             f"{track} is not a track on the agenda",
+            f"On the agenda: {', '.join(reg.tracks)}.",
         )
 
 
@@ -213,6 +242,8 @@ def table_proposal(cmd: TableProposal, ctx: Context) -> list[Emit]:
             and reg.meetings[cmd.meeting].status != "cancelled",
             "registry",
             f"meeting {cmd.meeting} is not convened",
+            "Name a meeting convened and not cancelled, or table it without a "
+            "meeting and put it under silence.",
         )
     _check_subject(cmd, ctx)
     check_not_future(ctx, cmd.on, "the proposal")
@@ -248,19 +279,28 @@ def start_silence(cmd: StartSilence, ctx: Context) -> list[Emit]:
         f"{cmd.by} cannot start the silence procedure: the facilitator or the "
         "proposer can",
         "start it",
+        ask_secretariat("start it", proposer=decision.tabled_by),
         proposer=decision.tabled_by,
     )
-    require(decision.outcome == "open", "silence", f"{cmd.proposal} is closed")
+    require(
+        decision.outcome == "open",
+        "silence",
+        f"{cmd.proposal} is closed",
+        "Only an open proposal goes under silence; a new proposal can reopen the "
+        "question.",
+    )
     _not_before_tabling(decision, cmd.on, "the silence procedure")
     require(
         decision.silence_deadline is None,
         "silence",
         f"{cmd.proposal} is under silence until {decision.silence_deadline}",
+        "A proposal goes under silence once: decide it after the deadline day.",
     )
     require(
         cmd.deadline > cmd.on,
         "silence",
         "the silence deadline must come after the day it starts",
+        f"Set a deadline after {cmd.on.isoformat()}.",
     )
     check_not_future(ctx, cmd.on, "the silence procedure")
     event = SilenceProcedureStarted(
@@ -317,6 +357,9 @@ def record_position(cmd: RecordPosition, ctx: Context) -> list[Emit]:
         cmd.code in deciders or "observer" in actor.roles,
         "consensus",
         f"{cmd.code} is neither a participant nor an observer",
+        f"Positions are the participants' and the observers': {cmd.code} takes "
+        "one once it joins (one of the seven states) or is admitted as an "
+        "observer.",
     )
     _not_before_tabling(decision, cmd.on, "the position")
     if decision.outcome == "open" and decision.silence_deadline is not None:
@@ -332,6 +375,7 @@ def record_position(cmd: RecordPosition, ctx: Context) -> list[Emit]:
             bool(cmd.amendment),
             "consensus",
             "a position 'amendment' needs the amended text",
+            "Give the amended text (--amendment).",
         )
     if decision.outcome == "provisional":
         require(
@@ -339,6 +383,8 @@ def record_position(cmd: RecordPosition, ctx: Context) -> list[Emit]:
             "provisional-adoption",
             f"{cmd.proposal} was adopted; only {', '.join(decision.provisional_for)}, "
             "absent when it was, may still object",
+            "The others took part in the adoption; a new proposal can reopen the "
+            "question.",
         )
         assert decision.provisional_until is not None
         assert decision.decided_on is not None
@@ -347,6 +393,8 @@ def record_position(cmd: RecordPosition, ctx: Context) -> list[Emit]:
             "provisional-adoption",
             f"the silence period for {cmd.proposal} ended on "
             f"{decision.provisional_until.isoformat()}",
+            "Silence was consent: decide it again to confirm it; a new proposal "
+            "can reopen the question.",
         )
         require(
             cmd.on >= decision.decided_on,
@@ -503,6 +551,7 @@ def decide(cmd: Decide, ctx: Context) -> list[Emit]:
         "facilitator",
         f"{cmd.by} cannot close {cmd.proposal}: the facilitator or the chair does",
         "close it",
+        ask_secretariat("close it", chair=chair),
         chair=chair,
     )
     check_not_future(ctx, cmd.at, "the decision")
@@ -531,6 +580,7 @@ def decide(cmd: Decide, ctx: Context) -> list[Emit]:
         decision.outcome == "open",
         "consensus",
         f"{cmd.proposal} is closed ({decision.outcome})",
+        "A decision is taken once; a new proposal can reopen the question.",
     )
     if decision.silence_deadline is not None:
         return _decide_silence(reg, decision, cmd)
@@ -735,8 +785,14 @@ def withdraw_proposal(cmd: WithdrawProposal, ctx: Context) -> list[Emit]:
         cmd.by == decision.tabled_by,
         "own-act",
         f"only {decision.tabled_by}, who tabled {cmd.proposal}, can withdraw it",
+        f"Ask {decision.tabled_by} to withdraw it, or record an objection.",
     )
-    require(decision.outcome == "open", "consensus", f"{cmd.proposal} is closed")
+    require(
+        decision.outcome == "open",
+        "consensus",
+        f"{cmd.proposal} is closed",
+        "Only an open proposal is withdrawn; a closed one stays as decided.",
+    )
     check_not_future(ctx, cmd.on, "the withdrawal")
     event = ProposalWithdrawn(proposal=cmd.proposal, withdrawn_on=cmd.on, by=cmd.by)
     return [Emit(event, cmd.on, cmd.by)]

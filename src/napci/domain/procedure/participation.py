@@ -96,7 +96,10 @@ def check_facilitator(ctx: Context, by: str, what: str) -> None:
         "facilitator",
         f"{what} is the facilitator's ({facilitator or 'none designated'}) to "
         f"record, not {by}'s",
-        f"Act as {facilitator}." if facilitator else None,
+        f"Act as {facilitator}."
+        if facilitator
+        else "Designate a facilitator first: the NAPCI record (napci init) gives "
+        "the role to the ROK.",
     )
 
 
@@ -129,6 +132,7 @@ def register_actor(cmd: RegisterActor, ctx: Context) -> list[Emit]:
         cmd.code not in reg.actors,
         "registry",
         f"{cmd.code} is already registered",
+        "Choose another code; an actor is registered once.",
     )
     check_not_future(ctx, cmd.on, "the registration")
     event = ActorRegistered(
@@ -177,6 +181,7 @@ def join_actor(cmd: JoinActor, ctx: Context) -> list[Emit]:
         actor.status != "participant",
         "open-participation",
         f"{cmd.code} already takes part (since {actor.joined_on})",
+        f"Nothing to notify: {cmd.code} joins again only after withdrawing.",
     )
     check_not_future(ctx, cmd.on, "the notification")
     return [Emit(ActorJoined(code=cmd.code, joined_on=cmd.on), cmd.on, cmd.code)]
@@ -201,6 +206,7 @@ def withdraw_actor(cmd: WithdrawActor, ctx: Context) -> list[Emit]:
         reg.actors[cmd.code].status == "participant",
         "open-participation",
         f"{cmd.code} is not a participant",
+        f"Only a participant withdraws: {cmd.code} would have to join first.",
     )
     check_not_future(ctx, cmd.on, "the withdrawal")
     event = ActorWithdrew(code=cmd.code, withdrew_on=cmd.on, reason=cmd.reason)
@@ -226,6 +232,7 @@ def invite_actor(cmd: InviteActor, ctx: Context) -> list[Emit]:
         reg.actors[cmd.code].status != "participant",
         "open-participation",
         f"{cmd.code} already takes part",
+        "Invite an actor that does not take part yet; participants need no invitation.",
     )
     check_not_future(ctx, cmd.on, "the invitation")
     event = ActorInvited(
@@ -329,7 +336,11 @@ def convene_meeting(cmd: ConveneMeeting, ctx: Context) -> list[Emit]:
 
 def _meeting(reg: Registry, meeting: str) -> None:
     if meeting not in reg.meetings:
-        raise Refusal("registry", f"meeting {meeting} is not convened")
+        raise Refusal(
+            "registry",
+            f"meeting {meeting} is not convened",
+            "Convene it first (meetings convene), or name a meeting the record holds.",
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,6 +364,7 @@ def confirm_attendance(cmd: ConfirmAttendance, ctx: Context) -> list[Emit]:
         meeting.status == "convened",
         "meetings",
         f"meeting {cmd.meeting} is {meeting.status}",
+        "Confirm attendance of a meeting still convened, before it is held.",
     )
     check_not_future(ctx, cmd.on, "the confirmation")
     event = AttendanceConfirmed(meeting=cmd.meeting, code=cmd.code)
@@ -367,6 +379,7 @@ def _recorder(ctx: Context, meeting: str, by: str, what: str) -> None:
         f"{what} of {meeting} is recorded by the facilitator, the host or the "
         f"chair, not {by}",
         "record it",
+        ask_secretariat("record it", host=view.host, chair=view.chair),
         host=view.host,
         chair=view.chair,
     )
@@ -393,6 +406,7 @@ def record_attendance(cmd: RecordAttendance, ctx: Context) -> list[Emit]:
         reg.meetings[cmd.meeting].status != "cancelled",
         "meetings",
         f"meeting {cmd.meeting} was cancelled",
+        "Record attendance of a meeting convened or held; a cancelled one had none.",
     )
     check_not_future(ctx, cmd.on, "the attendance")
     event = AttendanceRecorded(
@@ -421,12 +435,14 @@ def hold_meeting(cmd: HoldMeeting, ctx: Context) -> list[Emit]:
         meeting.status == "convened",
         "meetings",
         f"meeting {cmd.meeting} is already {meeting.status}",
+        "A meeting is held once: convene a new one for another session.",
     )
     require(
         cmd.held_on >= meeting.starts_on,
         "meetings",
         f"meeting {cmd.meeting} was convened for {meeting.starts_on.isoformat()}; "
         f"it cannot have been held on {cmd.held_on.isoformat()}",
+        f"Date it on or after {meeting.starts_on.isoformat()}.",
     )
     check_not_future(ctx, cmd.held_on, "the meeting")
     event = MeetingHeld(meeting=cmd.meeting, held_on=cmd.held_on, ends_on=cmd.ends_on)
@@ -452,6 +468,7 @@ def cancel_meeting(cmd: CancelMeeting, ctx: Context) -> list[Emit]:
         reg.meetings[cmd.meeting].status == "convened",
         "meetings",
         f"meeting {cmd.meeting} is {reg.meetings[cmd.meeting].status}",
+        "Only a meeting still convened, not yet held, can be cancelled.",
     )
     check_not_future(ctx, cmd.on, "the cancellation")
     event = MeetingCancelled(
@@ -505,12 +522,15 @@ def issue_document(cmd: IssueDocument, ctx: Context) -> list[Emit]:
             actor.status == "participant" or "observer" in actor.roles,
             "observer",
             f"{cmd.by} is neither a participant nor an observer",
+            f"Act as a participant or an observer; {cmd.by} becomes one by "
+            "joining (one of the seven states) or by an admit-observer decision.",
         )
     for track in cmd.tracks:
         require(
             track in reg.tracks and reg.tracks[track].open,
             "known-track",
             f"{track} is not a track on the agenda",
+            f"On the agenda: {', '.join(c for c, t in reg.tracks.items() if t.open)}.",
         )
     check_not_future(ctx, cmd.on, "the document")
     event = DocumentIssued(
