@@ -138,7 +138,8 @@ def test_a_hard_track_waits_for_phase_3_and_trust(record: Record) -> None:
             "KOR",
         ),
         "gradual-rank",
-        "needs 2 senior-official meetings held first; the record shows 0",
+        "needs 2 track-1 senior-official meetings held before it starts (2017-01-16); "
+        "the record shows 0",
     )
 
 
@@ -199,22 +200,24 @@ def test_meeting_rank_rises_one_step_after_two_meetings_below(record: Record) ->
     refusal = record.refused(
         convene("environment-ministerial", "ministerial", date(2015, 3, 1)),
         "gradual-rank",
-        "a ministerial meeting on environment needs 2 senior-official meetings "
-        "held first; the record shows 1",
+        "a track-1 ministerial meeting on environment needs 2 track-1 "
+        "senior-official meetings held before it starts (2015-03-01); the record "
+        "shows 1",
     )
     assert refusal.remedy == (
-        "Convene it at senior-official rank, or hold 1 more senior-official "
-        "meeting(s) first."
+        "Convene it at senior-official rank, or hold 1 more track-1 "
+        "senior-official meeting(s) on environment and have it start after them."
     )
     record.refused(
         convene("environment-som", "senior-official", date(2015, 3, 1)),
         "gradual-rank",
-        "needs 2 working meetings held first; the record shows 0",
+        "needs 2 track-1 working meetings held before it starts (2015-03-01); "
+        "the record shows 0",
     )
     record.refused(
         convene("environment-summit", "summit", date(2015, 3, 1)),
         "gradual-rank",
-        "needs 2 ministerial meetings held first; the record shows 0",
+        "needs 2 track-1 ministerial meetings held before it starts",
     )
 
     record.meeting("environment-w1", ("environment",), date(2015, 3, 1))

@@ -519,6 +519,7 @@ def test_the_facilitators_delegation_has_a_participants_powers_only(
     record.convene("hosted", ["environment"], on, host="JPN")
     record.table("p-jpn", sejong, on, by="JPN", meeting="chaired")
     record.run(LaunchProject("pr", "Haze", ("environment",), ("JPN", "MNG"), on, "JPN"))
+    record.run(JoinProject("pr", "MNG", on, "MNG"))  # the founder JPN named
     record.run(MakeCommitment("c-jpn", "pr", "JPN", "station data", on, on, "JPN", 0))
     secretariat_acts: list[tuple[Any, str]] = [
         (

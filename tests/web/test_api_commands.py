@@ -240,10 +240,18 @@ def test_a_proposal_adopted_under_silence(sqlite_web_record: WebRecord) -> None:
         {"at": iso(later(13))},
         "silence",
     )
-    assert "Decide on or after the deadline." in early["remedy"]
+    assert "Decide after the deadline day" in early["remedy"]
+    # The deadline day belongs to the participants.
+    refused(
+        r,
+        "facilitator",
+        "/proposals/add-oceans/decide",
+        {"at": iso(later(14))},
+        "silence",
+    )
     ok(
         r.post(
-            "/proposals/add-oceans/decide", "facilitator", json={"at": iso(later(14))}
+            "/proposals/add-oceans/decide", "facilitator", json={"at": iso(later(15))}
         ),
         "DecisionAdopted",
         "TrackAdded",
@@ -280,6 +288,12 @@ def test_a_project_from_launch_to_completion(web_record: WebRecord) -> None:
         ),
         "ProjectLaunched",
     )
+    # JPN launched it: MNG, named as a founder, is invited until it acts.
+    launched = r.get("/projects/haze").json()
+    assert (launched["members"], launched["invited"]) == (["JPN"], ["MNG"])
+    assert launched["recorded_as"] == "founder"
+    r.tokens["mongolia"] = r.platform.users.add("mongolia", "delegate", "MNG")
+    ok(r.post("/projects/haze/join", "mongolia", json=ON), "ProjectJoined")
     ok(r.post("/projects/haze/join", "other-delegate", json=ON), "ProjectJoined")
     ok(
         r.post(
@@ -372,19 +386,27 @@ def test_actors_are_registered_invited_and_join_by_their_own_act(
         r.post("/actors/CAN/invite", "facilitator", json={"note": "welcome", **ON}),
         "ActorInvited",
     )
+    # Open participation by notification is for the seven Northeast Asian
+    # states: Canada, invited, takes part as an observer or a partner.
     r.tokens["canada"] = r.platform.users.add("canada", "delegate", "CAN")
-    ok(r.post("/actors/CAN/join", "canada", json={"on": iso(later(1))}), "ActorJoined")
-    assert r.get("/actors/CAN").json()["status"] == "participant"
+    problem = refused(
+        r, "canada", "/actors/CAN/join", {"on": iso(later(1))}, "open-participation"
+    )
+    assert "admit-observer" in problem["remedy"]
+    assert r.get("/actors/CAN").json()["status"] == "invited"
+    r.tokens["dprk"] = r.platform.users.add("dprk", "delegate", "PRK")
+    ok(r.post("/actors/PRK/join", "dprk", json={"on": iso(later(1))}), "ActorJoined")
+    assert r.get("/actors/PRK").json()["status"] == "participant"
     assert r.get("/actors/neaef").json()["layer"] == "track-2"
     ok(
         r.post(
-            "/actors/CAN/withdraw",
-            "canada",
+            "/actors/PRK/withdraw",
+            "dprk",
             json={"reason": "elections", "on": iso(later(2))},
         ),
         "ActorWithdrew",
     )
-    assert r.get("/actors/CAN").json()["status"] == "withdrawn"
+    assert r.get("/actors/PRK").json()["status"] == "withdrawn"
     refused(r, "canada", "/actors/PRK/join", ON, "own-act")
 
 

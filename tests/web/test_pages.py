@@ -34,6 +34,7 @@ from pages_helpers import (
 
 from napci.domain.procedure import (
     HoldMeeting,
+    JoinProject,
     LaunchProject,
     MakeCommitment,
     RecordAttendance,
@@ -662,6 +663,7 @@ def test_the_delegate_of_the_facilitating_actor_uses_the_delegations_forms_only(
     admit = {"kind": "admit-observer", "code": "SEJONG"}
     run(TableProposal("p-jpn", "Sejong", admit, TODAY, "JPN", meeting="jp-wg"))
     run(LaunchProject("haze", "Haze", ("environment",), ("JPN", "CHN"), TODAY, "JPN"))
+    run(JoinProject("haze", "CHN", TODAY, "CHN"))  # the founder JPN named
     due = TODAY + timedelta(days=30)
     run(MakeCommitment("c-chn", "haze", "CHN", "station data", due, TODAY, "CHN"))
     secretariat, delegation = TestClient(record.app), TestClient(record.app)

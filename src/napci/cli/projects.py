@@ -84,7 +84,11 @@ def launch(
     on: OnOption = None,
     db: DbOption = None,
 ) -> None:
-    """Launch a project with two or more willing participants.
+    """Launch a project naming two or more willing participants as founders.
+
+    A founder launching it (--actor) is its first member; the other founders
+    are invited and join by their own act. Recorded by the facilitator's
+    secretariat (the default actor), every founder is a member at once.
 
     Example: napci projects launch dust-monitoring --title "Dust monitoring"
     --founders KOR,CHN --track environment --actor KOR

@@ -16,6 +16,7 @@ carries besides its fields).
 
 from __future__ import annotations
 
+from bisect import insort
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -82,6 +83,22 @@ class MeetingView:
     attendance_complete: bool = True
     reported: dict[str, bool] = field(default_factory=dict)
     reported_on: dict[str, date] = field(default_factory=dict)
+    #: Counted attendance in record order: (dated, code, attended).
+    counted_log: list[tuple[date, str, bool]] = field(default_factory=list)
+
+    def attended_on(self, day: date) -> set[str]:
+        """Who the record counted as attending, as it stood on ``day``: what
+        was counted later (recorded, acknowledged or corrected later) is no
+        part of it."""
+        attended: set[str] = set()
+        for on, code, present in sorted(self.counted_log, key=lambda a: a[0]):
+            if on > day:
+                break
+            if present:
+                attended.add(code)
+            else:
+                attended.discard(code)
+        return attended
 
     def counted(self, code: str) -> bool | None:
         """``code``'s counted attendance: attended, absent, or none counted."""
@@ -109,8 +126,9 @@ class MeetingView:
             for code in codes
         ]
 
-    def count(self, code: str, attended: bool) -> None:
-        """Count ``code``'s attendance as ``attended``."""
+    def count(self, code: str, attended: bool, on: date) -> None:
+        """Count ``code``'s attendance as ``attended``, from ``on``."""
+        self.counted_log.append((on, code, attended))
         if attended:
             self.attended.add(code)
             self.absent.discard(code)
@@ -143,6 +161,7 @@ class MeetingView:
 
 
 def _meeting_convened(reg: Registry, p: dict[str, Any]) -> None:
+    _off_the_ladder(reg, reg.meetings.get(p["meeting"]))
     reg.meetings[p["meeting"]] = MeetingView(
         meeting=p["meeting"],
         title=p["title"],
@@ -169,10 +188,11 @@ def _attendance_recorded(reg: Registry, p: dict[str, Any]) -> None:
     if meeting is None:
         return
     code, attended = p["code"], bool(p["attended"])
+    on = _day(p["__occurred"][:10])
     meeting.reported[code] = attended
-    meeting.reported_on[code] = _day(p["__occurred"][:10])
+    meeting.reported_on[code] = on
     if attendance_counts(p):
-        meeting.count(code, attended)
+        meeting.count(code, attended, on)
 
 
 def _attendance_acknowledged(reg: Registry, p: dict[str, Any]) -> None:
@@ -180,15 +200,36 @@ def _attendance_acknowledged(reg: Registry, p: dict[str, Any]) -> None:
     if meeting is None:
         return
     code, attended = p["code"], bool(p["attended"])
+    on = _day(p["__occurred"][:10])
     if code not in meeting.reported:
         meeting.reported[code] = attended
-        meeting.reported_on[code] = _day(p["__occurred"][:10])
-    meeting.count(code, attended)
+        meeting.reported_on[code] = on
+    meeting.count(code, attended, on)
+
+
+def _ladder_keys(meeting: MeetingView) -> list[tuple[str | None, str, str]]:
+    """Where a held meeting stands on the rank ladder: bilateral meetings and
+    forums stand nowhere."""
+    if meeting.format != "multilateral":
+        return []
+    tracks: tuple[str | None, ...] = meeting.tracks or (None,)
+    return [(track, meeting.layer, meeting.rank) for track in tracks]
+
+
+def _off_the_ladder(reg: Registry, meeting: MeetingView | None) -> None:
+    """Take a held meeting off the ladder (held again, cancelled or convened
+    again: the rules refuse these, the fold stays exact all the same)."""
+    if meeting is not None and meeting.status == "held":
+        for key in _ladder_keys(meeting):
+            reg.ladder[key].remove(meeting.starts_on)
 
 
 def _meeting_held(reg: Registry, p: dict[str, Any]) -> None:
     meeting = reg.meetings.get(p["meeting"])
     if meeting is not None:
+        _off_the_ladder(reg, meeting)
+        for key in _ladder_keys(meeting):
+            insort(reg.ladder.setdefault(key, []), _day(p["held_on"]))
         meeting.status = "held"
         meeting.starts_on = _day(p["held_on"])
         meeting.date_precision = p.get("date_precision", meeting.date_precision)
@@ -198,6 +239,7 @@ def _meeting_held(reg: Registry, p: dict[str, Any]) -> None:
 def _meeting_cancelled(reg: Registry, p: dict[str, Any]) -> None:
     meeting = reg.meetings.get(p["meeting"])
     if meeting is not None:
+        _off_the_ladder(reg, meeting)
         meeting.status = "cancelled"
 
 

@@ -88,6 +88,19 @@ class DecisionView:
         """Whether no position can change any more."""
         return self.outcome in ("adopted", "not-adopted", "withdrawn")
 
+    def positions_on(self, day: date) -> dict[str, Position]:
+        """Each actor's position as it stood on ``day``: the last one it
+        recorded dated on or before ``day`` (by date, then by record order).
+        A position dated after ``day`` is no part of it."""
+        stood: dict[str, Position] = {}
+        for position in self.history:
+            if position.recorded_on > day:
+                continue
+            before = stood.get(position.code)
+            if before is None or position.recorded_on >= before.recorded_on:
+                stood[position.code] = position
+        return stood
+
     def as_dict(self) -> dict[str, Any]:
         """JSON data."""
         return {
@@ -151,7 +164,13 @@ class CommitmentView:
 
 @dataclass(slots=True)
 class ProjectView:
-    """A cooperation project: members by their own act, tracks, milestones."""
+    """A cooperation project: members by their own act, tracks, milestones.
+
+    ``founders`` are the participants named at launch; ``invited`` those of
+    them who have not acted yet (each becomes a member by joining);
+    ``recorded_as`` the capacity the launch was recorded in (``founder``,
+    ``secretariat``, or None in records written before capacities were).
+    """
 
     project: str
     title: dict[str, str]
@@ -161,13 +180,37 @@ class ProjectView:
     partners: tuple[str, ...]
     launched_on: date
     launched_by: str | None
+    invited: list[str] = field(default_factory=list)
+    recorded_as: str | None = None
     milestones: list[dict[str, Any]] = field(default_factory=list)
     completed_on: date | None = None
+    #: Who became (True) or ceased to be (False) a member, and on which day,
+    #: in record order.
+    membership: list[tuple[date, str, bool]] = field(default_factory=list)
 
     @property
     def status(self) -> str:
         """``active`` or ``completed``."""
         return "active" if self.completed_on is None else "completed"
+
+    @property
+    def under_way(self) -> bool:
+        """Whether two or more members, each by its own act (or the
+        secretariat's record of it), are in it: only then do commitments,
+        milestones and completion count."""
+        return len(self.members) >= 2
+
+    def members_on(self, day: date) -> set[str]:
+        """The members as they stood on ``day``."""
+        members: set[str] = set()
+        for on, code, joined in sorted(self.membership, key=lambda m: m[0]):
+            if on > day:
+                break
+            if joined:
+                members.add(code)
+            else:
+                members.discard(code)
+        return members
 
     def as_dict(self) -> dict[str, Any]:
         """JSON data."""
@@ -176,7 +219,10 @@ class ProjectView:
             "title": self.title,
             "tracks": list(self.tracks),
             "founders": list(self.founders),
+            "invited": list(self.invited),
+            "recorded_as": self.recorded_as,
             "members": list(self.members),
+            "under_way": self.under_way,
             "partners": list(self.partners),
             "launched_on": self.launched_on.isoformat(),
             "launched_by": self.launched_by,
@@ -261,15 +307,24 @@ def _decision_adopted(reg: Registry, p: dict[str, Any]) -> None:
 def _decision_confirmed(reg: Registry, p: dict[str, Any]) -> None:
     decision = reg.decisions.get(p["proposal"])
     if decision is not None and decision.outcome == "provisional":
-        # The absent participants let the silence period pass: they join.
+        # The absent participants who let the silence period pass join. One
+        # that objected or proposed an amendment within it did not (a record
+        # written before amendments undid adoptions may confirm one anyway).
+        until = decision.provisional_until or _day(p["confirmed_on"])
+        stood = decision.positions_on(until)
+        let_pass = [
+            c
+            for c in decision.provisional_for
+            if c not in stood or stood[c].position not in ("objection", "amendment")
+        ]
         decision.outcome = "adopted"
-        decision.joined = tuple(sorted({*decision.joined, *decision.provisional_for}))
+        decision.joined = tuple(sorted({*decision.joined, *let_pass}))
 
 
 def _adoption_undone(reg: Registry, p: dict[str, Any]) -> None:
     decision = _decided(reg, p, "not-adopted", "undone_on")
     if decision is not None:
-        decision.reason = "objection within the silence period"
+        decision.reason = f"{p.get('reason', 'objection')} within the silence period"
         decision.by = tuple(p.get("objected_by", ()))
 
 
@@ -287,15 +342,22 @@ def _withdrawn(reg: Registry, p: dict[str, Any]) -> None:
 
 
 def _project_launched(reg: Registry, p: dict[str, Any]) -> None:
+    launched_on = _day(p["launched_on"])
+    # Before invitations existed, every founder became a member at launch.
+    invited = [c for c in p["founders"] if c in p.get("invited", ())]
+    members = [c for c in p["founders"] if c not in invited]
     reg.projects[p["project"]] = ProjectView(
         project=p["project"],
         title=p["title"],
         tracks=list(p["tracks"]),
         founders=tuple(p["founders"]),
-        members=list(p["founders"]),
+        members=members,
         partners=tuple(p.get("partners", ())),
-        launched_on=_day(p["launched_on"]),
+        launched_on=launched_on,
         launched_by=p.get("__actor"),
+        invited=invited,
+        recorded_as=p.get("recorded_as"),
+        membership=[(launched_on, code, True) for code in members],
     )
     _initiative(reg, p.get("__actor"))
 
@@ -304,12 +366,16 @@ def _project_joined(reg: Registry, p: dict[str, Any]) -> None:
     project = reg.projects.get(p["project"])
     if project is not None and p["code"] not in project.members:
         project.members.append(p["code"])
+        project.membership.append((_day(p["joined_on"]), p["code"], True))
+        if p["code"] in project.invited:  # a founder named at launch accepts
+            project.invited.remove(p["code"])
 
 
 def _project_left(reg: Registry, p: dict[str, Any]) -> None:
     project = reg.projects.get(p["project"])
     if project is not None and p["code"] in project.members:
         project.members.remove(p["code"])
+        project.membership.append((_day(p["left_on"]), p["code"], False))
 
 
 def _scope_widened(reg: Registry, p: dict[str, Any]) -> None:

@@ -9,6 +9,7 @@ read it; nothing here touches a database.
 from __future__ import annotations
 
 import json
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -55,6 +56,16 @@ class ActorView:
     prospective_participant: bool = False
     registered_on: date | None = None
     role_since: dict[str, date] = field(default_factory=dict)
+    #: Each time it took part: (joined on, withdrew on, or None while it does).
+    spells: list[tuple[date, date | None]] = field(default_factory=list)
+
+    def participant_on(self, day: date) -> bool:
+        """Whether it took part on ``day``: joined on or before it and not
+        withdrawn by then."""
+        return any(
+            joined <= day and (withdrew is None or withdrew > day)
+            for joined, withdrew in self.spells
+        )
 
     def as_dict(self) -> dict[str, Any]:
         """JSON data for views."""
@@ -170,6 +181,10 @@ class Registry:
     initiatives: dict[str, int] = field(default_factory=dict)
     keys: dict[str, KeyView] = field(default_factory=dict)
     classified: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: The rank ladder: per (track, or None for none, layer, rank), the sorted
+    #: days multilateral meetings were held on (kept by the fold, counted by
+    #: bisection: the gradual-rank rule never scans the meetings).
+    ladder: dict[tuple[str | None, str, str], list[date]] = field(default_factory=dict)
     seq: int = 0
     last_day: date | None = None
     _last_text: str | None = field(default=None, repr=False, compare=False)
@@ -244,6 +259,11 @@ class Registry:
             if code in m.reported and m.counted(code) != m.reported[code]
         ]
 
+    def held_before(self, track: str | None, layer: str, rank: str, day: date) -> int:
+        """Multilateral meetings held at ``rank`` in ``layer`` on ``track`` (on no
+        track when None) before ``day``."""
+        return bisect_left(self.ladder.get((track, layer, rank), ()), day)
+
 
 def _actor_registered(reg: Registry, p: dict[str, Any]) -> None:
     reg.actors[p["code"]] = ActorView(
@@ -271,16 +291,22 @@ def _actor_invited(reg: Registry, p: dict[str, Any]) -> None:
 def _actor_joined(reg: Registry, p: dict[str, Any]) -> None:
     actor = _actor(reg, p["code"])
     if actor is not None:
+        joined_on = _day(p["joined_on"])
+        if actor.status != "participant":  # a repeated notification adds no spell
+            actor.spells.append((joined_on, None))
         actor.status = "participant"
-        actor.joined_on = _day(p["joined_on"])
+        actor.joined_on = joined_on
         actor.withdrew_on = None
 
 
 def _actor_withdrew(reg: Registry, p: dict[str, Any]) -> None:
     actor = _actor(reg, p["code"])
     if actor is not None:
+        withdrew_on = _day(p["withdrew_on"])
+        if actor.spells and actor.spells[-1][1] is None:
+            actor.spells[-1] = (actor.spells[-1][0], withdrew_on)
         actor.status = "withdrawn"
-        actor.withdrew_on = _day(p["withdrew_on"])
+        actor.withdrew_on = withdrew_on
 
 
 def _observer_admitted(reg: Registry, p: dict[str, Any]) -> None:

@@ -109,7 +109,12 @@ EXTRACT: Final[dict[str, tuple[tuple[str, str], ...]]] = {
     ),
     "DecisionAdopted": (("proposal", "str"), ("adopted_on", "str"), ("joined", "json")),
     "ProvisionalAdoptionUndone": (("proposal", "str"),),
-    "ProjectLaunched": (("project", "str"), ("tracks", "json"), ("founders", "json")),
+    "ProjectLaunched": (
+        ("project", "str"),
+        ("tracks", "json"),
+        ("founders", "json"),
+        ("invited", "json"),
+    ),
     "ProjectJoined": (("project", "str"), ("code", "str")),
     "ProjectLeft": (("project", "str"), ("code", "str")),
     "ProjectScopeWidened": (("project", "str"), ("tracks", "json")),
@@ -1277,11 +1282,16 @@ class TrustState:
             self._replace_source(f"decision:{proposal}", None)
 
     def _apply_projects(self, rows: Rows) -> None:
-        for seq, _at, project, tracks, founders in rows.get("ProjectLaunched", ()):
+        for seq, _at, project, tracks, founders, invited in rows.get(
+            "ProjectLaunched", ()
+        ):
             state = self.projects.setdefault(project, _Project())
             state.tracks.append((seq, self._track_list(tracks)))
+            # Founders invited, not yet acting, become members by joining.
+            pending = set(_json_list(invited))
             for code in _json_list(founders):
-                state.membership.append((seq, self.actor(code), 1))
+                if code not in pending:
+                    state.membership.append((seq, self.actor(code), 1))
         for seq, _at, project, code in rows.get("ProjectJoined", ()):
             self.projects.setdefault(project, _Project()).membership.append(
                 (seq, self.actor(code), 1)

@@ -152,7 +152,12 @@ def execute_all(
     )
     emits = [emit for command in commands for emit in judge(context, command)]
     if not emits:
-        raise Refusal("procedure", "the command brings nothing about")
+        raise Refusal(
+            "procedure",
+            "the command brings nothing about",
+            "Give it something to record: at least one actor, attendance or "
+            "other item it acts on.",
+        )
     signs_for = None
     if key is not None:  # only a key that binds its delegation signs
         signs_for = binding_key(context.registry, key.key_id).code

@@ -88,7 +88,12 @@ def draft_position(
     context = context_for(platform, today, secretariat=secretariat, visible=visible)
     emits = judge(context, command)
     if not emits or not isinstance(emits[0].event, PositionRecorded):
-        raise Refusal("procedure", "the command records no position")
+        raise Refusal(
+            "procedure",
+            "the command records no position",
+            "Send one position (support, no-objection, objection or amendment) "
+            "on an open proposal.",
+        )
     keys = delegation_keys(context.registry, command.code)
     if signer is not None:
         binding_key(context.registry, signer, command.code)

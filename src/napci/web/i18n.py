@@ -467,6 +467,7 @@ _PAGE_MESSAGES: Final[tuple[str, ...]] = (
     "entered by someone other than the delegation: binds no one",
     "filled: held; hollow: convened",
     "invited, not yet a participant",
+    "invited, not yet members: {codes}",
     "line width: trust above the base rate",
     "member",
     "membership open",
@@ -483,6 +484,7 @@ _PAGE_MESSAGES: Final[tuple[str, ...]] = (
     "present",
     "signed",
     "silent",
+    "their joint act recorded by the secretariat",
     (
         "the form's security token is missing or does not match: reload the "
         "page and submit the form again"

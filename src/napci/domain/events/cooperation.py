@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -25,12 +26,29 @@ __all__ = [
 
 @register
 class ProjectLaunched(Event):
-    """Two or more willing participants launched a cooperation project."""
+    """A project was launched, naming two or more willing participants as founders."""
 
     project: Ref
     title: LocalizedText
     tracks: tuple[TrackCode, ...] = Field(min_length=1)
-    founders: tuple[ActorCode, ...] = Field(min_length=2)
+    founders: tuple[ActorCode, ...] = Field(
+        min_length=2,
+        description="the participants named as its founders; those not invited "
+        "became members at launch",
+    )
+    invited: tuple[ActorCode, ...] = Field(
+        default=(),
+        description="the founders named who had not acted: each becomes a member "
+        "by its own ProjectJoined (none when the secretariat recorded the "
+        "founders' joint act, and in entries written before invitations)",
+    )
+    recorded_as: Literal["founder", "secretariat"] | None = Field(
+        default=None,
+        description="in which capacity it was recorded: by one founder, its "
+        "first member, or by the facilitator's secretariat recording the "
+        "founders' joint act; absent in entries written before capacities were "
+        "recorded",
+    )
     partners: tuple[ActorCode, ...] = Field(
         default=(), description="observers or institutes working with it"
     )
@@ -40,12 +58,17 @@ class ProjectLaunched(Event):
 
 @register
 class ProjectJoined(Event):
-    """An actor joined a project by its own act, with the members' consent."""
+    """An actor joined a project by its own act."""
 
     project: Ref
     code: ActorCode
     joined_on: date
-    consented_by: tuple[ActorCode, ...] = Field(min_length=1)
+    consented_by: Annotated[tuple[ActorCode, ...], Field(min_length=1)] | None = Field(
+        default=None,
+        description="no longer written: in older entries, the members at the "
+        "time of joining, none of whom had objected (a consent presumed, "
+        "which no member gave by an act of its own)",
+    )
 
 
 @register

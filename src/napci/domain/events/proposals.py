@@ -229,11 +229,20 @@ class DecisionConfirmed(Event):
 
 @register
 class ProvisionalAdoptionUndone(Event):
-    """An absent participant objected within the silence period; the adoption lapsed."""
+    """An absent participant's objection or amendment undid a provisional adoption."""
 
     proposal: Ref
     undone_on: date
-    objected_by: tuple[ActorCode, ...] = Field(min_length=1)
+    objected_by: tuple[ActorCode, ...] = Field(
+        min_length=1,
+        description="the absent participants whose objection or amendment undid it",
+    )
+    reason: Literal["objection", "amendment"] | None = Field(
+        default=None,
+        description="an objection, or an amendment (which undoes it as an "
+        "objection does); absent in entries written before amendments undid "
+        "adoptions, which were objections",
+    )
 
 
 @register

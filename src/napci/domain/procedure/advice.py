@@ -65,7 +65,11 @@ def advise(reg: Registry, track: str, members: tuple[str, ...]) -> Advice:
         )
     for code in members:
         if code not in reg.actors:
-            raise Refusal("registry", f"{code} is not in the registry")
+            raise Refusal(
+                "registry",
+                f"{code} is not in the registry",
+                f"Known actors: {', '.join(sorted(reg.actors))}.",
+            )
     wanted = set(members)
     covering = sorted(
         (m for m in reg.mechanisms.values() if track in m.tracks),
@@ -166,7 +170,12 @@ def next_host(
     participants = participants_on(reg, on)
     candidates = sorted(participants if not willing else set(willing) & participants)
     if not candidates:
-        raise Refusal("ownership", "no willing participant to host")
+        raise Refusal(
+            "ownership",
+            "no willing participant to host",
+            "Name as willing one or more of the participants on that day: "
+            f"{', '.join(sorted(participants)) or 'none'}.",
+        )
     last: dict[str, date] = {}
     for meeting in reg.meetings.values():
         if meeting.status == "held" and meeting.host in participants:

@@ -74,6 +74,7 @@ def confirm_attendance(cmd: ConfirmAttendance, ctx: Context) -> list[Emit]:
         meeting.status == "convened",
         "meetings",
         f"meeting {cmd.meeting} is {meeting.status}",
+        "Confirm attendance of a meeting still convened, before it is held.",
     )
     check_not_future(ctx, cmd.on, "the confirmation")
     event = AttendanceConfirmed(meeting=cmd.meeting, code=cmd.code)
@@ -102,6 +103,7 @@ def record_attendance(cmd: RecordAttendance, ctx: Context) -> list[Emit]:
         meeting.status != "cancelled",
         "meetings",
         f"meeting {cmd.meeting} was cancelled",
+        "Record attendance of a meeting convened or held; a cancelled one had none.",
     )
     check_not_future(ctx, cmd.on, "the attendance")
     capacity: Capacity
@@ -142,6 +144,8 @@ def acknowledge_attendance(cmd: AcknowledgeAttendance, ctx: Context) -> list[Emi
         meeting.status != "cancelled",
         "meetings",
         f"meeting {cmd.meeting} was cancelled",
+        "Acknowledge attendance of a meeting convened or held; a cancelled one "
+        "had none.",
     )
     reported = meeting.reported.get(cmd.code)
     if reported is None:

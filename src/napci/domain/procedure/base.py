@@ -28,23 +28,23 @@ class Refusal(Exception):
     """A command refused by a rule of procedure; nothing is appended.
 
     ``rule`` names the rule (quoted in the message), ``remedy`` says what
-    would make the command admissible.
+    would make the command admissible: every refusal has one, a sentence
+    that follows the rule in the message::
+
+        Refused: <what is wrong> (rule <rule>). <remedy>
     """
 
-    def __init__(self, rule: str, message: str, remedy: str | None = None) -> None:
+    def __init__(self, rule: str, message: str, remedy: str) -> None:
+        if not remedy.strip():
+            raise ValueError(f"a refusal by rule {rule} needs a remedy")
         self.rule = rule
         self.reason = message
         self.remedy = remedy
-        text = f"Refused: {message} (rule {rule})."
-        if remedy:
-            text += f" {remedy}"
-        super().__init__(text)
+        super().__init__(f"Refused: {message} (rule {rule}). {remedy}")
 
 
-def require(
-    condition: bool, rule: str, message: str, remedy: str | None = None
-) -> None:
-    """Refuse unless ``condition`` holds."""
+def require(condition: bool, rule: str, message: str, remedy: str) -> None:
+    """Refuse unless ``condition`` holds, saying what would make it admissible."""
     if not condition:
         raise Refusal(rule, message, remedy)
 
@@ -133,7 +133,7 @@ class Context:
         rule: str,
         message: str,
         to: str,
-        remedy: str | None = None,
+        remedy: str,
         **others: str | None,
     ) -> None:
         """Refuse unless ``by`` holds the facilitator's authority or one of

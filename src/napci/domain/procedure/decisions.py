@@ -34,13 +34,14 @@ from napci.domain.procedure.base import (
     Context,
     Emit,
     Refusal,
+    ask_secretariat,
     require,
 )
 from napci.domain.procedure.participation import (
     check_actor,
     check_not_future,
 )
-from napci.domain.process import DecisionView
+from napci.domain.process import DecisionView, Position
 from napci.domain.registry import Registry
 
 __all__ = [
@@ -60,17 +61,9 @@ BLOCKING = ("objection", "amendment")
 
 
 def participants_on(reg: Registry, day: date) -> set[str]:
-    """Participants on ``day``: joined on or before it, not withdrawn by then."""
-    return {
-        c
-        for c, a in reg.actors.items()
-        if a.joined_on is not None
-        and a.joined_on <= day
-        and (
-            a.status == "participant"
-            or (a.withdrew_on is not None and a.withdrew_on > day)
-        )
-    }
+    """Participants on ``day``: joined on or before it, not withdrawn by then
+    (each time a state took part counts, a withdrawal and a return apart)."""
+    return {c for c, a in reg.actors.items() if a.participant_on(day)}
 
 
 def _not_before_tabling(decision: DecisionView, day: date, what: str) -> None:
@@ -79,6 +72,7 @@ def _not_before_tabling(decision: DecisionView, day: date, what: str) -> None:
         "consensus",
         f"{what} is dated {day.isoformat()}, before {decision.proposal} was tabled "
         f"({decision.tabled_on.isoformat()})",
+        f"Date it on or after {decision.tabled_on.isoformat()}.",
     )
 
 
@@ -87,7 +81,11 @@ def _proposal(ctx: Context, proposal: str) -> DecisionView:
     otherwise, in the same words whether it was never tabled or is hidden."""
     decision = ctx.registry.decisions.get(proposal)
     if decision is None or proposal not in ctx.seen().decisions:
-        raise Refusal("registry", f"proposal {proposal} has not been tabled")
+        raise Refusal(
+            "registry",
+            f"proposal {proposal} has not been tabled",
+            "Table it first (proposals table), or name a proposal the record holds.",
+        )
     return decision
 
 
@@ -110,7 +108,12 @@ def _check_subject(cmd: TableProposal, ctx: Context) -> None:
     kind = subject.get("kind")
     if kind == "add-track":
         track = subject.get("track", "")
-        require(track not in reg.tracks, "agenda", f"{track} is on the agenda already")
+        require(
+            track not in reg.tracks,
+            "agenda",
+            f"{track} is on the agenda already",
+            "Propose a track not on the agenda yet, under a new code.",
+        )
         if subject.get("category") == "hard":
             rules = ctx.rules(cmd.on)
             need_phase = rules.whole("procedure.hard_track_phase")
@@ -124,7 +127,11 @@ def _check_subject(cmd: TableProposal, ctx: Context) -> None:
                     f'adding the hard track "{track}" needs phase {need_phase} and '
                     f"regional trust >= {need_trust}. The record shows phase "
                     f"{gate.phase} and trust {shown}",
-                    ("Missing: " + missing + ".") if missing else None,
+                    ("Missing: " + missing + ".")
+                    if missing
+                    else f"Table it once the road-map is at phase {need_phase} "
+                    f"and the regional trust index at least {need_trust} "
+                    "(napci status, napci trust).",
                 )
     elif kind == "admit-observer":
         code = subject.get("code", "")
@@ -134,8 +141,15 @@ def _check_subject(cmd: TableProposal, ctx: Context) -> None:
             actor.kind != "state" or actor.status != "participant",
             "observer",
             f"{code} is a participant",
+            f"Nothing to admit: {code} decides as a participant. Propose an actor "
+            "that does not take part.",
         )
-        require("observer" not in actor.roles, "observer", f"{code} is an observer")
+        require(
+            "observer" not in actor.roles,
+            "observer",
+            f"{code} is an observer",
+            f"Nothing to admit: {code} is an observer already.",
+        )
     elif kind == "adopt-document":
         name = subject.get("document", "")
         document = reg.documents.get(name) if name in ctx.seen().documents else None
@@ -160,6 +174,7 @@ def _check_subject(cmd: TableProposal, ctx: Context) -> None:
             project is not None and project.status == "active",
             "projects",
             f"project {subject.get('project')} is not an active project",
+            "Name an active project (napci projects); a completed one is not widened.",
         )
     elif kind == "launch-mechanism":
         mechanism = subject.get("mechanism", "")
@@ -169,6 +184,7 @@ def _check_subject(cmd: TableProposal, ctx: Context) -> None:
             widens is None or widens in ctx.seen().mechanisms,
             "registry",
             f"mechanism {widens} is not in the registry",
+            "Name a mechanism the registry holds (napci mechanisms), or none.",
         )
         for code in subject.get("members", ()):
             check_actor(reg, code)
@@ -186,16 +202,20 @@ def _check_subject(cmd: TableProposal, ctx: Context) -> None:
             )
     elif kind == "violation":
         concerned = subject.get("concerned", "")
+        participants = participants_on(reg, cmd.on)
         require(
-            concerned in participants_on(reg, cmd.on),
+            concerned in participants,
             "consensus-minus-one",
             f"{concerned} is not a participant",
+            "A finding of violation concerns a participant on the day it is "
+            f"tabled: {', '.join(sorted(participants))}.",
         )
     for track in (*cmd.tracks, *subject.get("tracks", ())):
         require(
             track in reg.tracks,
             "known-track",
             f"{track} is not a track on the agenda",
+            f"On the agenda: {', '.join(reg.tracks)}.",
         )
 
 
@@ -217,6 +237,8 @@ def table_proposal(cmd: TableProposal, ctx: Context) -> list[Emit]:
             and reg.meetings[cmd.meeting].status != "cancelled",
             "registry",
             f"meeting {cmd.meeting} is not convened",
+            "Name a meeting convened and not cancelled, or table it without a "
+            "meeting and put it under silence.",
         )
     _check_subject(cmd, ctx)
     check_not_future(ctx, cmd.on, "the proposal")
@@ -251,19 +273,28 @@ def start_silence(cmd: StartSilence, ctx: Context) -> list[Emit]:
         f"{cmd.by} cannot start the silence procedure: the facilitator or the "
         "proposer can",
         "start it",
+        ask_secretariat("start it", proposer=decision.tabled_by),
         proposer=decision.tabled_by,
     )
-    require(decision.outcome == "open", "silence", f"{cmd.proposal} is closed")
+    require(
+        decision.outcome == "open",
+        "silence",
+        f"{cmd.proposal} is closed",
+        "Only an open proposal goes under silence; a new proposal can reopen the "
+        "question.",
+    )
     _not_before_tabling(decision, cmd.on, "the silence procedure")
     require(
         decision.silence_deadline is None,
         "silence",
         f"{cmd.proposal} is under silence until {decision.silence_deadline}",
+        "A proposal goes under silence once: decide it after the deadline day.",
     )
     require(
         cmd.deadline > cmd.on,
         "silence",
         "the silence deadline must come after the day it starts",
+        f"Set a deadline after {cmd.on.isoformat()}.",
     )
     check_not_future(ctx, cmd.on, "the silence procedure")
     event = SilenceProcedureStarted(
@@ -287,10 +318,10 @@ class RecordPosition:
 
 
 def _deciders(reg: Registry, decision: DecisionView, day: date) -> set[str]:
-    """Whose objection blocks: participants, or a project's members."""
+    """Whose objection blocks on ``day``: participants, or a project's members."""
     if decision.kind == "widen-project":
         project = reg.projects.get(decision.subject.get("project", ""))
-        return set(project.members) if project is not None else set()
+        return project.members_on(day) if project is not None else set()
     return participants_on(reg, day)
 
 
@@ -315,6 +346,9 @@ def record_position(cmd: RecordPosition, ctx: Context) -> list[Emit]:
         cmd.code in deciders or "observer" in actor.roles,
         "consensus",
         f"{cmd.code} is neither a participant nor an observer",
+        f"Positions are the participants' and the observers': {cmd.code} takes "
+        "one once it joins (one of the seven states) or is admitted as an "
+        "observer.",
     )
     _not_before_tabling(decision, cmd.on, "the position")
     if decision.outcome == "open" and decision.silence_deadline is not None:
@@ -330,6 +364,7 @@ def record_position(cmd: RecordPosition, ctx: Context) -> list[Emit]:
             bool(cmd.amendment),
             "consensus",
             "a position 'amendment' needs the amended text",
+            "Give the amended text (--amendment).",
         )
     if decision.outcome == "provisional":
         require(
@@ -337,13 +372,28 @@ def record_position(cmd: RecordPosition, ctx: Context) -> list[Emit]:
             "provisional-adoption",
             f"{cmd.proposal} was adopted; only {', '.join(decision.provisional_for)}, "
             "absent when it was, may still object",
+            "The others took part in the adoption; a new proposal can reopen the "
+            "question.",
         )
         assert decision.provisional_until is not None
+        assert decision.decided_on is not None
         require(
             cmd.on <= decision.provisional_until,
             "provisional-adoption",
             f"the silence period for {cmd.proposal} ended on "
             f"{decision.provisional_until.isoformat()}",
+            "Silence was consent: decide it again to confirm it; a new proposal "
+            "can reopen the question.",
+        )
+        require(
+            cmd.on >= decision.decided_on,
+            "provisional-adoption",
+            f"{cmd.proposal} was adopted on {decision.decided_on.isoformat()}; a "
+            f"position dated {cmd.on.isoformat()} would have counted in the "
+            "adoption itself",
+            f"Date it within the silence period, from "
+            f"{decision.decided_on.isoformat()} to "
+            f"{decision.provisional_until.isoformat()}.",
         )
     else:
         require(
@@ -364,11 +414,16 @@ def record_position(cmd: RecordPosition, ctx: Context) -> list[Emit]:
     )
     out = [Emit(event, cmd.on, cmd.code)]
     blocking = cmd.code in deciders and cmd.position in BLOCKING
-    if decision.outcome == "provisional" and cmd.position == "objection":
+    if decision.outcome == "provisional" and cmd.position in BLOCKING:
+        # An amendment undoes a provisional adoption as an objection does: for
+        # the absent participant the meeting's decision is under silence.
         out.append(
             Emit(
                 ProvisionalAdoptionUndone(
-                    proposal=cmd.proposal, undone_on=cmd.on, objected_by=(cmd.code,)
+                    proposal=cmd.proposal,
+                    undone_on=cmd.on,
+                    objected_by=(cmd.code,),
+                    reason=cmd.position,
                 ),
                 cmd.on,
                 cmd.code,
@@ -416,11 +471,22 @@ class _Outcome:
     observers: list[str] = field(default_factory=list)
 
 
-def _statements(reg: Registry, decision: DecisionView, deciders: set[str]) -> _Outcome:
+def _statements(
+    reg: Registry, positions: dict[str, Position], deciders: set[str]
+) -> _Outcome:
+    """The statements attached and the observers who spoke, from the
+    positions as they stood on the day of the decision.
+
+    Only the deciders' interpretative statements and reservations are
+    attached to an adoption: an observer's are recorded with its position,
+    and it is listed among the observers who spoke.
+    """
     outcome = _Outcome()
-    for code, position in sorted(decision.positions.items()):
-        if code not in deciders and "observer" in reg.actors[code].roles:
-            outcome.observers.append(code)
+    for code, position in sorted(positions.items()):
+        if code not in deciders:
+            if "observer" in reg.actors[code].roles:
+                outcome.observers.append(code)
+            continue
         if position.statement:
             outcome.statements.append(
                 AttachedStatement(
@@ -436,8 +502,34 @@ def _statements(reg: Registry, decision: DecisionView, deciders: set[str]) -> _O
     return outcome
 
 
+def _blocking(
+    decision: DecisionView, positions: dict[str, Position], deciders: set[str]
+) -> list[str]:
+    """The deciders whose position blocks (consensus minus one apart)."""
+    return sorted(
+        c
+        for c, p in positions.items()
+        if c in deciders and p.position in BLOCKING and not _ignored(decision, c)
+    )
+
+
+def _disregarded(decision: DecisionView, positions: dict[str, Position]) -> str | None:
+    """Consensus minus one: the concerned participant, if its position blocks."""
+    if decision.kind != "violation":
+        return None
+    concerned = str(decision.subject.get("concerned"))
+    position = positions.get(concerned)
+    return concerned if position is not None and position.position in BLOCKING else None
+
+
 def decide(cmd: Decide, ctx: Context) -> list[Emit]:
-    """Run the consensus (or silence) procedure on a proposal at a date."""
+    """Run the consensus (or silence) procedure on a proposal at a date.
+
+    A decision dated ``at`` counts what the record showed on that day: each
+    position as it stood then (``DecisionView.positions_on``), the
+    participants (or a project's members) then, and the attendance recorded
+    by then. Nothing dated after a decision may cause it.
+    """
     reg = ctx.registry
     decision = _proposal(ctx, cmd.proposal)
     chair = None
@@ -448,6 +540,7 @@ def decide(cmd: Decide, ctx: Context) -> list[Emit]:
         "facilitator",
         f"{cmd.by} cannot close {cmd.proposal}: the facilitator or the chair does",
         "close it",
+        ask_secretariat("close it", chair=chair),
         chair=chair,
     )
     check_not_future(ctx, cmd.at, "the decision")
@@ -463,6 +556,9 @@ def decide(cmd: Decide, ctx: Context) -> list[Emit]:
             f"{decision.provisional_until.isoformat()}",
             "Decide again after that day to confirm it.",
         )
+        lapsed = _lapsed(decision, cmd.by)
+        if lapsed is not None:
+            return [lapsed]
         confirmed = Emit(
             DecisionConfirmed(proposal=cmd.proposal, confirmed_on=cmd.at),
             cmd.at,
@@ -473,6 +569,7 @@ def decide(cmd: Decide, ctx: Context) -> list[Emit]:
         decision.outcome == "open",
         "consensus",
         f"{cmd.proposal} is closed ({decision.outcome})",
+        "A decision is taken once; a new proposal can reopen the question.",
     )
     if decision.silence_deadline is not None:
         return _decide_silence(reg, decision, cmd)
@@ -491,15 +588,10 @@ def decide(cmd: Decide, ctx: Context) -> list[Emit]:
         "Decide at the meeting once it is held (record it as held).",
     )
     deciders = _deciders(reg, decision, cmd.at)
-    blockers = sorted(
-        c
-        for c, p in decision.positions.items()
-        if c in deciders and p.position in BLOCKING and not _ignored(decision, c)
-    )
+    positions = decision.positions_on(cmd.at)
+    blockers = _blocking(decision, positions, deciders)
     if blockers:
-        objecting = [
-            c for c in blockers if decision.positions[c].position == "objection"
-        ]
+        objecting = [c for c in blockers if positions[c].position == "objection"]
         reason = "objection" if objecting else "amendment"
         event = ProposalNotAdopted(
             proposal=cmd.proposal,
@@ -508,16 +600,19 @@ def decide(cmd: Decide, ctx: Context) -> list[Emit]:
             by=tuple(objecting or blockers),
         )
         return [Emit(event, cmd.at, cmd.by)]
-    present = deciders & meeting.attended
-    absent = sorted(deciders - meeting.attended)
-    outcome = _statements(reg, decision, deciders)
-    disregarded = None
+    # Provisional periods are for the deciders absent from a meeting they
+    # could have attended: those who took part on the meeting's day. A state
+    # that joined after the meeting decides (its objection blocks) but is
+    # neither among those who joined nor among those it is provisional for.
+    could_attend = deciders & _deciders(reg, decision, meeting.starts_on)
+    attended = meeting.attended_on(cmd.at)
+    present = could_attend & attended
+    absent = sorted(could_attend - attended)
+    outcome = _statements(reg, positions, deciders)
+    disregarded = _disregarded(decision, positions)
     if decision.kind == "violation":
-        concerned = decision.subject.get("concerned")
-        position = decision.positions.get(str(concerned))
-        if position is not None and position.position in BLOCKING:
-            disregarded = concerned
-        present.discard(str(concerned))
+        concerned = str(decision.subject.get("concerned"))
+        present.discard(concerned)
         absent = [c for c in absent if c != concerned]
     until = None
     if absent:
@@ -539,24 +634,50 @@ def decide(cmd: Decide, ctx: Context) -> list[Emit]:
     return out
 
 
+def _lapsed(decision: DecisionView, by: str) -> Emit | None:
+    """A provisional adoption that an absent participant's objection or
+    amendment within the silence period undid, though the record holds no
+    ``ProvisionalAdoptionUndone`` (an amendment recorded before amendments
+    undid adoptions): the undoing, dated the first such position."""
+    assert decision.provisional_until is not None
+    stood = decision.positions_on(decision.provisional_until)
+    blocking = [
+        stood[c]
+        for c in decision.provisional_for
+        if c in stood and stood[c].position in BLOCKING
+    ]
+    if not blocking:
+        return None
+    first = min(p.recorded_on for p in blocking)
+    objecting = any(p.position == "objection" for p in blocking)
+    event = ProvisionalAdoptionUndone(
+        proposal=decision.proposal,
+        undone_on=first,
+        objected_by=tuple(sorted(p.code for p in blocking)),
+        reason="objection" if objecting else "amendment",
+    )
+    return Emit(event, first, by)
+
+
 def _decide_silence(reg: Registry, decision: DecisionView, cmd: Decide) -> list[Emit]:
+    """The silence procedure, judged on its deadline: the positions, the
+    participants (or members) as they stood on that day."""
     assert decision.silence_deadline is not None
     deadline = decision.silence_deadline
+    # The deadline day belongs to the participants: an objection dated on it
+    # still breaks the silence, so the silence is judged only after it.
     require(
-        cmd.at >= deadline,
+        cmd.at > deadline,
         "silence",
-        f"{cmd.proposal} is under silence until {deadline.isoformat()}",
-        "Decide on or after the deadline.",
+        f"{cmd.proposal} is under silence until {deadline.isoformat()}, the "
+        "deadline day included",
+        f"Decide after the deadline day, from "
+        f"{(deadline + timedelta(days=1)).isoformat()}"
+        "; an adoption is dated the deadline.",
     )
     deciders = _deciders(reg, decision, deadline)
-    breakers = sorted(
-        c
-        for c, p in decision.positions.items()
-        if c in deciders
-        and p.position in BLOCKING
-        and p.recorded_on <= deadline
-        and not _ignored(decision, c)
-    )
+    positions = decision.positions_on(deadline)
+    breakers = _blocking(decision, positions, deciders)
     if breakers:
         event = ProposalNotAdopted(
             proposal=cmd.proposal,
@@ -565,15 +686,11 @@ def _decide_silence(reg: Registry, decision: DecisionView, cmd: Decide) -> list[
             by=tuple(breakers),
         )
         return [Emit(event, deadline, cmd.by)]
-    outcome = _statements(reg, decision, deciders)
-    disregarded = None
+    outcome = _statements(reg, positions, deciders)
+    disregarded = _disregarded(decision, positions)
     joined = set(deciders)
     if decision.kind == "violation":
-        concerned = str(decision.subject.get("concerned"))
-        position = decision.positions.get(concerned)
-        if position is not None and position.position in BLOCKING:
-            disregarded = concerned
-        joined.discard(concerned)
+        joined.discard(str(decision.subject.get("concerned")))
     adopted = DecisionAdopted(
         proposal=cmd.proposal,
         adopted_on=deadline,
@@ -656,8 +773,14 @@ def withdraw_proposal(cmd: WithdrawProposal, ctx: Context) -> list[Emit]:
         cmd.by == decision.tabled_by,
         "own-act",
         f"only {decision.tabled_by}, who tabled {cmd.proposal}, can withdraw it",
+        f"Ask {decision.tabled_by} to withdraw it, or record an objection.",
     )
-    require(decision.outcome == "open", "consensus", f"{cmd.proposal} is closed")
+    require(
+        decision.outcome == "open",
+        "consensus",
+        f"{cmd.proposal} is closed",
+        "Only an open proposal is withdrawn; a closed one stays as decided.",
+    )
     check_not_future(ctx, cmd.on, "the withdrawal")
     event = ProposalWithdrawn(proposal=cmd.proposal, withdrawn_on=cmd.on, by=cmd.by)
     return [Emit(event, cmd.on, cmd.by)]

@@ -97,7 +97,10 @@ def check_facilitator(ctx: Context, by: str, what: str) -> None:
         "facilitator",
         f"{what} is the facilitator's ({facilitator or 'none designated'}) to "
         f"record, not {by}'s",
-        f"Act as {facilitator}." if facilitator else None,
+        f"Act as {facilitator}."
+        if facilitator
+        else "Designate a facilitator first: the NAPCI record (napci init) gives "
+        "the role to the ROK.",
     )
 
 
@@ -121,6 +124,7 @@ def register_actor(cmd: RegisterActor, ctx: Context) -> list[Emit]:
         cmd.code not in reg.actors,
         "registry",
         f"{cmd.code} is already registered",
+        "Choose another code; an actor is registered once.",
     )
     check_not_future(ctx, cmd.on, "the registration")
     event = ActorRegistered(
@@ -142,7 +146,9 @@ class JoinActor:
 
 
 def join_actor(cmd: JoinActor, ctx: Context) -> list[Emit]:
-    """Open participation: a state joins by its own notification, at any stage."""
+    """Open participation: one of the seven Northeast Asian states (the
+    registry's prospective participants) joins by its own notification, at
+    any stage."""
     reg = ctx.registry
     check_actor(reg, cmd.code)
     ctx.require_own_act(cmd.by, cmd.code, "notify participation")
@@ -155,9 +161,19 @@ def join_actor(cmd: JoinActor, ctx: Context) -> list[Emit]:
         f"Table an admit-observer proposal for {cmd.code}.",
     )
     require(
+        actor.prospective_participant,
+        "open-participation",
+        f"{cmd.code} is not one of the seven Northeast Asian states the initiative "
+        "begins with: open participation by notification is theirs; other states "
+        "take part as observers or partners",
+        f"Table an admit-observer proposal for {cmd.code}, or name it a partner "
+        "of a project (projects launch --partners).",
+    )
+    require(
         actor.status != "participant",
         "open-participation",
         f"{cmd.code} already takes part (since {actor.joined_on})",
+        f"Nothing to notify: {cmd.code} joins again only after withdrawing.",
     )
     check_not_future(ctx, cmd.on, "the notification")
     return [Emit(ActorJoined(code=cmd.code, joined_on=cmd.on), cmd.on, cmd.code)]
@@ -182,6 +198,7 @@ def withdraw_actor(cmd: WithdrawActor, ctx: Context) -> list[Emit]:
         reg.actors[cmd.code].status == "participant",
         "open-participation",
         f"{cmd.code} is not a participant",
+        f"Only a participant withdraws: {cmd.code} would have to join first.",
     )
     check_not_future(ctx, cmd.on, "the withdrawal")
     event = ActorWithdrew(code=cmd.code, withdrew_on=cmd.on, reason=cmd.reason)
@@ -207,6 +224,7 @@ def invite_actor(cmd: InviteActor, ctx: Context) -> list[Emit]:
         reg.actors[cmd.code].status != "participant",
         "open-participation",
         f"{cmd.code} already takes part",
+        "Invite an actor that does not take part yet; participants need no invitation.",
     )
     check_not_future(ctx, cmd.on, "the invitation")
     event = ActorInvited(
@@ -233,18 +251,6 @@ class ConveneMeeting:
     venue: str | None = None
     format: str = "multilateral"
     invitees: tuple[str, ...] = ()
-
-
-def _held_at_rank(reg: Registry, track: str | None, rank: str) -> int:
-    """Meetings held at ``rank`` on ``track`` (on no track when None)."""
-    return sum(
-        1
-        for m in reg.meetings.values()
-        if m.status == "held"
-        and m.rank == rank
-        and (track in m.tracks if track is not None else not m.tracks)
-        and m.format == "multilateral"
-    )
 
 
 def convene_meeting(cmd: ConveneMeeting, ctx: Context) -> list[Emit]:
@@ -278,20 +284,25 @@ def convene_meeting(cmd: ConveneMeeting, ctx: Context) -> list[Emit]:
     if step > 0:
         below = RANKS[step - 1]
         # A multilateral meeting on no particular track climbs the ranks too;
-        # bilateral meetings and forums are outside the ladder.
+        # bilateral meetings and forums are outside the ladder. Each layer
+        # has its own ladder: Track-2 seminars do not qualify a Track-1
+        # meeting. Only meetings held before this one starts count.
         general: tuple[str | None, ...] = (
             (None,) if cmd.format == "multilateral" else ()
         )
+        starts = cmd.starts_on.isoformat()
         for ladder in cmd.tracks or general:
-            held = _held_at_rank(reg, ladder, below)
+            held = reg.held_before(ladder, cmd.layer, below, cmd.starts_on)
             where = f"on {ladder}" if ladder else "on no particular track"
             require(
                 held >= needed,
                 "gradual-rank",
-                f"a {cmd.rank} meeting {where} needs {needed} {below} meetings "
-                f"held first; the record shows {held}",
-                f"Convene it at {below} rank, or hold {needed - held} more {below} "
-                "meeting(s) first.",
+                f"a {cmd.layer} {cmd.rank} meeting {where} needs {needed} "
+                f"{cmd.layer} {below} meetings held before it starts ({starts}); "
+                f"the record shows {held}",
+                f"Convene it at {below} rank, or hold {needed - held} more "
+                f"{cmd.layer} {below} meeting(s) {where} and have it start after "
+                "them.",
             )
     check_not_future(ctx, cmd.on, "the convening")
     event = MeetingConvened(
@@ -316,7 +327,11 @@ def meeting_seen(ctx: Context, meeting: str) -> MeetingView:
     convened otherwise, in the same words whether it does not exist or the
     caller may not read it."""
     if meeting not in ctx.seen().meetings or meeting not in ctx.registry.meetings:
-        raise Refusal("registry", f"meeting {meeting} is not convened")
+        raise Refusal(
+            "registry",
+            f"meeting {meeting} is not convened",
+            "Convene it first (meetings convene), or name a meeting the record holds.",
+        )
     return ctx.registry.meetings[meeting]
 
 
@@ -326,14 +341,7 @@ def took_part_on(actor: ActorView, day: date) -> bool:
     institute by being in the record."""
     if actor.kind != "state":
         return actor.registered_on is None or actor.registered_on <= day
-    return (
-        actor.joined_on is not None
-        and actor.joined_on <= day
-        and (
-            actor.status == "participant"
-            or (actor.withdrew_on is not None and actor.withdrew_on > day)
-        )
-    )
+    return actor.participant_on(day)
 
 
 def check_host_dated(
@@ -373,6 +381,7 @@ def check_recorder(ctx: Context, view: MeetingView, by: str, what: str) -> None:
         f"{what} of {view.meeting} is recorded by the facilitator, the host or the "
         f"chair, not {by}",
         "record it",
+        ask_secretariat("record it", host=view.host, chair=view.chair),
         host=view.host,
         chair=view.chair,
     )
@@ -398,12 +407,14 @@ def hold_meeting(cmd: HoldMeeting, ctx: Context) -> list[Emit]:
         meeting.status == "convened",
         "meetings",
         f"meeting {cmd.meeting} is already {meeting.status}",
+        "A meeting is held once: convene a new one for another session.",
     )
     require(
         cmd.held_on >= meeting.starts_on,
         "meetings",
         f"meeting {cmd.meeting} was convened for {meeting.starts_on.isoformat()}; "
         f"it cannot have been held on {cmd.held_on.isoformat()}",
+        f"Date it on or after {meeting.starts_on.isoformat()}.",
     )
     check_not_future(ctx, cmd.held_on, "the meeting")
     event = MeetingHeld(meeting=cmd.meeting, held_on=cmd.held_on, ends_on=cmd.ends_on)
@@ -428,6 +439,7 @@ def cancel_meeting(cmd: CancelMeeting, ctx: Context) -> list[Emit]:
         meeting.status == "convened",
         "meetings",
         f"meeting {cmd.meeting} is {meeting.status}",
+        "Only a meeting still convened, not yet held, can be cancelled.",
     )
     check_not_future(ctx, cmd.on, "the cancellation")
     event = MeetingCancelled(
@@ -476,12 +488,15 @@ def issue_document(cmd: IssueDocument, ctx: Context) -> list[Emit]:
             actor.status == "participant" or "observer" in actor.roles,
             "observer",
             f"{cmd.by} is neither a participant nor an observer",
+            f"Act as a participant or an observer; {cmd.by} becomes one by "
+            "joining (one of the seven states) or by an admit-observer decision.",
         )
     for track in cmd.tracks:
         require(
             track in reg.tracks and reg.tracks[track].open,
             "known-track",
             f"{track} is not a track on the agenda",
+            f"On the agenda: {', '.join(c for c, t in reg.tracks.items() if t.open)}.",
         )
     check_not_future(ctx, cmd.on, "the document")
     event = DocumentIssued(

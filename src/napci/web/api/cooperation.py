@@ -56,8 +56,10 @@ class LaunchBody(Body):
 
 @router.post("/projects", summary="Launch a project with the willing", **COMMAND)
 def launch(body: LaunchBody, who: ActingFor, state: State) -> CommandResult:
-    """Two or more willing participants launch it: one of the founders, or the
-    facilitator recording their joint act (rule willing)."""
+    """Two or more willing participants are named its founders (rule willing):
+    a founder launching it is its first member and the others are invited,
+    each becoming a member by joining; or the facilitator's secretariat
+    records the founders' joint act, and all are members."""
     return run(
         state,
         who,

@@ -272,8 +272,20 @@ class Project(BaseModel):
     project: str
     title: Names
     tracks: list[str]
-    founders: list[str]
-    members: list[str]
+    founders: list[str] = Field(description="the participants named at launch")
+    invited: list[str] = Field(
+        description="founders named who have not acted yet: each becomes a member "
+        "by joining"
+    )
+    recorded_as: str | None = Field(
+        description="founder (launched by one of them) or secretariat (the "
+        "founders' joint act recorded by the facilitator's secretariat); null in "
+        "records written before capacities were"
+    )
+    members: list[str] = Field(description="members, each by its own act")
+    under_way: bool = Field(
+        description="two or more members: commitments, milestones and completion count"
+    )
     partners: list[str]
     launched_on: date
     launched_by: str | None
