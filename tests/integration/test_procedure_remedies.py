@@ -32,6 +32,7 @@ from psycopg import sql
 from sqlalchemy.engine import make_url
 
 import napci
+from napci.domain.key_requests import make_key_request
 from napci.domain.procedure import (
     AssessCommitments,
     CancelMeeting,
@@ -61,7 +62,6 @@ from napci.domain.procedure import (
     advise,
     next_host,
 )
-from napci.domain.key_requests import make_key_request
 from napci.domain.signing import generate_key_pair
 from napci.services.keys import submit_key_request
 from napci.services.procedure import execute, execute_all
