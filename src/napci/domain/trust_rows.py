@@ -25,6 +25,7 @@ acknowledgements into the attendance rows, in record order.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from typing import Any, Final
 
 __all__ = [
@@ -43,6 +44,7 @@ ACKNOWLEDGED: Final[str] = "AttendanceAcknowledged"
 #: Rows of extracted fields per event type: ``(seq, occurred_at, field...)``
 #: in seq order.
 Rows = Mapping[str, Sequence[tuple[Any, ...]]]
+_SEQ = itemgetter(0)
 
 #: The payload fields the fold reads, per event type, in processing order.
 EXTRACT: Final[dict[str, tuple[tuple[str, str], ...]]] = {
@@ -124,7 +126,12 @@ def counted_attendance(rows: Rows) -> Rows:
         return rows
     out = {type_: found for type_, found in rows.items() if type_ != ACKNOWLEDGED}
     recorded = rows.get(RECORDED)
-    if acknowledged:
-        # seqs are distinct: tuples compare on the seq alone
-        out[RECORDED] = sorted([*recorded, *acknowledged]) if recorded else acknowledged
+    if acknowledged and recorded:
+        # two runs in seq order, merged by the sort (seqs are distinct)
+        merged = list(recorded)
+        merged += acknowledged
+        merged.sort(key=_SEQ)
+        out[RECORDED] = merged
+    elif acknowledged:
+        out[RECORDED] = acknowledged
     return out
