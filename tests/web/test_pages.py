@@ -31,7 +31,6 @@ from pages_helpers import (
     untranslated_text,
 )
 
-from napci.domain.events import AttendanceAcknowledged
 from napci.domain.procedure import (
     HoldMeeting,
     LaunchProject,
@@ -40,7 +39,6 @@ from napci.domain.procedure import (
     RecordPosition,
     TableProposal,
 )
-from napci.services.drafting import draft
 from napci.web import i18n
 from napci.web.deps import SESSION_COOKIE
 from napci.web.pages import charts
@@ -61,18 +59,6 @@ def _prepare(platform: Any) -> None:
 
     convene(platform, MEETING, host="KOR", chair="KOR", on=TODAY)
     run(*(RecordAttendance(MEETING, c, True, TODAY, "KOR") for c in PARTICIPANTS))
-    # each delegation's own word on its attendance, which alone counts (rule 0)
-    platform.append(
-        [
-            draft(
-                AttendanceAcknowledged(meeting=MEETING, code=c, attended=True),
-                occurred_at=TODAY,
-                actor=c,
-            )
-            for c in PARTICIPANTS
-        ],
-        principal="test:setup",
-    )
     run(HoldMeeting(MEETING, TODAY, "KOR"))
     run(
         TableProposal(
