@@ -2,9 +2,12 @@
 
 Migration 0003 indexes, per meeting event type, the very expressions the
 fold's reads select on SQLite; migration 0004 keeps the same fields in stored
-generated columns on PostgreSQL. Should either side change alone, the
-database would silently go back to parsing every payload: these tests fail
-instead.
+generated columns on PostgreSQL; migration 0006 makes the attendance
+recorded an index of the attendance that counts, on the very condition the
+fold's read states, and adds the acknowledgements. Should either side change
+alone, the database would silently go back to parsing every payload: these
+tests fail instead. A ledger at 0005 holding events is migrated to 0006 and
+back, and folds as a ledger made at 0006 does.
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ import importlib
 import json
 from collections.abc import Iterator
 from datetime import date
+from typing import Any
 
 import psycopg
 import pytest
+from alembic import command
 from db_helpers import migrated
 from psycopg.pq import TransactionStatus
 from sqlalchemy import Engine, text
@@ -28,8 +33,16 @@ from napci.adapters.db.extract import (
     extract_batch,
     read_tail,
 )
-from napci.domain.events import AttendanceRecorded, MeetingConvened
-from napci.domain.trust_state import EXTRACT
+from napci.adapters.db.fields import CONDITIONS, COUNTED_SQLITE, extract_tail
+from napci.adapters.db.migrate import _config, current_revision
+from napci.domain.events import (
+    AttendanceAcknowledged,
+    AttendanceRecorded,
+    Event,
+    MeetingConvened,
+)
+from napci.domain.trust_rows import EXTRACT
+from napci.domain.values import Source
 from napci.services.drafting import draft
 
 MIGRATION = importlib.import_module(
@@ -37,6 +50,9 @@ MIGRATION = importlib.import_module(
 )
 COLUMNS = importlib.import_module(
     "napci.adapters.db.migrations.versions.0004_fold_columns"
+)
+COUNTED = importlib.import_module(
+    "napci.adapters.db.migrations.versions.0006_counted_attendance"
 )
 
 
@@ -48,8 +64,14 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
 
 
 def test_the_indexed_fields_are_the_folds() -> None:
-    for type_, fields in MIGRATION.FOLD_FIELDS.items():
+    assert COUNTED.FOLD_FIELDS.keys() >= MIGRATION.FOLD_FIELDS.keys()
+    for type_, fields in COUNTED.FOLD_FIELDS.items():
         assert tuple(path for path, _ in EXTRACT[type_]) == fields
+    # the condition of the index and of the read, word for word
+    assert COUNTED_SQLITE == COUNTED.COUNTED_SQLITE
+    assert CONDITIONS["AttendanceRecorded"].sqlite == COUNTED.COUNTED_SQLITE
+    assert CONDITIONS["AttendanceRecorded"].postgres == COUNTED.COUNTED_COLUMN
+    assert CONDITIONS.keys() == {"AttendanceRecorded"}
 
 
 #: Every shape of a type's read: the head bound, the date and clearance filters.
@@ -80,7 +102,7 @@ def read(
     return sql, tuple(params)
 
 
-@pytest.mark.parametrize("type_", sorted(MIGRATION.FOLD_FIELDS))
+@pytest.mark.parametrize("type_", sorted(COUNTED.FOLD_FIELDS))
 @READS
 def test_a_read_of_an_indexed_type_is_served_by_its_index_alone(
     engine: Engine,
@@ -115,7 +137,7 @@ def test_an_unsafe_type_name_is_refused() -> None:
 
 def test_the_stored_fields_are_the_folds() -> None:
     assert COLUMNS.FOLD_FIELDS == MIGRATION.FOLD_FIELDS
-    assert {t: frozenset(f) for t, f in COLUMNS.FOLD_FIELDS.items()} == STORED_FIELDS
+    assert {t: frozenset(f) for t, f in COUNTED.FOLD_FIELDS.items()} == STORED_FIELDS
     json_fields = {p for fields in EXTRACT.values() for p, k in fields if k == "json"}
     stored = set().union(*STORED_FIELDS.values())
     assert stored & json_fields == COLUMNS.JSON_FIELDS
@@ -161,7 +183,9 @@ def test_the_stored_columns_follow_the_payload(postgres_engine: Engine) -> None:
     ledger.append(
         [
             draft(
-                AttendanceRecorded(attended=True, code="KOR", meeting="m-1"),
+                AttendanceRecorded(
+                    attended=True, code="KOR", meeting="m-1", acknowledged=True
+                ),
                 occurred_at=date(2014, 1, 1),
                 actor="ROK",
             )
@@ -171,7 +195,10 @@ def test_the_stored_columns_follow_the_payload(postgres_engine: Engine) -> None:
     with engine.begin() as conn:
         conn.execute(
             text("UPDATE events SET payload = :payload WHERE seq = 1"),
-            {"payload": '{"attended":false,"code":"JPN","meeting":"m-2"}'},
+            {
+                "payload": '{"acknowledged":true,"attended":false,"code":"JPN",'
+                '"meeting":"m-2"}'
+            },
         )
     connection = engine.raw_connection()
     try:
@@ -184,6 +211,16 @@ def test_the_stored_columns_follow_the_payload(postgres_engine: Engine) -> None:
         connection.close()
     assert [row[2:] for row in rows["AttendanceRecorded"]] == [("m-2", "JPN", 0)]
     assert ledger.verify().first_bad_seq == 1
+    # and whether it counts: a report no one acknowledged is not read
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE events SET payload = :payload WHERE seq = 1"),
+            {
+                "payload": '{"acknowledged":false,"attended":false,"code":"JPN",'
+                '"meeting":"m-2"}'
+            },
+        )
+    assert _fold_rows(engine) == {}
 
 
 def test_postgresql_keeps_one_plan_for_the_tail_read(own_postgres_url: str) -> None:
@@ -304,5 +341,147 @@ def test_postgresql_tail_read_raises_the_drivers_errors(own_postgres_url: str) -
             assert cursor.fetchall() == [(1,)]
         finally:
             connection.close()
+    finally:
+        engine.dispose()
+
+
+# --- migration 0006 on a ledger that holds events -------------------------------
+
+ATTENDANCE = ("AttendanceRecorded", "AttendanceAcknowledged", "MeetingConvened")
+SOURCE = (Source(title="The NAPCI brochure", locator="p. 2"),)
+
+
+def _attendance_record() -> list[Any]:
+    """Attendance of every shape the condition tells apart."""
+    events: list[Event] = [
+        MeetingConvened(
+            meeting="m-1",
+            title={"en": "m-1"},
+            rank="working",
+            layer="track-1",
+            starts_on=date(2014, 1, 2),
+        ),
+        AttendanceRecorded(meeting="m-1", code="KOR", attended=True, acknowledged=True),
+        AttendanceRecorded(
+            meeting="m-1",
+            code="JPN",
+            attended=True,
+            acknowledged=False,
+            recorded_as="host",
+        ),
+        AttendanceRecorded(meeting="m-1", code="CHN", attended=False),
+        AttendanceRecorded(meeting="m-1", code="MNG", attended=True, sources=SOURCE),
+        AttendanceRecorded(
+            meeting="m-1",
+            code="USA",
+            attended=False,
+            acknowledged=False,
+            sources=SOURCE,
+        ),
+        AttendanceAcknowledged(meeting="m-1", code="JPN", attended=True),
+        AttendanceRecorded(
+            meeting="m-1",
+            code="RUS",
+            attended=False,
+            acknowledged=True,
+            sources=SOURCE,
+        ),
+    ]
+    return [draft(e, occurred_at=date(2014, 1, 2), actor="ROK") for e in events]
+
+
+def _fold_rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """The fold's rows of the attendance types, as the database reads them."""
+    connection = engine.raw_connection()
+    try:
+        return extract_batch(
+            connection.dbapi_connection,
+            engine.dialect.name == "postgresql",
+            {t: EXTRACT[t] for t in ATTENDANCE},
+            upto=SqlLedger(engine).head()[0],
+        )
+    finally:
+        connection.close()
+
+
+def _migrate(engine: Engine, to: str, *, down: bool = False) -> None:
+    config = _config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(config, to)
+
+
+def _served_by_its_index(engine: Engine, type_: str) -> bool:
+    """Whether the fold's read of ``type_`` is served by its index alone."""
+    postgres = engine.dialect.name == "postgresql"
+    sql, params = read(postgres, type_, True, False, None)
+    with engine.connect() as conn:
+        if postgres:
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            conn.exec_driver_sql("SET enable_bitmapscan = off")
+            plan = " ".join(
+                str(row[0]) for row in conn.exec_driver_sql(f"EXPLAIN {sql}", params)
+            )
+            return f"Index Only Scan using {COUNTED.index_name(type_)} " in plan
+        plan = " ".join(
+            str(row[-1])
+            for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)
+        )
+        return f"USING INDEX {COUNTED.index_name(type_)} " in plan
+
+
+def test_a_ledger_at_0005_is_migrated_to_read_the_attendance_that_counts(
+    db_url: str, second_db_url: str
+) -> None:
+    """A ledger holding attendance of every shape, written at revision 0005,
+    is migrated: the fold then reads the attendance that counts and the
+    acknowledgements, from the indexes, as it does on a ledger made at the
+    head and as it takes them from the payloads. Down to 0005 and up again,
+    the same."""
+    drafts = _attendance_record()
+    engine = make_engine(db_url)
+    try:
+        _migrate(engine, "0005")
+        SqlLedger(engine).append(drafts, principal="test")
+        _migrate(engine, "head")
+        assert current_revision(engine) == "0006"
+        rows = _fold_rows(engine)
+        assert [r[2:] for r in rows["AttendanceRecorded"]] == [
+            ("m-1", "KOR", 1),
+            ("m-1", "MNG", 1),
+            ("m-1", "RUS", 0),
+        ]
+        assert [r[2:] for r in rows["AttendanceAcknowledged"]] == [("m-1", "JPN", 1)]
+        tail = [
+            (e.seq, e.type, e.occurred_at, e.classification, e.payload_json)
+            for e in SqlLedger(engine).iter_events()
+        ]
+        spec = {t: EXTRACT[t] for t in ATTENDANCE}
+        assert extract_tail(tail, spec) == rows
+        with migrated(second_db_url) as fresh:
+            SqlLedger(fresh).append(drafts, principal="test")
+            assert _fold_rows(fresh) == rows
+        for type_ in ("AttendanceRecorded", "AttendanceAcknowledged"):
+            assert _served_by_its_index(engine, type_), type_
+
+        _migrate(engine, "0005", down=True)
+        with engine.connect() as conn:
+            if engine.dialect.name == "postgresql":
+                columns = conn.exec_driver_sql(
+                    "SELECT column_name FROM information_schema.columns "
+                    "WHERE table_name = 'events'"
+                ).scalars()
+                assert COUNTED.COUNTED_COLUMN not in set(columns)
+            listed = conn.exec_driver_sql(
+                "SELECT indexname FROM pg_indexes WHERE tablename = 'events'"
+                if engine.dialect.name == "postgresql"
+                else "SELECT name FROM sqlite_master WHERE type = 'index'"
+            )
+            indexes = set(listed.scalars())
+        assert COUNTED.index_name("AttendanceRecorded") in indexes
+        assert COUNTED.index_name("AttendanceAcknowledged") not in indexes
+        _migrate(engine, "head")
+        assert _fold_rows(engine) == rows
+        assert _served_by_its_index(engine, "AttendanceRecorded")
     finally:
         engine.dispose()

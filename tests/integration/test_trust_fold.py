@@ -50,6 +50,7 @@ from napci.domain.events import (
     ActorRegistered,
     ActorWithdrew,
     AdoptDocument,
+    AttendanceAcknowledged,
     AttendanceConfirmed,
     AttendanceRecorded,
     CommitmentBroken,
@@ -82,6 +83,7 @@ from napci.domain.trust import (
 )
 from napci.domain.trust_figures import ExplainItem, TrustFigures, evaluate
 from napci.domain.trust_state import EXTRACT, TrustState
+from napci.domain.values import Source
 from napci.services.drafting import draft
 from napci.services.trust import TrustError, TrustService
 
@@ -142,8 +144,10 @@ def convened(
 
 
 def attended(meeting: str, *codes: str, present: bool = True) -> list[Event]:
+    """Attendance that counts: each delegation's own word (rule 0)."""
     return [
-        AttendanceRecorded(meeting=meeting, code=c, attended=present) for c in codes
+        AttendanceRecorded(meeting=meeting, code=c, attended=present, acknowledged=True)
+        for c in codes
     ]
 
 
@@ -752,7 +756,9 @@ def test_a_record_with_no_participant_yet_has_figures_of_no_one(
             engine,
             [
                 draft(
-                    AttendanceRecorded(attended=True, code="KOR", meeting="m-1"),
+                    AttendanceRecorded(
+                        attended=True, code="KOR", meeting="m-1", acknowledged=True
+                    ),
                     occurred_at=on,
                     actor=None,
                 )
@@ -1029,6 +1035,7 @@ POOL = ("KOR", "CHN", "JPN", "USA", "RUS", "MNG", "PRK", "CAN", "ASEAN", "EU")
 TRACK_POOL = ("environment", "energy-security", "cyberspace", "disaster-relief")
 RANKS = ("working", "senior-official", "ministerial", "summit")
 LAYERS = ("track-1", "track-1.5", "track-2")
+SOURCES = (Source(title="The NAPCI brochure", locator="p. 1"),)
 AMENDMENTS = (
     {"trust.co_attendance": 0.5},
     {"trust.rank.summit": 3.0, "trust.layer.track-2": 0.5},
@@ -1090,6 +1097,7 @@ def _step(draw: st.DrawFn, m: Model) -> list[Event]:
                 "confirm",
                 "attend",
                 "attend",
+                "acknowledge",
                 "hold",
                 "cancel",
                 "document",
@@ -1163,10 +1171,26 @@ def _step(draw: st.DrawFn, m: Model) -> list[Event]:
             )
         ]
     if kind == "attend":
+        # the delegation's own word, a host's report, or an entry from before
+        # acknowledgement existed (counted when it has sources)
         meeting = draw(st.sampled_from(m.meetings))
         return [
-            AttendanceRecorded(meeting=meeting, code=code, attended=draw(st.booleans()))
+            AttendanceRecorded(
+                meeting=meeting,
+                code=code,
+                attended=draw(st.booleans()),
+                acknowledged=draw(st.sampled_from((True, False, None))),
+                sources=draw(st.sampled_from(((), SOURCES))),
+            )
             for code in _subset(draw, m.registered, 1)
+        ]
+    if kind == "acknowledge":
+        return [
+            AttendanceAcknowledged(
+                meeting=draw(st.sampled_from(m.meetings)),
+                code=draw(st.sampled_from(m.registered)),
+                attended=draw(st.booleans()),
+            )
         ]
     if kind in ("hold", "cancel") and m.open_meetings:
         meeting = draw(st.sampled_from(m.open_meetings))
@@ -1625,8 +1649,22 @@ def test_a_short_tail_read_from_payloads_gives_what_the_database_extracts(
     """Figures kept current after a few appends read the new events' payloads
     (``extract_tail``); longer stretches have the database extract the
     fields (``extract_batch``). The fold must not be able to tell them apart:
-    every type, every field, with the date and clearance filters."""
+    every type, every field, with the date and clearance filters; and the
+    same rows: the attendance that counts (rule 0)."""
     rec = synthetic()
+    on = date(2015, 12, 20)
+    rec.add(
+        on,
+        AttendanceRecorded(meeting="m1", code="CHN", attended=False),
+        AttendanceRecorded(meeting="m1", code="JPN", attended=False, sources=SOURCES),
+        AttendanceRecorded(
+            meeting="m2", code="JPN", attended=True, acknowledged=False, sources=SOURCES
+        ),
+        AttendanceAcknowledged(meeting="m2", code="JPN", attended=True),
+        AttendanceRecorded(
+            meeting="m2", code="KOR", attended=False, acknowledged=True, sources=()
+        ),
+    )
     append(engine, rec.drafts(0, len(rec.events)))
     tail = [
         (e.seq, e.type, e.occurred_at, e.classification, e.payload_json)

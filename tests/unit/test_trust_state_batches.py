@@ -2,11 +2,13 @@
 
 Edge cases of the incremental path, folded from rows as the database gives
 them (``seq, occurred_at, field...``): a batch of attendance alone, for an
-attendee the record has not seen before.
+attendee the record has not seen before; acknowledgements, which count as
+attendance does (rule 0).
 """
 
 from __future__ import annotations
 
+import doctest
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -14,6 +16,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from napci.domain import trust_rows
+from napci.domain.trust_rows import attendance_counts, counted_attendance
 from napci.domain.trust_state import KIND_INDEX, TrustState, day_number
 
 AT = "2014-03-01T00:00:00.000000Z"
@@ -242,3 +246,147 @@ def test_attendance_one_row_at_a_time_follows_the_meeting_as_it_changes() -> Non
     # before it was cancelled, the meeting was evidence; after, it is none
     assert _fold([], MOVED[: cancelled - 1]).acc[:, kor, chn].any()
     assert not whole.acc.any()
+
+
+# --- acknowledged attendance (rule 0) ---------------------------------------------
+
+#: Attendance in a delegation's own word: recorded (the counted rows, as the
+#: extraction gives them) and acknowledged, interleaved; the later of either
+#: wins, per meeting and actor.
+ACKNOWLEDGED = [
+    *MANY[:9],
+    ("AttendanceConfirmed", (10, AT, "m1", "CHN")),
+    ("AttendanceRecorded", (11, AT, "m1", "KOR", 1)),
+    ("AttendanceAcknowledged", (12, AT, "m1", "JPN", 1)),
+    ("AttendanceAcknowledged", (13, AT, "m1", "CHN", 0)),  # a confirmed no-show
+    ("AttendanceRecorded", (14, AT, "m2", "KOR", 1)),
+    ("AttendanceAcknowledged", (15, AT, "m2", "CHN", 1)),
+    ("AttendanceAcknowledged", (16, AT, "m3", "JPN", 1)),
+    ("AttendanceAcknowledged", (17, AT, "m1", "KOR", 0)),  # corrected in its word
+    ("AttendanceRecorded", (18, AT, "m3", "KOR", 1)),
+    ("AttendanceRecorded", (19, AT, "m1", "KOR", 1)),  # and recorded again
+    ("AttendanceAcknowledged", (20, AT, "m2", "CHN", 0)),
+    ("AttendanceAcknowledged", (21, AT, "m2", "MNG", 1)),  # never registered
+]
+
+
+def _as_recorded(
+    record: Sequence[tuple[str, tuple[object, ...]]],
+) -> list[tuple[str, tuple[object, ...]]]:
+    """The same record with every acknowledgement written as a counted
+    ``AttendanceRecorded``: what the secretariat would have recorded."""
+    return [
+        ("AttendanceRecorded" if type_ == "AttendanceAcknowledged" else type_, row)
+        for type_, row in record
+    ]
+
+
+def test_an_acknowledgement_folds_as_the_secretariats_record_would() -> None:
+    whole = _fold([], ACKNOWLEDGED)
+    _assert_same(whole, _fold([], _as_recorded(ACKNOWLEDGED)), "as recorded")
+    assert whole.acc[KIND_INDEX["no_show"]].any()
+    m1, chn = whole.meeting_index["m1"], whole.actor_index["CHN"]
+    assert whole.confirmed.data[m1, chn] and whole.absent.data[m1, chn]
+    m2 = whole.meeting_index["m2"]
+    assert not whole.attended.data[m2, chn]  # its last word: absent
+
+
+def test_acknowledgements_fold_the_same_in_any_batches() -> None:
+    """Cut anywhere, one row at a time included (the short path), the state
+    is the whole fold's; a batch holding both kinds of row merges them in
+    record order."""
+    whole = _fold([], ACKNOWLEDGED)
+    held = 9
+    for cuts in (
+        [held],
+        [held, 12, 13],
+        [held, 15, 19],
+        _one_at_a_time(ACKNOWLEDGED, held),
+    ):
+        _assert_same(_fold(cuts, ACKNOWLEDGED), whole, cuts)
+        for read in ((day_number("2014-09-09"), 730), (day_number("2014-06-02"), 3)):
+            state = _fold(cuts, ACKNOWLEDGED, read)
+            assert np.array_equal(
+                state.dialogue_counts(*read), whole.dialogue_counts(*read)
+            ), (cuts, read)
+
+
+def test_one_acknowledgement_takes_the_short_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    batches: list[dict[str, object]] = []
+    apply_batch = TrustState._apply_batch
+
+    def spy(self: TrustState, rows: Any) -> bool:
+        batches.append(dict(rows))
+        return apply_batch(self, rows)
+
+    monkeypatch.setattr(TrustState, "_apply_batch", spy)
+    _fold(_one_at_a_time(ACKNOWLEDGED, 9), ACKNOWLEDGED)
+    # the batch up to the holding, and the never registered attendee's row
+    assert len(batches) == 2
+    assert batches[1] == {"AttendanceRecorded": [ACKNOWLEDGED[-1][1]]}
+
+
+def test_a_batch_with_nothing_the_fold_reads_moves_nothing() -> None:
+    """A report that does not count is left out by the extraction: the
+    batch is empty, and only the seq moves (the dialogue counts read and the
+    meetings' spreads are kept)."""
+    held = MANY.index(("MeetingHeld", (9, AT, "m2", "2014-06-02"))) + 1
+    read = (day_number("2014-09-09"), 730)
+    state = _fold(_one_at_a_time(MANY, held), MANY, read)
+    counts = state.dialogue_counts(*read)
+    spreads = dict(state._spreads)
+    assert spreads  # kept between attendance rows
+    acc = state.acc.copy()
+    state.apply({}, 99)
+    state.apply({"AttendanceRecorded": [], "AttendanceAcknowledged": []}, 100)
+    assert state.seq == 100
+    assert np.array_equal(state.acc, acc)
+    assert state.dialogue_counts(*read) is counts
+    assert state._spreads == spreads
+
+
+def test_counted_attendance_merges_acknowledgements_in_record_order() -> None:
+    recorded = [(3, AT, "m1", "KOR", 1), (7, AT, "m1", "JPN", 0)]
+    acknowledged = [(5, AT, "m1", "CHN", 1), (9, AT, "m1", "JPN", 1)]
+    rows = {"AttendanceRecorded": recorded, "MeetingHeld": [(1, AT, "m1", "x")]}
+    assert counted_attendance(rows) is rows
+    merged = counted_attendance({**rows, "AttendanceAcknowledged": acknowledged})
+    assert merged == {
+        "AttendanceRecorded": [
+            recorded[0],
+            acknowledged[0],
+            recorded[1],
+            acknowledged[1],
+        ],
+        "MeetingHeld": rows["MeetingHeld"],
+    }
+    alone = counted_attendance({"AttendanceAcknowledged": acknowledged})
+    assert alone == {"AttendanceRecorded": acknowledged}
+    assert counted_attendance({"AttendanceAcknowledged": []}) == {}
+
+
+@pytest.mark.parametrize(
+    ("payload", "counts"),
+    [
+        ({"acknowledged": True}, True),
+        ({"acknowledged": False}, False),
+        ({"acknowledged": True, "sources": []}, True),
+        ({"acknowledged": False, "sources": [{"title": "brochure"}]}, False),
+        ({"sources": [{"title": "brochure"}]}, True),  # the shipped record
+        ({"sources": []}, False),
+        ({}, False),  # written before acknowledgement, with no source
+        ({"acknowledged": None, "sources": [{"title": "brochure"}]}, True),
+        ({"acknowledged": 1}, False),  # not a boolean: not the delegation's word
+        ({"sources": {"title": "brochure"}}, False),  # not a list
+    ],
+)
+def test_which_recorded_attendance_counts(
+    payload: dict[str, object], counts: bool
+) -> None:
+    assert attendance_counts({"attended": True, **payload}) is counts
+
+
+def test_the_rule_of_counting_is_its_documented_examples() -> None:
+    assert doctest.testmod(trust_rows).failed == 0

@@ -25,7 +25,7 @@ on a date are the sum of the blocks inside the window plus the meetings of the
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import chain, repeat
@@ -36,6 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from napci.domain.rules_of_procedure import LAYERS, RANKS, Rules, rules_in_force
+from napci.domain.trust_rows import EXTRACT, Rows, counted_attendance
 
 __all__ = [
     "EPOCH",
@@ -80,58 +81,6 @@ _CO_INDEX: Final[dict[tuple[str, str], int]] = {
     for rank in RANKS
     for layer in LAYERS
 }
-
-#: The payload fields the fold reads, per event type, in processing order.
-EXTRACT: Final[dict[str, tuple[tuple[str, str], ...]]] = {
-    "ActorRegistered": (("code", "str"), ("kind", "str")),
-    "ActorJoined": (("code", "str"), ("joined_on", "str")),
-    "ActorWithdrew": (("code", "str"), ("withdrew_on", "str")),
-    "ObserverAdmitted": (("code", "str"),),
-    "TrackAdded": (("code", "str"), ("category", "str"), ("added_on", "str")),
-    "TrackClosed": (("code", "str"), ("closed_on", "str")),
-    "RulesAmended": (("changes", "json"), ("effective_on", "str")),
-    "MeetingConvened": (
-        ("meeting", "str"),
-        ("rank", "str"),
-        ("layer", "str"),
-        ("tracks", "json"),
-        ("starts_on", "str"),
-    ),
-    "MeetingHeld": (("meeting", "str"), ("held_on", "str")),
-    "MeetingCancelled": (("meeting", "str"),),
-    "AttendanceConfirmed": (("meeting", "str"), ("code", "str")),
-    "AttendanceRecorded": (("meeting", "str"), ("code", "str"), ("attended", "bool")),
-    "DocumentIssued": (("document", "str"), ("kind", "str"), ("tracks", "json")),
-    "ProposalTabled": (
-        ("proposal", "str"),
-        ("subject.kind", "str"),
-        ("subject.document", "str"),
-    ),
-    "DecisionAdopted": (("proposal", "str"), ("adopted_on", "str"), ("joined", "json")),
-    "ProvisionalAdoptionUndone": (("proposal", "str"),),
-    "ProjectLaunched": (
-        ("project", "str"),
-        ("tracks", "json"),
-        ("founders", "json"),
-        ("invited", "json"),
-    ),
-    "ProjectJoined": (("project", "str"), ("code", "str")),
-    "ProjectLeft": (("project", "str"), ("code", "str")),
-    "ProjectScopeWidened": (("project", "str"), ("tracks", "json")),
-    "ProjectCompleted": (("project", "str"), ("completed_on", "str")),
-    "CommitmentMade": (("commitment", "str"), ("project", "str"), ("code", "str")),
-    "CommitmentKept": (("commitment", "str"), ("kept_on", "str")),
-    "CommitmentBroken": (("commitment", "str"), ("assessed_on", "str")),
-    "IncidentRecorded": (
-        ("incident", "str"),
-        ("parties", "json"),
-        ("occurred_on", "str"),
-        ("severity", "int"),
-        ("tracks", "json"),
-    ),
-}
-
-Rows = Mapping[str, Sequence[tuple[Any, ...]]]
 
 # the columns every row starts with, and the two the meeting types share
 _AT = itemgetter(1)
@@ -641,8 +590,12 @@ class TrustState:
         The meetings the batch touches lose their old contribution and gain
         their new one; a meeting the batch convenes is touched by definition.
         A batch of one attendance row takes a shorter path to the same state
-        (:meth:`_attend_one`).
+        (:meth:`_attend_one`). Attendance is what counts (``trust_rows``).
         """
+        rows = counted_attendance(rows)
+        if not any(rows.values()):  # nothing the fold reads: nothing moves
+            self.seq = max(self.seq, last_seq)
+            return
         counted = self._attend_one(rows)
         if counted is None:
             counted = self._apply_batch(rows)

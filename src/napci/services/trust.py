@@ -35,7 +35,8 @@ from napci.adapters.db.extract import (
 from napci.adapters.db.recent import listen, recent_appends
 from napci.domain.envelope import format_timestamp
 from napci.domain.trust_figures import ExplainItem, TrustFigures, evaluate, explain
-from napci.domain.trust_state import EPOCH, EXTRACT, Rows, TrustState
+from napci.domain.trust_rows import EXTRACT, Rows
+from napci.domain.trust_state import EPOCH, TrustState
 
 __all__ = ["TrustError", "TrustService"]
 
@@ -51,7 +52,13 @@ _PAST_STATES = 16
 _PARALLEL_EVENTS = 50_000
 
 #: The fold's event types, the usually largest first (for extract_parallel).
-_BULK = ("AttendanceRecorded", "AttendanceConfirmed", "MeetingConvened", "MeetingHeld")
+_BULK = (
+    "AttendanceRecorded",
+    "AttendanceConfirmed",
+    "AttendanceAcknowledged",
+    "MeetingConvened",
+    "MeetingHeld",
+)
 _LARGEST_FIRST = {
     **{t: EXTRACT[t] for t in _BULK},
     **{t: f for t, f in EXTRACT.items() if t not in _BULK},

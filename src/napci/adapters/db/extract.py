@@ -18,14 +18,16 @@ work while this one waits.
 
 The meeting events, most of any ledger, are served without parsing their
 payloads, from a covering partial index per type: on SQLite over the same
-``json_extract`` expressions (migration 0003), on PostgreSQL over stored
-generated columns that hold those fields (migration 0004,
-:data:`STORED_FIELDS`).
+``json_extract`` expressions (migrations 0003 and 0006), on PostgreSQL over
+stored generated columns that hold those fields (migrations 0004 and 0006,
+:data:`STORED_FIELDS`). Only the rows that meet their type's condition are
+read (:data:`~napci.adapters.db.fields.CONDITIONS`: attendance that counts),
+and the indexes hold only those. How each field and condition reads, in SQL
+and in Python, is :mod:`napci.adapters.db.fields`.
 """
 
 from __future__ import annotations
 
-import json
 import queue
 import re
 import weakref
@@ -37,6 +39,15 @@ from psycopg import errors as psycopg_errors
 from psycopg import pq
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import NoResultFound
+
+from napci.adapters.db.fields import (
+    CONDITIONS,
+    STORED_FIELDS,
+    FieldKind,
+    extract_tail,
+    postgres_expr,
+    sqlite_expr,
+)
 
 __all__ = [
     "SMALL_TAIL",
@@ -54,49 +65,11 @@ __all__ = [
     "read_types",
 ]
 
-FieldKind = str  # "str" | "int" | "float" | "bool" | "json"
-
 #: Up to this many new events, ask first which types they hold (read_types).
 SMALL_TAIL: Final[int] = 1_000
 
 #: Up to this many, read the events themselves (see :func:`read_tail`).
 TINY_TAIL: Final[int] = 64
-
-
-def _sqlite_expr(path: str, kind: FieldKind) -> str:
-    # json_extract gives booleans as 0/1 and arrays and objects as JSON text,
-    # which is what every kind wants.
-    del kind
-    return f"json_extract(payload, '$.{path}')"  # as the indexes of 0003
-
-
-#: The event types whose fold fields PostgreSQL keeps in stored generated
-#: columns, named ``fold_<field>`` (migration 0004): the field's text, or an
-#: array's JSON text.
-STORED_FIELDS: Final[dict[str, frozenset[str]]] = {
-    "AttendanceRecorded": frozenset({"meeting", "code", "attended"}),
-    "AttendanceConfirmed": frozenset({"meeting", "code"}),
-    "MeetingConvened": frozenset({"meeting", "rank", "layer", "tracks", "starts_on"}),
-    "MeetingHeld": frozenset({"meeting", "held_on"}),
-}
-
-
-def _postgres_expr(path: str, kind: FieldKind, *, stored: bool = False) -> str:
-    """The field from the payload parsed as ``j``, or from its stored column."""
-    if stored:
-        text = json = f"fold_{path}"
-    else:
-        parts = "{" + ",".join(path.split(".")) + "}"
-        text, json = f"(j #>> '{parts}')", f"(j #> '{parts}')::text"
-    if kind == "json":
-        return json
-    if kind == "int":
-        return f"{text}::bigint"
-    if kind == "float":
-        return f"{text}::float8"
-    if kind == "bool":
-        return f"({text})::boolean::int"
-    return text
 
 
 _TYPE = re.compile(r"[A-Z][A-Za-z0-9]*")
@@ -134,15 +107,18 @@ def _statement(
         where += f" AND occurred_at < {ph}"
     if classifications is not None:
         where += f" AND classification IN ({', '.join([ph] * classifications)})"
+    condition = CONDITIONS.get(type_)
+    if condition is not None:  # as the partial indexes of migration 0006
+        where += f" AND {condition.postgres if postgres else condition.sqlite}"
     stored = STORED_FIELDS.get(type_, frozenset())
     if postgres and all(path in stored for path, _ in fields):
         # The fields are columns already (migration 0004): no payload parsed.
-        columns = "".join(", " + _postgres_expr(p, k, stored=True) for p, k in fields)
+        columns = "".join(", " + postgres_expr(p, k, stored=True) for p, k in fields)
         return (
             f"SELECT seq, occurred_at{columns} FROM events WHERE {where} ORDER BY seq"
         )
     if postgres:
-        columns = "".join(", " + _postgres_expr(p, k) for p, k in fields)
+        columns = "".join(", " + postgres_expr(p, k) for p, k in fields)
         # OFFSET 0 keeps the subquery from being flattened into the outer
         # SELECT, which would parse the payload once per column; ordered
         # inside, the rows need no second sort outside.
@@ -151,7 +127,7 @@ def _statement(
             f"(SELECT seq, occurred_at, payload::jsonb AS j FROM events "
             f"WHERE {where} ORDER BY seq OFFSET 0) AS e ORDER BY seq"
         )
-    columns = "".join(", " + _sqlite_expr(p, k) for p, k in fields)
+    columns = "".join(", " + sqlite_expr(p, k) for p, k in fields)
     return f"SELECT seq, occurred_at{columns} FROM events WHERE {where} ORDER BY seq"
 
 
@@ -341,52 +317,6 @@ def _checked(dbapi: Any, result: Any) -> None:
     """Raise the driver's error for a failed libpq result."""
     if result.status not in (pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK):
         raise psycopg_errors.error_from_result(result, encoding=_encoding(dbapi))
-
-
-def _field(payload: Any, path: str, kind: FieldKind) -> Any:
-    """A payload's field as the database's extraction gives it."""
-    value = payload
-    for part in path.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    if value is None:
-        return None
-    if kind == "json":
-        return json.dumps(value, separators=(",", ":"), sort_keys=True)
-    if kind in ("int", "bool"):
-        return int(value)
-    if kind == "float":
-        return float(value)
-    return value
-
-
-def extract_tail(
-    tail: Sequence[tuple[Any, ...]],
-    spec: Mapping[str, Sequence[tuple[str, FieldKind]]],
-    *,
-    before_occurred: str | None = None,
-    classifications: tuple[str, ...] | None = None,
-) -> dict[str, list[tuple[Any, ...]]]:
-    """:func:`extract_batch`'s rows, taken from :func:`read_tail`'s events.
-
-    The same values as the database gives (booleans as 0/1, arrays and
-    objects as JSON text), so the fold cannot tell the two apart.
-    """
-    out: dict[str, list[tuple[Any, ...]]] = {}
-    for seq, type_, occurred_at, classification, payload_json in tail:
-        fields = spec.get(type_)
-        if fields is None:
-            continue
-        if before_occurred is not None and not occurred_at < before_occurred:
-            continue
-        if classifications is not None and classification not in classifications:
-            continue
-        payload = json.loads(payload_json)
-        out.setdefault(type_, []).append(
-            (seq, occurred_at, *(_field(payload, p, k) for p, k in fields))
-        )
-    return out
 
 
 def extract_batch(
