@@ -372,10 +372,14 @@ class KeyView:
     code: str
     registered_seq: int
     revoked: bool = False
+    public_key: str = ""  # base64, as registered
 
 
 def _key_registered(reg: Registry, p: dict[str, Any]) -> None:
-    reg.keys.setdefault(p["key_id"], KeyView(p["key_id"], p["code"], p["__seq"]))
+    reg.keys.setdefault(
+        p["key_id"],
+        KeyView(p["key_id"], p["code"], p["__seq"], public_key=p["public_key"]),
+    )
 
 
 def _key_revoked(reg: Registry, p: dict[str, Any]) -> None:

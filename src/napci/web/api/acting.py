@@ -145,5 +145,6 @@ def run(state: WebState, who: Acting, *commands: Any) -> CommandResult:
             list(commands),
             principal=who.principal.label,
             secretariat=who.secretariat,
+            clearance=who.principal.clearance,
         )
     )

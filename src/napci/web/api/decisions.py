@@ -201,6 +201,7 @@ def position(
         event_id=None if body.event_id is None else str(body.event_id),
         signer=body.signer,
         signature=body.signature,
+        clearance=who.principal.clearance,
     )
     if not result.recorded:
         response.status_code = 200
@@ -223,7 +224,11 @@ def position_draft(
     event_id = str(body.event_id or EventDraft.new_id())
     command = _command(body, proposal, who, state)
     drafts = draft_position(
-        state.platform, command, event_id=event_id, signer=body.signer
+        state.platform,
+        command,
+        event_id=event_id,
+        signer=body.signer,
+        clearance=who.principal.clearance,
     )
     signer = body.signer
     if signer is None:
