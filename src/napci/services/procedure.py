@@ -24,9 +24,9 @@ from pydantic import ValidationError
 from napci.adapters.db.ledger import AppendResult
 from napci.domain.envelope import EventDraft
 from napci.domain.procedure import RULES, Context, Emit, Gate, Refusal
+from napci.domain.roadmap import assess
 from napci.domain.signing import KeyPair
 from napci.services.drafting import draft
-from napci.services.platform import status_of
 from napci.services.record_state import FULL, Clearance
 
 if TYPE_CHECKING:
@@ -53,13 +53,16 @@ def gate_for(platform: Platform, registry: Registry) -> Callable[[date], Gate]:
 
     ``registry`` is the record as it stands: the road-map is assessed on it
     for a day on or after its last event (no fold of the record again), and
-    on the record as it stood then for an earlier day.
+    on the record as it stood then for an earlier day. The trust figures are
+    the trust service's, kept current as the registries are; the gate needs
+    no trend, so the figures of a year before are not asked for.
     """
 
     def gate(day: date) -> Gate:
         past = registry.last_day is not None and day < registry.last_day
         on = platform.registry(day) if past else registry
-        roadmap = status_of(on, platform.trust, day)
+        index = platform.trust.figures(day).regional_index
+        roadmap = assess(on, day, on.rules_on(day), index)
         missing = tuple(
             f"phase {check.phase} ({check.name}): {criterion.missing}"
             for check in roadmap.checks

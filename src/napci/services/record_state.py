@@ -6,14 +6,16 @@ and from then on brought up to the ledger's head by folding only the events
 appended since, as the trust figures are. Commands, the web app's API and
 pages use it; a command-line process folds the record once.
 
-Thread safety. A registry changes only under the state's view lock, whole
-events at a time, in seq order; readers look at registries under the same
-lock (:meth:`RecordState.read`), so no reader sees an event half folded. The
-slow part, reading events from the database, is done outside the view lock,
-under a fold lock per clearance (one thread folds a clearance's tail, others
-wait for it rather than read it again). While a thread is inside
-:meth:`RecordState.read`, the registries stand still: it folds nothing, so
-the view lock is never held while waiting for the database.
+Thread safety. A registry readers can see changes only under the state's
+view lock, from one committed head to a later one in one hold (a tail, or the
+events of one command); readers look at registries under the same lock
+(:meth:`RecordState.read`), so no reader sees a registry half folded. The
+first fold of a clearance, which takes seconds on a long record, is made in
+a registry no one sees yet and then published. Folds of one clearance take
+turns on a fold lock (a thread that finds one under way waits for it rather
+than read the record again). While a thread is inside
+:meth:`RecordState.read`, the registries stand still: it folds nothing, and
+the view lock is never held waiting for a database connection.
 
 Commands. :meth:`RecordState.append_judged` judges and appends as one step
 (DESIGN §1): with the ledger's write lock held, the registries are brought up
@@ -31,7 +33,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import islice
+from itertools import chain
 from typing import TypeVar
 
 from napci.adapters.db.ledger import AppendResult, SqlLedger
@@ -46,9 +48,6 @@ Clearance = tuple[str, ...]
 
 #: Every classification: the whole record, which the rules judge by.
 FULL: Clearance = CLEARANCE["facilitator"]
-
-#: Events folded per hold of the view lock when a long tail is read.
-_CHUNK = 5_000
 
 T = TypeVar("T")
 
@@ -112,11 +111,30 @@ class RecordState:
                 rows = self._ledger.iter_fold_rows(
                     after=registry.seq, upto=head, classifications=clearance
                 )
-                while chunk := list(islice(rows, _CHUNK)):
-                    with self._view:
-                        _fold(registry, chunk, clearance)
+                if registry.seq == 0:
+                    self._first_fold(clearance, rows, head)
+                    continue
+                # A tail: folded in one hold of the view lock, so readers see
+                # the registry at one head or the next. Its first row is read
+                # before, so the lock is never held waiting for a connection.
+                first = next(rows, None)
                 with self._view:
+                    if first is not None:
+                        _fold(registry, chain((first,), rows), clearance)
                     registry.seq = max(registry.seq, head)
+
+    def _first_fold(
+        self, clearance: Clearance, rows: Iterator[FoldRow], head: int
+    ) -> None:
+        """Fold the record up to ``head`` into a registry no one sees yet,
+        then publish it: the first fold of a long record takes a while, and
+        readers of the other clearances go on meanwhile."""
+        registry = Registry()
+        _fold(registry, rows, clearance)
+        registry.seq = max(registry.seq, head)
+        with self._view, self._guard:
+            if self._registries[clearance].seq <= registry.seq:
+                self._registries[clearance] = registry
 
     # -- commands ---------------------------------------------------------------
 
@@ -208,7 +226,7 @@ class RecordState:
             return self._folding.setdefault(clearance, threading.Lock())
 
 
-def _fold(registry: Registry, rows: Sequence[FoldRow], clearance: Clearance) -> None:
+def _fold(registry: Registry, rows: Iterable[FoldRow], clearance: Clearance) -> None:
     """Fold in those of ``rows`` that ``clearance`` sees and ``registry``
     has not folded yet."""
     apply_row = registry.apply_row
