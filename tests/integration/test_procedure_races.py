@@ -96,7 +96,7 @@ def test_the_same_document_issued_at_once_is_recorded_once(
             before = record.head()[0]
             outcomes = _at_once(
                 [
-                    lambda by=by, platform=platform: execute(
+                    lambda by=by, platform=platform, document=document: execute(
                         platform,
                         IssueDocument(document, "statement", "Race", today, by),
                         principal=f"test:{by}",

@@ -160,4 +160,3 @@ def test_conflicting_convenings_at_once_admit_one(servers: Servers) -> None:
     convened = _count(record, "MeetingConvened", "meeting")
     assert {m: convened[m] for m in ids} == dict.fromkeys(ids, 1)
     assert record.platform.verify().ok
-

@@ -208,6 +208,11 @@ class Registry:
     amendments: list[tuple[date, dict[str, Any]]] = field(default_factory=list)
     initiatives: dict[str, int] = field(default_factory=dict)
     keys: dict[str, KeyView] = field(default_factory=dict)
+    #: Held meetings by (track, rank), a meeting on no track under None:
+    #: what the rank ladder counts, without going through every meeting.
+    held: dict[tuple[str | None, str], dict[str, MeetingView]] = field(
+        default_factory=dict
+    )
     seq: int = 0
     last_day: date | None = None
     _last_text: str | None = field(default=None, repr=False, compare=False)
@@ -260,6 +265,10 @@ class Registry:
     def observers(self) -> list[str]:
         """Codes of the current observers."""
         return sorted(c for c, a in self.actors.items() if "observer" in a.roles)
+
+    def held_at(self, track: str | None, rank: str) -> Iterable[MeetingView]:
+        """The held meetings of ``rank`` on ``track`` (on no track: None)."""
+        return self.held.get((track, rank), {}).values()
 
 
 def _actor_registered(reg: Registry, p: dict[str, Any]) -> None:
@@ -345,7 +354,15 @@ def _track_closed(reg: Registry, p: dict[str, Any]) -> None:
         track.open = False
 
 
+def _unheld(reg: Registry, meeting: MeetingView) -> None:
+    for track in meeting.tracks or (None,):
+        reg.held.get((track, meeting.rank), {}).pop(meeting.meeting, None)
+
+
 def _meeting_convened(reg: Registry, p: dict[str, Any]) -> None:
+    before = reg.meetings.get(p["meeting"])
+    if before is not None:  # convened again: the new view replaces it
+        _unheld(reg, before)
     reg.meetings[p["meeting"]] = MeetingView(
         meeting=p["meeting"],
         title=p["title"],
@@ -386,12 +403,15 @@ def _meeting_held(reg: Registry, p: dict[str, Any]) -> None:
         meeting.starts_on = _day(p["held_on"])
         meeting.date_precision = p.get("date_precision", meeting.date_precision)
         meeting.attendance_complete = p.get("attendance_complete", True)
+        for track in meeting.tracks or (None,):
+            reg.held.setdefault((track, meeting.rank), {})[meeting.meeting] = meeting
 
 
 def _meeting_cancelled(reg: Registry, p: dict[str, Any]) -> None:
     meeting = reg.meetings.get(p["meeting"])
     if meeting is not None:
         meeting.status = "cancelled"
+        _unheld(reg, meeting)
 
 
 def _mechanism_registered(reg: Registry, p: dict[str, Any]) -> None:

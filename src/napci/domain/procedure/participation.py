@@ -243,16 +243,17 @@ class ConveneMeeting:
     invitees: tuple[str, ...] = ()
 
 
-def _held_at_rank(reg: Registry, track: str | None, rank: str) -> int:
-    """Meetings held at ``rank`` on ``track`` (on no track when None)."""
-    return sum(
-        1
-        for m in reg.meetings.values()
-        if m.status == "held"
-        and m.rank == rank
-        and (track in m.tracks if track is not None else not m.tracks)
-        and m.format == "multilateral"
-    )
+def _held_at_rank(reg: Registry, track: str | None, rank: str, enough: int) -> int:
+    """Multilateral meetings held at ``rank`` on ``track`` (on no track when
+    None), counted up to ``enough``: a command's cost does not grow with the
+    record (short of ``enough``, the count is exact)."""
+    held = 0
+    for meeting in reg.held_at(track, rank):
+        if meeting.format == "multilateral":
+            held += 1
+            if held >= enough:
+                break
+    return held
 
 
 def convene_meeting(cmd: ConveneMeeting, ctx: Context) -> list[Emit]:
@@ -295,7 +296,7 @@ def convene_meeting(cmd: ConveneMeeting, ctx: Context) -> list[Emit]:
             (None,) if cmd.format == "multilateral" else ()
         )
         for ladder in cmd.tracks or general:
-            held = _held_at_rank(reg, ladder, below)
+            held = _held_at_rank(reg, ladder, below, needed)
             where = f"on {ladder}" if ladder else "on no particular track"
             require(
                 held >= needed,
