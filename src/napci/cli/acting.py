@@ -69,7 +69,8 @@ def acting(napci: Platform, actor: str | None) -> str:
     """The acting actor: the one given, else the facilitator."""
     if actor is not None:
         return actor.upper()
-    facilitator = napci.registry().facilitator()
+    # The registry the command is judged against: the record is folded once.
+    facilitator = napci.record.registry().facilitator()
     if facilitator is None:
         fail("no facilitator is designated: say who acts with --actor")
     return facilitator

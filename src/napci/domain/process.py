@@ -449,6 +449,7 @@ class KeyView:
     revoked: bool = False
     revoked_seq: int | None = None
     revoked_on: date | None = None
+    public_key: str = ""  # base64, as registered
 
     @property
     def confirmed(self) -> bool:
@@ -480,7 +481,11 @@ class KeyView:
 def _key_registered(reg: Registry, p: dict[str, Any]) -> None:
     if p["key_id"] not in reg.keys:  # the first registration of a key counts
         reg.keys[p["key_id"]] = KeyView(
-            p["key_id"], p["code"], p["__seq"], _day(p["registered_on"])
+            p["key_id"],
+            p["code"],
+            p["__seq"],
+            _day(p["registered_on"]),
+            public_key=p["public_key"],
         )
 
 

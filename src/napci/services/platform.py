@@ -17,6 +17,7 @@ from napci.domain.chain import VerifyReport
 from napci.domain.envelope import EventDraft, format_timestamp
 from napci.domain.registry import Registry, fold_registry
 from napci.domain.roadmap import Roadmap, assess
+from napci.services.record_state import RecordState
 from napci.services.seed import record_drafts
 from napci.services.trust import TrustError, TrustService
 from napci.settings import Settings
@@ -40,6 +41,9 @@ class Platform:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.ledger = SqlLedger(engine)
+        #: The registries kept current: what commands are judged against,
+        #: and what the web app reads.
+        self.record = RecordState(self.ledger)
         self.trust = TrustService(engine)
         self.users = UserStore(engine)
 
@@ -70,7 +74,9 @@ class Platform:
     def append(
         self, drafts: Sequence[EventDraft], *, principal: str | None
     ) -> AppendResult:
-        """Append drafts to the ledger (atomically)."""
+        """Append drafts to the ledger (atomically), unjudged: imports and
+        seeding. Commands go through the rules of procedure
+        (:func:`napci.services.procedure.execute_all`)."""
         return self.ledger.append(drafts, principal=principal)
 
     def verify(self) -> VerifyReport:
@@ -80,7 +86,9 @@ class Platform:
     def registry(
         self, as_of: date | None = None, *, clearance: tuple[str, ...] | None = None
     ) -> Registry:
-        """Actors, tracks, meetings and mechanisms as the record stands.
+        """Actors, tracks, meetings and mechanisms as the record stands,
+        folded afresh: a registry of the caller's own (``record`` keeps the
+        shared, current ones).
 
         With ``as_of``, as it stood at the end of that day: events that
         occurred later are left out. With ``clearance``, only events of those

@@ -1,9 +1,10 @@
 """Running commands through the rules of procedure.
 
-A use case is a function of (command, unit of work): fold the record, ask
-the rule, draft its events (signed when the acting delegation's key is
-given), append them in one batch. A refusal, an invalid command or a failed
-signature appends nothing.
+A use case is a function of (command, unit of work): with the ledger's write
+lock held, bring the record's registries up to the head, ask the rule, draft
+its events (signed when the acting delegation's key is given), append them in
+one batch, in the same transaction (judged and appended as one step). A
+refusal, an invalid command or a failed signature appends nothing.
 
 Every caller says in which capacity it acts (``secretariat``): as the
 facilitator's secretariat, which holds the facilitator's authority (the CLI,
@@ -21,10 +22,13 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from napci.adapters.db.ledger import AppendResult
+from napci.domain.envelope import EventDraft
 from napci.domain.procedure import RULES, Context, Emit, Gate, Refusal
 from napci.domain.procedure.keys import binding_key
+from napci.domain.roadmap import assess
 from napci.domain.signing import KeyPair
 from napci.services.drafting import draft
+from napci.services.record_state import FULL, Clearance
 
 if TYPE_CHECKING:
     from napci.domain.registry import Registry
@@ -32,6 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "InvalidCommand",
+    "append_judged",
     "context_for",
     "execute",
     "execute_all",
@@ -44,11 +49,21 @@ class InvalidCommand(ValueError):
     """A command whose values do not make a valid event; nothing was appended."""
 
 
-def gate_for(platform: Platform) -> Callable[[date], Gate]:
-    """A function giving the road-map phase and regional trust on a date."""
+def gate_for(platform: Platform, registry: Registry) -> Callable[[date], Gate]:
+    """A function giving the road-map phase and regional trust on a date.
+
+    ``registry`` is the record as it stands: the road-map is assessed on it
+    for a day on or after its last event (no fold of the record again), and
+    on the record as it stood then for an earlier day. The trust figures are
+    the trust service's, kept current as the registries are; the gate needs
+    no trend, so the figures of a year before are not asked for.
+    """
 
     def gate(day: date) -> Gate:
-        roadmap = platform.status(day)
+        past = registry.last_day is not None and day < registry.last_day
+        on = platform.registry(day) if past else registry
+        index = platform.trust.figures(day).regional_index
+        roadmap = assess(on, day, on.rules_on(day), index)
         missing = tuple(
             f"phase {check.phase} ({check.name}): {criterion.missing}"
             for check in roadmap.checks
@@ -64,24 +79,41 @@ def gate_for(platform: Platform) -> Callable[[date], Gate]:
 def context_for(
     platform: Platform,
     today: date | None = None,
-    registry: Registry | None = None,
     *,
     secretariat: bool = False,
-    visible: Registry | None = None,
+    clearance: Clearance = FULL,
 ) -> Context:
-    """What the rules may know: the record folded now, the day, the gate,
-    and whether the caller acts as the facilitator's secretariat (by default
-    it does not: the facilitating actor then has a participant's powers only).
+    """What the rules may know, for a preview (a command is judged by
+    :func:`execute_all`, against the record under the append lock): the
+    record as it stands now, the part of it ``clearance`` may read, the day,
+    the gate, and whether the caller acts as the facilitator's secretariat
+    (by default it does not: the facilitating actor then has a participant's
+    powers only).
 
-    A caller that keeps the registry current (the web app) passes it in;
-    otherwise the record is folded afresh. ``visible`` is the record as the
-    caller may read it (its clearance): a refusal speaks of nothing else.
-    None means the caller reads the whole record (the secretariat, the CLI).
+    Use the context while the registries stand still (inside
+    ``platform.record.read``) if another thread may append meanwhile.
     """
+    platform.record.catch_up((FULL, clearance))
+    return _context(
+        platform,
+        platform.record.registry(FULL),
+        platform.record.registry(clearance),
+        today,
+        secretariat,
+    )
+
+
+def _context(
+    platform: Platform,
+    whole: Registry,
+    visible: Registry,
+    today: date | None,
+    secretariat: bool,
+) -> Context:
     return Context(
         today=today or datetime.now(UTC).date(),
-        registry=platform.registry() if registry is None else registry,
-        gate=gate_for(platform),
+        registry=whole,
+        gate=gate_for(platform, whole),
         secretariat=secretariat,
         visible=visible,
     )
@@ -110,13 +142,13 @@ def execute(
     secretariat: bool,
     key: KeyPair | None = None,
     today: date | None = None,
-    registry: Registry | None = None,
-    visible: Registry | None = None,
+    clearance: Clearance = FULL,
 ) -> AppendResult:
-    """Judge ``command`` and append what it brings about, atomically.
+    """Judge ``command`` and append what it brings about, as one step.
 
     ``secretariat`` says whether the caller acts as the facilitator's
-    secretariat (see :class:`~napci.domain.procedure.Context`). With ``key``,
+    secretariat (see :class:`~napci.domain.procedure.Context`), ``clearance``
+    what it may read (a refusal speaks of nothing else). With ``key``,
     events recorded on behalf of the key's actor are signed.
     """
     return execute_all(
@@ -126,8 +158,7 @@ def execute(
         secretariat=secretariat,
         key=key,
         today=today,
-        registry=registry,
-        visible=visible,
+        clearance=clearance,
     )
 
 
@@ -139,28 +170,71 @@ def execute_all(
     secretariat: bool,
     key: KeyPair | None = None,
     today: date | None = None,
-    registry: Registry | None = None,
-    visible: Registry | None = None,
+    clearance: Clearance = FULL,
+    check: Callable[[list[Emit]], None] | None = None,
 ) -> AppendResult:
     """Judge independent commands against the same record; append all or none.
 
-    ``secretariat`` and ``visible`` as for :func:`execute` and
-    :func:`context_for`.
+    Judged and appended as one step, under the ledger's write lock: against
+    the record as it stands there, brought up to date by folding only the
+    events appended since (DESIGN §1). Two commands sent at the same instant,
+    to one process or several, are judged one after the other, each against
+    the record the other left. ``secretariat`` and ``clearance`` as for
+    :func:`execute`; ``check`` may refuse what the rules would bring about
+    (it raises :class:`Refusal`), under the same lock.
     """
-    context = context_for(
-        platform, today, registry, secretariat=secretariat, visible=visible
+
+    def decide(context: Context) -> list[EventDraft]:
+        emits = [emit for command in commands for emit in judge(context, command)]
+        if not emits:
+            raise Refusal(
+                "procedure",
+                "the command brings nothing about",
+                "Give it something to record: at least one actor, attendance or "
+                "other item it acts on.",
+            )
+        if check is not None:
+            check(emits)
+        return _drafts(emits, context.registry, key)
+
+    return append_judged(
+        platform,
+        decide,
+        principal=principal,
+        secretariat=secretariat,
+        today=today,
+        clearance=clearance,
     )
-    emits = [emit for command in commands for emit in judge(context, command)]
-    if not emits:
-        raise Refusal(
-            "procedure",
-            "the command brings nothing about",
-            "Give it something to record: at least one actor, attendance or "
-            "other item it acts on.",
-        )
+
+
+def append_judged(
+    platform: Platform,
+    decide: Callable[[Context], list[EventDraft]],
+    *,
+    principal: str | None,
+    secretariat: bool,
+    today: date | None = None,
+    clearance: Clearance = FULL,
+) -> AppendResult:
+    """Append the drafts ``decide(context)`` returns, judged and appended as
+    one step: ``context`` is the record as it stands under the ledger's write
+    lock, which is held until the drafts are committed. What ``decide``
+    raises appends nothing. ``secretariat`` and ``clearance`` as for
+    :func:`execute`."""
+
+    def locked(whole: Registry, visible: Registry) -> list[EventDraft]:
+        return decide(_context(platform, whole, visible, today, secretariat))
+
+    return platform.record.append_judged(clearance, locked, principal=principal)
+
+
+def _drafts(
+    emits: list[Emit], whole: Registry, key: KeyPair | None
+) -> list[EventDraft]:
+    """The events to append, those on behalf of ``key``'s actor signed."""
     signs_for = None
     if key is not None:  # only a key that binds its delegation signs
-        signs_for = binding_key(context.registry, key.key_id).code
+        signs_for = binding_key(whole, key.key_id).code
     drafts = []
     for emit in emits:
         signer = key if signs_for is not None and signs_for == emit.actor else None
@@ -173,5 +247,4 @@ def execute_all(
                 key=signer,
             )
         )
-    result: AppendResult = platform.append(drafts, principal=principal)
-    return result
+    return drafts

@@ -8,8 +8,10 @@ it asks for the draft of the event the rule of procedure would record
 an event id fixed in advance, the key as ``signer``), signs the draft's
 :meth:`~napci.domain.envelope.EventDraft.signing_bytes` with its private key
 (which never leaves it), and sends the signature back
-(:func:`record_position`). The signature is checked here against the key the
-record registered, and again by the ledger when it appends.
+(:func:`record_position`). The position is then judged again, under the
+ledger's write lock, in the transaction that appends it: the signature must
+verify, with the key the record registered, over the position the rules
+record at that moment (and the ledger checks it once more as it appends).
 
 Policy ``signature-required``: once a key binds a delegation, its unsigned
 positions are refused. A key entered in its name by anyone else
@@ -20,7 +22,6 @@ by another delegation's key) is refused. A refusal appends nothing.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING
@@ -28,12 +29,18 @@ from typing import TYPE_CHECKING
 from napci.adapters.db.ledger import AppendResult
 from napci.domain.envelope import EventDraft
 from napci.domain.events import PositionRecorded
-from napci.domain.procedure import RecordPosition, Refusal
+from napci.domain.procedure import Context, RecordPosition, Refusal
 from napci.domain.procedure.keys import binding_key, binding_keys
 from napci.domain.registry import Registry
 from napci.domain.signing import verify_signature
 from napci.services.drafting import draft
-from napci.services.procedure import InvalidCommand, context_for, judge
+from napci.services.procedure import (
+    InvalidCommand,
+    append_judged,
+    context_for,
+    judge,
+)
+from napci.services.record_state import FULL, Clearance
 
 if TYPE_CHECKING:
     from napci.services.platform import Platform
@@ -76,16 +83,33 @@ def draft_position(
     signer: str | None = None,
     today: date | None = None,
     secretariat: bool = False,
-    visible: Registry | None = None,
+    clearance: Clearance = FULL,
 ) -> PositionDrafts:
-    """Judge ``command`` and draft its events, the position for ``signer``.
+    """Judge ``command`` and draft its events, the position for ``signer``
+    (a preview: :func:`record_position` judges it again when it records).
 
     Raises :class:`Refusal` when the rules refuse the position, or when
     ``signer`` is not one of the keys that bind the delegation.
-    ``secretariat`` and ``visible``: the caller's capacity and what it may
+    ``secretariat`` and ``clearance``: the caller's capacity and what it may
     read (:func:`napci.services.procedure.context_for`).
     """
-    context = context_for(platform, today, secretariat=secretariat, visible=visible)
+
+    def drafted(_registry: Registry) -> PositionDrafts:
+        context = context_for(
+            platform, today, secretariat=secretariat, clearance=clearance
+        )
+        return _drafts(context, command, event_id, signer)
+
+    return platform.record.read(clearance, drafted, also=(FULL,))
+
+
+def _drafts(
+    context: Context,
+    command: RecordPosition,
+    event_id: str | None,
+    signer: str | None,
+) -> PositionDrafts:
+    """:func:`draft_position` in ``context``."""
     emits = judge(context, command)
     if not emits or not isinstance(emits[0].event, PositionRecorded):
         raise Refusal(
@@ -118,16 +142,6 @@ def draft_position(
     return PositionDrafts(position, consequences, keys)
 
 
-def _public_key(platform: Platform, key_id: str) -> str | None:
-    found = None
-    # Read to the end: leaving the stream early would leave its cursor open.
-    for event in platform.ledger.iter_events(types=["KeyRegistered"]):
-        payload = json.loads(event.payload_json)
-        if found is None and payload.get("key_id") == key_id:
-            found = str(payload["public_key"])
-    return found
-
-
 def record_position(
     platform: Platform,
     command: RecordPosition,
@@ -138,14 +152,16 @@ def record_position(
     signature: str | None = None,
     today: date | None = None,
     secretariat: bool = False,
-    visible: Registry | None = None,
+    clearance: Clearance = FULL,
 ) -> AppendResult:
     """Record a position, signed when ``signer`` and ``signature`` are given.
 
     Unsigned positions of a delegation that a key binds are refused
     (rule ``signature``), as are signatures that do not verify over the
-    position the rule records. Appends the position and its consequences
-    atomically, or nothing.
+    position the rule records. Judges the position and appends it with its
+    consequences as one step, under the ledger's write lock, or appends
+    nothing. ``secretariat`` and ``clearance``: the caller's capacity and
+    what it may read.
     """
     if (signer is None) != (signature is None):
         raise InvalidCommand("a signed position needs both 'signer' and 'signature'")
@@ -153,41 +169,44 @@ def record_position(
         raise InvalidCommand(
             "a signed position needs the 'event_id' of the draft that was signed"
         )
-    drafts = draft_position(
+
+    def decide(context: Context) -> list[EventDraft]:
+        # Judged again under the append lock: the signature must verify over
+        # the position the rules record now.
+        drafts = _drafts(context, command, event_id, signer)
+        position = drafts.position
+        if signature is None:
+            if drafts.keys:
+                raise Refusal(
+                    RULE,
+                    f"{command.code} registered its own signing key "
+                    f"({', '.join(drafts.keys)}): its positions must be signed",
+                    "Get the draft from POST /api/v1/proposals/"
+                    f"{command.proposal}/positions/draft, sign its bytes with the "
+                    "key, and post the position with event_id, signer and "
+                    "signature.",
+                )
+        else:
+            assert signer is not None
+            key = context.registry.keys.get(signer)
+            if key is None or not verify_signature(
+                key.public_key, position.signing_bytes(), signature
+            ):
+                raise Refusal(
+                    RULE,
+                    f"the signature does not verify with key {signer} over the "
+                    f"position {command.code} takes on {command.proposal}",
+                    "Sign exactly the bytes of the draft (signing_bytes_b64) and "
+                    "post the same position, day and event_id.",
+                )
+            position = replace(position, signature=signature)
+        return [position, *drafts.consequences]
+
+    return append_judged(
         platform,
-        command,
-        event_id=event_id,
-        signer=signer,
-        today=today,
+        decide,
+        principal=principal,
         secretariat=secretariat,
-        visible=visible,
+        today=today,
+        clearance=clearance,
     )
-    position = drafts.position
-    if signature is None:
-        if drafts.keys:
-            raise Refusal(
-                RULE,
-                f"{command.code} registered its own signing key "
-                f"({', '.join(drafts.keys)}): its positions must be signed",
-                "Get the draft from POST /api/v1/proposals/"
-                f"{command.proposal}/positions/draft, sign its bytes with the "
-                "key, and post the position with event_id, signer and signature.",
-            )
-    else:
-        assert signer is not None
-        public_key = _public_key(platform, signer)
-        if public_key is None or not verify_signature(
-            public_key, position.signing_bytes(), signature
-        ):
-            raise Refusal(
-                RULE,
-                f"the signature does not verify with key {signer} over the "
-                f"position {command.code} takes on {command.proposal}",
-                "Sign exactly the bytes of the draft (signing_bytes_b64) and post "
-                "the same position, day and event_id.",
-            )
-        position = replace(position, signature=signature)
-    result: AppendResult = platform.append(
-        [position, *drafts.consequences], principal=principal
-    )
-    return result

@@ -3,8 +3,11 @@
 Each read model is folded once and then kept current by folding only the
 events appended since (the same fold as a full replay). Readers see the
 record through their clearance: an anonymous reader's registry is folded from
-``public`` events only. Serialised responses are cached by the ledger head,
-so a thousand readers of an unchanged record cost one computation.
+``public`` events only. The registries are the platform's
+(:class:`~napci.services.record_state.RecordState`, which the commands are
+judged against too); the trust services are kept here, one per clearance.
+Serialised responses are cached by the ledger head, so a thousand readers of
+an unchanged record cost one computation.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
@@ -43,7 +46,6 @@ class WebState:
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
         self._lock = threading.RLock()
-        self._registries: dict[tuple[str, ...], Registry] = {}
         self._trust: dict[tuple[str, ...], TrustService] = {}
         self._cache: OrderedDict[tuple[Any, ...], Cached] = OrderedDict()
 
@@ -52,35 +54,21 @@ class WebState:
         return self.platform.ledger.head()
 
     def registry(self, clearance: tuple[str, ...]) -> Registry:
-        """The registry as ``clearance`` may see it, brought up to the head."""
-        with self._lock:
-            registry = self._registries.get(clearance)
-            if registry is None:
-                registry = Registry()
-                self._registries[clearance] = registry
-            head_seq, _ = self.head()
-            if head_seq > registry.seq:
-                apply_row = registry.apply_row
-                for row in self.platform.ledger.iter_fold_rows(
-                    after=registry.seq, upto=head_seq, classifications=clearance
-                ):
-                    apply_row(row)
-                registry.seq = head_seq
-            return registry
+        """The registry as ``clearance`` may see it, brought up to the head
+        (as it stands, inside :meth:`read`)."""
+        return self.platform.record.registry(clearance)
 
-    def visible(self, clearance: tuple[str, ...]) -> Registry | None:
-        """What the rules' refusals may speak of for a caller of
-        ``clearance`` (``Context.visible``): its registry, or None when it
-        reads the whole record."""
-        if "restricted" in clearance:
-            return None
-        return self.registry(clearance)
-
-    def read(self, clearance: tuple[str, ...], view: Callable[[Registry], T]) -> T:
-        """``view(registry)`` under the state's lock: no fold runs meanwhile, so
-        ``view`` may iterate the registry's dictionaries safely."""
-        with self._lock:
-            return view(self.registry(clearance))
+    def read(
+        self,
+        clearance: tuple[str, ...],
+        view: Callable[[Registry], T],
+        *,
+        also: Iterable[tuple[str, ...]] = (),
+    ) -> T:
+        """``view(registry)`` while no fold changes the registries (of
+        ``clearance`` and of ``also``, brought up to the head first), so
+        ``view`` may iterate their dictionaries safely."""
+        return self.platform.record.read(clearance, view, also=also)
 
     def trust(self, clearance: tuple[str, ...]) -> TrustService:
         """The trust service for ``clearance``."""

@@ -5,6 +5,12 @@ time), on PostgreSQL by a row lock on ``ledger_head``. Inside that one
 transaction the store reads the head, refuses anything invalid, numbers and
 chains the new events, inserts them and moves the head: a batch lands whole or
 not at all, and no two appenders can ever read the same head.
+
+A judged append (:meth:`SqlLedger.append_judged`) decides what to append in
+that same transaction, with the head locked: the caller is shown the events
+after what it knows, up to the locked head, and returns its drafts (or raises,
+and nothing is appended). The store knows drafts, not commands: what decides
+is the caller's.
 """
 
 from __future__ import annotations
@@ -36,8 +42,20 @@ from napci.domain.envelope import (
     parse_timestamp,
 )
 from napci.domain.events import PayloadError, parse_payload
+from napci.domain.registry import FoldRow
 
-__all__ = ["AppendResult", "IdConflictError", "LedgerError", "SqlLedger"]
+__all__ = [
+    "AppendResult",
+    "Decide",
+    "IdConflictError",
+    "LedgerError",
+    "SqlLedger",
+]
+
+#: What a judged append runs with the head locked: given the head's seq and a
+#: reader of the events after a seq (up to that head, in the transaction),
+#: the drafts to append.
+Decide = Callable[[int, Callable[[int], Iterator[FoldRow]]], Sequence[EventDraft]]
 
 _KEY_TYPES = KEY_TYPES
 _ID_CHUNK = 500
@@ -315,39 +333,93 @@ class SqlLedger:
         """
         with self._write() as cursor:
             head_seq, head_hash = self._head_of(cursor)
-            existing = (
-                self._rows_with_ids(cursor, [d.id for d in drafts]) if look_up else {}
+            chain, already, keys = self._add(
+                cursor, head_seq, head_hash, drafts, principal, look_up=look_up
             )
-            keys = self._keyring(cursor, head_seq)
-            chain = _Chain(
-                head_seq, head_hash, format_timestamp(self._clock()), principal
-            )
-            in_batch: dict[str, EventDraft] = {}
-            already: list[str] = []
+        return self._committed(chain, already, keys)
+
+    def append_judged(self, decide: Decide, *, principal: str | None) -> AppendResult:
+        """Decide what to append with the write lock held, and append it.
+
+        ``decide(head_seq, rows_after)`` runs inside the write transaction,
+        once the head is locked: no other appender, in this process or
+        another, can append until its drafts are in and committed.
+        ``rows_after(seq)`` gives, as :meth:`iter_fold_rows` does, the events
+        after ``seq`` up to the locked head, read in that transaction (read
+        them before returning). Whatever ``decide`` raises rolls the
+        transaction back and propagates: nothing is appended. Its drafts are
+        appended as :meth:`append` appends them (a draft whose id is
+        recorded with the same content is skipped), all or none.
+        """
+        if principal is not None and len(principal) > 128:
+            raise LedgerError("a principal's name has at most 128 characters")
+        with self._write() as cursor:
+            head_seq, head_hash = self._head_of(cursor)
+
+            def rows_after(seq: int) -> Iterator[FoldRow]:
+                cursor.execute(self._sql.fold_tail, (seq, head_seq))
+                while rows := cursor.fetchmany(_VERIFY_FETCH):
+                    yield from rows
+
+            drafts = decide(head_seq, rows_after)
             for draft in drafts:
-                payload = _check_rest(draft)  # ids checked by append
-                if (existing or draft.id in in_batch) and _seen(
-                    draft, existing, in_batch
-                ):
-                    already.append(draft.id)
-                    continue
-                in_batch[draft.id] = draft
-                if (
-                    draft.signer is not None
-                    or draft.signature is not None
-                    or draft.type in _KEY_TYPES
-                ):
-                    _check_keys(keys, draft, payload)
-                row = chain.add(draft)
-                if draft.type in _KEY_TYPES:
-                    keys.observe(row[0], draft.type, payload)
-            if chain.rows:
-                try:
-                    self._insert_rows(cursor, chain.rows)
-                except self._integrity_error as exc:
-                    if look_up:  # not an id recorded before: a real failure
-                        raise
-                    raise _AlreadyRecorded from exc
+                check_id(draft)
+            chain, already, keys = self._add(
+                cursor, head_seq, head_hash, drafts, principal, look_up=True
+            )
+        return self._committed(chain, already, keys)
+
+    def _add(
+        self,
+        cursor: Any,
+        head_seq: int,
+        head_hash: str,
+        drafts: Sequence[EventDraft],
+        principal: str | None,
+        *,
+        look_up: bool,
+    ) -> tuple[_Chain, list[str], KeyRing]:
+        """Check, number, chain and insert ``drafts`` after the locked head.
+
+        What :meth:`_append` does inside its transaction (see there for
+        ``look_up``); the chain, the ids already recorded, and the key ring
+        as it will be once the transaction commits.
+        """
+        existing = (
+            self._rows_with_ids(cursor, [d.id for d in drafts]) if look_up else {}
+        )
+        keys = self._keyring(cursor, head_seq)
+        chain = _Chain(head_seq, head_hash, format_timestamp(self._clock()), principal)
+        in_batch: dict[str, EventDraft] = {}
+        already: list[str] = []
+        for draft in drafts:
+            payload = _check_rest(draft)  # ids checked by the caller
+            if (existing or draft.id in in_batch) and _seen(draft, existing, in_batch):
+                already.append(draft.id)
+                continue
+            in_batch[draft.id] = draft
+            if (
+                draft.signer is not None
+                or draft.signature is not None
+                or draft.type in _KEY_TYPES
+            ):
+                _check_keys(keys, draft, payload)
+            row = chain.add(draft)
+            if draft.type in _KEY_TYPES:
+                keys.observe(row[0], draft.type, payload)
+        if chain.rows:
+            try:
+                self._insert_rows(cursor, chain.rows)
+            except self._integrity_error as exc:
+                if look_up:  # not an id recorded before: a real failure
+                    raise
+                raise _AlreadyRecorded from exc
+        return chain, already, keys
+
+    def _committed(
+        self, chain: _Chain, already: list[str], keys: KeyRing
+    ) -> AppendResult:
+        """The result of an append whose transaction has committed."""
         if chain.rows:  # committed: the key ring is the ledger's now
             self._keys, self._keys_seq = keys, chain.seq
             self._recent.committed(_tail_row(row) for row in chain.rows)
@@ -784,6 +856,10 @@ class _Statements:
             f"VALUES ({', '.join([ph] * len(_COLUMNS))})"
         )
         self.select_all = f"SELECT {self.columns} FROM events ORDER BY seq"
+        self.fold_tail = (
+            "SELECT seq, type, occurred_at, actor, payload, classification "
+            f"FROM events WHERE seq > {ph} AND seq <= {ph} ORDER BY seq"
+        )
         self.last_seq = "SELECT max(seq) FROM events"
         self.copy_events = f"COPY events ({self.columns}) FROM STDIN"
         self.key_events = (

@@ -145,6 +145,6 @@ def run(state: WebState, who: Acting, *commands: Any) -> CommandResult:
             list(commands),
             principal=who.principal.label,
             secretariat=who.secretariat,
-            visible=state.visible(who.principal.clearance),
+            clearance=who.principal.clearance,
         )
     )

@@ -204,7 +204,7 @@ def position(
         signer=body.signer,
         signature=body.signature,
         secretariat=who.secretariat,
-        visible=state.visible(who.principal.clearance),
+        clearance=who.principal.clearance,
     )
     if not result.recorded:
         response.status_code = 200
@@ -232,7 +232,7 @@ def position_draft(
         event_id=event_id,
         signer=body.signer,
         secretariat=who.secretariat,
-        visible=state.visible(who.principal.clearance),
+        clearance=who.principal.clearance,
     )
     signer = body.signer
     if signer is None:

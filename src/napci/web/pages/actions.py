@@ -24,6 +24,7 @@ from napci.domain.procedure import (
     AcknowledgeAttendance,
     ConveneMeeting,
     Decide,
+    Emit,
     FulfilCommitment,
     HoldMeeting,
     IssueDocument,
@@ -36,7 +37,7 @@ from napci.domain.procedure import (
     StartSilence,
     TableProposal,
 )
-from napci.services.procedure import InvalidCommand, context_for, execute_all, judge
+from napci.services.procedure import InvalidCommand, execute_all
 from napci.web.pages import views
 from napci.web.pages.common import CSRF_FIELD, Page, PageDep, check_csrf, redirect
 from napci.web.problems import Problem
@@ -122,20 +123,22 @@ def _run(
     *,
     done: Callable[[], str],
     shown: Callable[[Exception], Response],
-    check: Callable[[list[Any]], None] | None = None,
+    check: Callable[[list[Emit]], None] | None = None,
 ) -> Response:
-    """Build the commands for the user's actor, run them, report."""
+    """Build the commands for the user's actor, run them, report.
+
+    ``check`` may refuse what the rules would bring about, as they judge
+    the commands (under the ledger's write lock)."""
     actor = acting(page)
     try:
         commands = build(actor)
-        if check is not None:
-            check(commands)
         result = execute_all(
             page.state.platform,
             commands,
             principal=page.principal.label,
             secretariat=page.secretariat,
-            visible=page.state.visible(page.clearance),
+            clearance=page.clearance,
+            check=check,
         )
     except (Refusal, InvalidCommand) as exc:
         return shown(exc)
@@ -371,15 +374,10 @@ def decide(page: PageDep, form: Form, proposal: str) -> Response:
     """
     action = _text(form, "action", required=False) or "adopt"
 
-    def check(commands: list[Any]) -> None:
+    def check(emits: list[Emit]) -> None:
         if action != "adopt":
             return
-        context = context_for(
-            page.state.platform,
-            secretariat=page.secretariat,
-            visible=page.state.visible(page.clearance),
-        )
-        for emit in judge(context, commands[0]):
+        for emit in emits:
             if isinstance(emit.event, ProposalNotAdopted):
                 by = ", ".join(emit.event.by)
                 raise Refusal(

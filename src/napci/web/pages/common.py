@@ -173,7 +173,7 @@ class Page:
     def locked(self, build: Callable[[], T]) -> T:
         """``build()`` while no fold changes the registries (it may iterate
         them safely)."""
-        return self.state.read(self.clearance, lambda _registry: build())
+        return self.state.read(self.clearance, lambda _registry: build(), also=(FULL,))
 
     @property
     def actor(self) -> str | None:
