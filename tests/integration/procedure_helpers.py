@@ -115,16 +115,13 @@ class Record:
         ``clearance``: what the caller may read (by default everything, as the
         secretariat does); a delegate reads ``("public", "participants")``.
         """
-        visible = None
-        if clearance is not None:
-            visible = self.platform.registry(clearance=clearance)
         result = execute_all(
             self.platform,
             list(commands),
             principal="test",
             secretariat=secretariat,
             today=today,
-            visible=visible,
+            **({} if clearance is None else {"clearance": clearance}),
         )
         return list(result.recorded)
 

@@ -105,7 +105,7 @@ def test_the_same_document_issued_at_once_is_recorded_once(
                     for by, platform in (("JPN", record.platform), ("CHN", other))
                 ]
             )
-            _one_admitted(outcomes, f"document {document} has been issued already")
+            _one_admitted(outcomes, f"the document id {document} is taken")
             assert record.head()[0] == before + 1
         issued = _count(record.platform, "DocumentIssued", "document")
         assert [issued[f"race-doc-{n}"] for n in range(TRIES)] == [1] * TRIES
@@ -145,7 +145,7 @@ def test_conflicting_convenings_at_once_admit_one(db_url: str, apart: bool) -> N
                     lambda: convene("MNG", other),
                 ]
             )
-            admitted = _one_admitted(outcomes, f"meeting {meeting} is already convened")
+            admitted = _one_admitted(outcomes, f"the meeting id {meeting} is taken")
             host = admitted.recorded[0].actor
             assert record.registry().meetings[meeting].host == host
         convened = _count(record.platform, "MeetingConvened", "meeting")

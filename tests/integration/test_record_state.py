@@ -120,7 +120,7 @@ def test_a_command_judges_what_another_process_appended(db_url: str) -> None:
             )
         finally:
             other.close()
-        with pytest.raises(Refusal, match="document theirs has been issued already"):
+        with pytest.raises(Refusal, match="the document id theirs is taken"):
             _issue(record, "theirs")
         assert record.platform.record.registry().documents["theirs"]["issued_by"] == (
             "CHN"

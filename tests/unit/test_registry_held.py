@@ -1,14 +1,16 @@
-"""The registry's held meetings by track and rank: what the rank ladder counts.
+"""The registry's rank ladder: what the gradual-rank rule counts.
 
-``Registry.held_at(track, rank)`` gives the held meetings of a rank on a track
-(on no track: None) without going through every meeting, so convening above
-working rank costs the same on a long record. It follows the meetings as the
-record does: held, cancelled, convened again.
+``Registry.held_before(track, layer, rank, day)`` counts the multilateral
+meetings of a rank and layer on a track (on no track: None) held before a
+day, by bisection of the ladder the fold keeps, without going through every
+meeting, so convening above working rank costs the same on a long record. It
+follows the meetings as the record does: held, cancelled, convened again.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from napci.domain.registry import FoldRow, Registry, fold_registry
@@ -43,7 +45,19 @@ def _held(seq: int, meeting: str) -> FoldRow:
 
 
 def _ids(registry: Registry, track: str | None, rank: str) -> list[str]:
-    return sorted(m.meeting for m in registry.held_at(track, rank))
+    """The held meetings the ladder counts (every one here is held on
+    2015-01-02, a track-1 multilateral meeting)."""
+    count = registry.held_before(track, "track-1", rank, date(2015, 1, 3))
+    assert registry.held_before(track, "track-1", rank, date(2015, 1, 2)) == 0
+    held = sorted(
+        m.meeting
+        for m in registry.meetings.values()
+        if m.status == "held"
+        and m.rank == rank
+        and (track in m.tracks if track is not None else not m.tracks)
+    )
+    assert count == len(held)
+    return held
 
 
 def test_held_meetings_are_found_by_track_and_rank() -> None:

@@ -122,7 +122,7 @@ def test_the_same_document_issued_at_once_is_recorded_once(servers: Servers) -> 
                     [(jpn, "/api/v1/documents", body), (chn, "/api/v1/documents", body)]
                 )
                 _one_admitted(
-                    answers, "registry", f"document {document} has been issued already"
+                    answers, "registry", f"the document id {document} is taken"
                 )
                 assert record.head()[0] == before + 1
     issued = _count(record, "DocumentIssued", "document")
@@ -150,9 +150,7 @@ def test_conflicting_convenings_at_once_admit_one(servers: Servers) -> None:
                         (mng, "/api/v1/meetings", {**convene, "host": "MNG"}),
                     ]
                 )
-                _one_admitted(
-                    answers, "registry", f"meeting {meeting} is already convened"
-                )
+                _one_admitted(answers, "registry", f"the meeting id {meeting} is taken")
                 admitted = next(a for a in answers if a.status_code == 201).json()
                 shown = record.get(f"/meetings/{meeting}", "facilitator").json()
                 host = "KOR" if admitted["recorded"][0]["actor"] == "KOR" else "MNG"
