@@ -7,8 +7,16 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from napci.cli.acting import ActorOption, OnOption, acting, day, run, split
-from napci.cli.common import DbOption, JsonOption, console, fail, platform, print_json
+from napci.cli.acting import ActorOption, OnOption, TokenOption, day, run, split
+from napci.cli.common import (
+    DbOption,
+    JsonOption,
+    console,
+    fail,
+    platform,
+    print_json,
+    styled,
+)
 from napci.cli.registry import actors_app, mechanisms_app, meetings_app
 from napci.domain.procedure import (
     CancelMeeting,
@@ -27,7 +35,6 @@ from napci.domain.procedure import (
     next_host,
     ownership,
 )
-from napci.services.platform import Platform
 
 __all__ = ["incidents_app", "register"]
 
@@ -41,12 +48,15 @@ Meeting = Annotated[str, typer.Argument(help="The meeting's id.")]
 
 
 @actors_app.command("join")
-def actors_join(code: Code, on: OnOption = None, db: DbOption = None) -> None:
-    """A state notifies that it takes part (open participation).
+def actors_join(
+    code: Code, on: OnOption = None, token: TokenOption = None, db: DbOption = None
+) -> None:
+    """A state notifies that it takes part (open participation), with its
+    delegation's token.
 
-    Example: napci actors join PRK --on 2016-03-01
+    Example: napci actors join PRK --on 2016-03-01 --token $PRK_TOKEN
     """
-    run(db, lambda _: [JoinActor(code.upper(), day(on), code.upper())])
+    run(db, lambda by: [JoinActor(by, day(on), by)], token=token, actor=code)
 
 
 @actors_app.command("withdraw")
@@ -54,13 +64,20 @@ def actors_withdraw(
     code: Code,
     reason: Annotated[str | None, typer.Option(help="Why, in words.")] = None,
     on: OnOption = None,
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
-    """A participant notifies that it no longer takes part.
+    """A participant notifies that it no longer takes part, with its
+    delegation's token.
 
-    Example: napci actors withdraw MNG --reason "domestic review"
+    Example: napci actors withdraw MNG --reason "domestic review" --token $MNG_TOKEN
     """
-    run(db, lambda _: [WithdrawActor(code.upper(), day(on), code.upper(), reason)])
+    run(
+        db,
+        lambda by: [WithdrawActor(by, day(on), by, reason)],
+        token=token,
+        actor=code,
+    )
 
 
 @actors_app.command("invite")
@@ -69,13 +86,19 @@ def actors_invite(
     note: Annotated[str | None, typer.Option(help="A note.")] = None,
     actor: ActorOption = None,
     on: OnOption = None,
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """The facilitator invites an actor to take part.
 
     Example: napci actors invite PRK --note "at any stage"
     """
-    run(db, lambda n: [InviteActor(code.upper(), day(on), acting(n, actor), note)])
+    run(
+        db,
+        lambda by: [InviteActor(code.upper(), day(on), by, note)],
+        token=token,
+        actor=actor,
+    )
 
 
 @actors_app.command("register")
@@ -88,6 +111,7 @@ def actors_register(
     ),
     actor: ActorOption = None,
     on: OnOption = None,
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """The facilitator enters a new actor in the registry.
@@ -97,9 +121,9 @@ def actors_register(
     """
     run(
         db,
-        lambda n: [
-            RegisterActor(code.upper(), name, kind, layer, day(on), acting(n, actor))
-        ],
+        lambda by: [RegisterActor(code.upper(), name, kind, layer, day(on), by)],
+        token=token,
+        actor=actor,
     )
 
 
@@ -125,6 +149,7 @@ def meetings_convene(
     venue: Annotated[str | None, typer.Option(help="Where.")] = None,
     actor: ActorOption = None,
     on: OnOption = None,
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Convene a meeting (rank rises one step after two meetings below).
@@ -134,7 +159,7 @@ def meetings_convene(
     """
     run(
         db,
-        lambda n: [
+        lambda by: [
             ConveneMeeting(
                 meeting=meeting,
                 title=title,
@@ -143,13 +168,15 @@ def meetings_convene(
                 layer=layer,
                 starts_on=day(starts_on, "--starts-on"),
                 on=day(on),
-                by=acting(n, actor),
+                by=by,
                 host=host.upper() if host else None,
                 chair=chair.upper() if chair else None,
                 occasion=occasion,
                 venue=venue,
             )
         ],
+        token=token,
+        actor=actor,
     )
 
 
@@ -158,14 +185,19 @@ def meetings_confirm(
     meeting: Meeting,
     actor: Annotated[str, typer.Option("--actor", help="Who confirms.")],
     on: OnOption = None,
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
-    """An actor confirms it will attend.
+    """An actor confirms it will attend (with its delegation's token).
 
-    Example: napci meetings confirm ns-2015-1 --actor CHN
+    Example: napci meetings confirm ns-2015-1 --actor CHN --token $CHN_TOKEN
     """
-    code = actor.upper()
-    run(db, lambda _: [ConfirmAttendance(meeting, code, day(on), code)])
+    run(
+        db,
+        lambda by: [ConfirmAttendance(meeting, by, day(on), by)],
+        token=token,
+        actor=actor,
+    )
 
 
 @meetings_app.command("attend")
@@ -179,6 +211,7 @@ def meetings_attend(
     ] = None,
     actor: ActorOption = None,
     on: OnOption = None,
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Record who attended a meeting and who did not.
@@ -190,14 +223,13 @@ def meetings_attend(
     if not present and not away:
         fail("name who attended (--attended) or who did not (--absent)")
 
-    def build(n: Platform) -> list[Any]:
-        by = acting(n, actor)
+    def build(by: str) -> list[Any]:
         when = day(on)
         return [RecordAttendance(meeting, c, True, when, by) for c in present] + [
             RecordAttendance(meeting, c, False, when, by) for c in away
         ]
 
-    run(db, build)
+    run(db, build, token=token, actor=actor)
 
 
 @meetings_app.command("held")
@@ -205,13 +237,14 @@ def meetings_held(
     meeting: Meeting,
     actor: ActorOption = None,
     on: OnOption = None,
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Record that a convened meeting took place (on --on).
 
     Example: napci meetings held ns-2015-1 --on 2015-03-10
     """
-    run(db, lambda n: [HoldMeeting(meeting, day(on), acting(n, actor))])
+    run(db, lambda by: [HoldMeeting(meeting, day(on), by)], token=token, actor=actor)
 
 
 @meetings_app.command("cancel")
@@ -220,13 +253,19 @@ def meetings_cancel(
     reason: Annotated[str | None, typer.Option(help="Why.")] = None,
     actor: ActorOption = None,
     on: OnOption = None,
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Call off a convened meeting.
 
     Example: napci meetings cancel ns-2015-2 --reason "typhoon"
     """
-    run(db, lambda n: [CancelMeeting(meeting, day(on), acting(n, actor), reason)])
+    run(
+        db,
+        lambda by: [CancelMeeting(meeting, day(on), by, reason)],
+        token=token,
+        actor=actor,
+    )
 
 
 @meetings_app.command("next-host")
@@ -251,7 +290,7 @@ def meetings_next_host(
     if as_json:
         print_json(suggestion)
         return
-    console.print(f"Suggested host: [bold]{suggestion['suggested']}[/]")
+    console.print(styled("Suggested host: ", (suggestion["suggested"], "bold")))
     for code, last in suggestion["last_hosted"].items():
         console.print(f"  {code}: last hosted {last or 'never'}")
 
@@ -278,7 +317,7 @@ def mechanisms_advise(
         print_json(advice.as_dict())
         return
     target = f" {advice.mechanism.upper()}" if advice.mechanism else ""
-    console.print(f"Recommendation: [bold]{advice.action}{target}[/]")
+    console.print(styled("Recommendation: ", (f"{advice.action}{target}", "bold")))
     for line in advice.reasoning:
         console.print(f"  · {line}", highlight=False)
 
@@ -296,6 +335,7 @@ def incidents_record(
         list[str] | None, typer.Option("--track", help="A track concerned (repeat).")
     ] = None,
     actor: ActorOption = None,
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """The facilitator records an incident, with its source and severity.
@@ -305,7 +345,7 @@ def incidents_record(
     """
     run(
         db,
-        lambda n: [
+        lambda by: [
             RecordIncident(
                 incident=incident,
                 parties=tuple(c.upper() for c in split(parties)),
@@ -315,10 +355,12 @@ def incidents_record(
                 source_title=source,
                 source_url=url,
                 on=day(occurred_on, "--occurred-on"),
-                by=acting(n, actor),
+                by=by,
                 tracks=tuple(track or ()),
             )
         ],
+        token=token,
+        actor=actor,
     )
 
 
@@ -361,11 +403,11 @@ def ownership_verb(
         return
     index = data["index"]
     console.print(
-        "Ownership index: "
-        + (
+        styled(
+            "Ownership index: ",
             "undefined (nothing shared yet)"
             if index is None
-            else f"[bold]{index:.3f}[/]"
+            else (f"{index:.3f}", "bold"),
         )
     )
     table = Table()
@@ -428,6 +470,7 @@ def documents_issue(
     text: Annotated[str | None, typer.Option(help="Its text or summary.")] = None,
     actor: ActorOption = None,
     on: OnOption = None,
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Issue a document; a recognition or vision is a draft until adopted.
@@ -437,18 +480,20 @@ def documents_issue(
     """
     run(
         db,
-        lambda n: [
+        lambda by: [
             IssueDocument(
                 document=document,
                 kind=kind,
                 title=title,
                 on=day(on),
-                by=acting(n, actor),
+                by=by,
                 tracks=tuple(track or ()),
                 meeting=meeting,
                 text=text,
             )
         ],
+        token=token,
+        actor=actor,
     )
 
 

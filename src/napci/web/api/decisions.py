@@ -39,7 +39,7 @@ from napci.web.api.acting import (
     result_of,
     run,
 )
-from napci.web.api.common import Day, problems
+from napci.web.api.common import Day, Text, Title, problems
 from napci.web.api.models import CommandResult, PositionDraft
 from napci.web.deps import State
 from napci.web.state import WebState
@@ -48,8 +48,6 @@ __all__ = ["router"]
 
 router = APIRouter(tags=["proposals"])
 
-Title = Annotated[str, Field(min_length=1, max_length=300)]
-Text = Annotated[str, Field(min_length=1, max_length=20_000)]
 KeyId = Annotated[
     str,
     Field(
