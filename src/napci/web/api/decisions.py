@@ -148,7 +148,12 @@ class PositionFields(Body):
 class PositionBody(PositionFields):
     """A position, signed when the delegation has a registered key."""
 
-    signature: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
+    signature: (
+        Annotated[
+            str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9+/]+={0,2}$")
+        ]
+        | None
+    ) = Field(
         default=None,
         description="base64 Ed25519 signature over the draft's signing bytes",
     )
