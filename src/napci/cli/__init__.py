@@ -47,9 +47,10 @@ class _Guarded(TyperGroup):
                 raise
             fail(
                 f"napci failed unexpectedly ({type(exc).__name__}: "
-                f"{str(exc).strip() or 'no message'}). This is a bug: please "
-                f"report it, with the output of the same command run with "
-                f"{ENV_DEBUG}=1",
+                f"{str(exc).strip() or 'no message'}). If the record was changed "
+                "behind napci's back, 'napci ledger verify' says where; otherwise "
+                f"this is a bug: run the command again with {ENV_DEBUG}=1 and "
+                "report what it prints",
                 code=ExitCode.FAILED,
             )
 
