@@ -1,17 +1,10 @@
-"""What the command-line tests share: ``napci`` at a console (:class:`Console`).
+"""Fixtures of the command-line tests.
 
-A test drives ``napci`` through Typer's runner on a real database, as a user
-would at a console: ``napci("actors", "join", "PRK")`` runs the verb with
-``--db`` added and checks its exit code (0 unless ``code=`` says otherwise);
-``napci.json(...)`` parses what a read verb prints with ``--json``;
-``napci.refused(...)`` runs a verb that must fail and returns its one-line
-message, checking that it is one (no traceback, nothing on stdout).
-
-Acting as a delegation takes its token (rule 0: no one acts for another):
-``napci.delegation("JPN")`` is the same console signed in with a token of
-JPN's (a delegate user, added the first time it is asked for). Without a
-token ``napci`` acts as the facilitator's secretariat, the operator's
-default.
+- ``napci``: ``napci`` at a console (``napci_console.Console``) on a fresh
+  SQLite database that ``napci init`` has set up; ``napci.delegation("JPN")``
+  acts with a token of JPN's.
+- Autouse: no ``NAPCI_*`` setting leaks in from the environment, and the
+  command tree is built once per session rather than on every invoke.
 """
 
 from __future__ import annotations
