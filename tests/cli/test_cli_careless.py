@@ -202,3 +202,14 @@ def test_a_broken_ledger_is_exit_1(napci: Console) -> None:
         raw.execute("UPDATE events SET actor = 'JPN' WHERE seq = 3")
     result = napci("ledger", "verify", code=1)
     assert flat(result.stdout).startswith("BROKEN at seq 3")
+
+
+def test_a_file_name_that_is_not_utf8_is_the_systems_business(
+    napci: Console, tmp_path: Path
+) -> None:
+    # Bytes that are not UTF-8 in a file name are a file name, not text.
+    export = tmp_path / "caf\udce9.jsonl"
+    napci("ledger", "export", str(export))
+    assert [p.name.encode("utf-8", "surrogateescape") for p in tmp_path.iterdir()] == [
+        b"caf\xe9.jsonl"
+    ]

@@ -175,13 +175,10 @@ def check_text() -> None:
     ctx = VERB.get()
     if ctx is None:
         return
-    for param in ctx.command.params:
+    for param in ctx.command.params:  # text, not file names: those are the OS's
         value = ctx.params.get(param.name)
         for item in value if isinstance(value, list | tuple) else [value]:
-            if (
-                isinstance(item, str | Path)
-                and (problem := unstorable(str(item))) is not None
-            ):
+            if isinstance(item, str) and (problem := unstorable(item)) is not None:
                 fail(
                     f"{option_name(param)} {problem}: {REMEDY} (is the terminal's "
                     "encoding UTF-8?)"
