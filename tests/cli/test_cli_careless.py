@@ -210,6 +210,5 @@ def test_a_file_name_that_is_not_utf8_is_the_systems_business(
     # Bytes that are not UTF-8 in a file name are a file name, not text.
     export = tmp_path / "caf\udce9.jsonl"
     napci("ledger", "export", str(export))
-    assert [p.name.encode("utf-8", "surrogateescape") for p in tmp_path.iterdir()] == [
-        b"caf\xe9.jsonl"
-    ]
+    names = {p.name.encode("utf-8", "surrogateescape") for p in tmp_path.iterdir()}
+    assert b"caf\xe9.jsonl" in names
