@@ -212,3 +212,9 @@ def test_a_file_name_that_is_not_utf8_is_the_systems_business(
     napci("ledger", "export", str(export))
     names = {p.name.encode("utf-8", "surrogateescape") for p in tmp_path.iterdir()}
     assert b"caf\xe9.jsonl" in names
+
+
+def test_a_password_in_a_refused_url_is_not_printed() -> None:
+    message = Console("mysql://napci:s3cret@db.example/napci").refused("actors", code=3)
+    assert "s3cret" not in message
+    assert "mysql://napci:***@db.example/napci" in message

@@ -145,16 +145,18 @@ def check_url(url: str, source: str = "--db") -> None:
         parsed = make_url(url)
     except (ArgumentError, ValueError):
         fail(f"{source} {url!r} is not a database URL: {usage}", code=ExitCode.SETUP)
+    masked = parsed.render_as_string(hide_password=True)
+    shown = repr(url if parsed.password is None else masked)
     backend = parsed.get_backend_name()
     if backend not in ("sqlite", "postgresql"):
         fail(
-            f"{source} {url!r}: unsupported database URL: {usage}",
+            f"{source} {shown}: unsupported database URL: {usage}",
             code=ExitCode.SETUP,
         )
     database = parsed.database or ""
     if backend == "sqlite" and (database in ("", ":memory:") or "mode=memory" in url):
         fail(
-            f"{source} {url!r} is an in-memory database, which would vanish when "
+            f"{source} {shown} is an in-memory database, which would vanish when "
             f"the command ends: name a file, e.g. {DEFAULT_DATABASE_URL}",
             code=ExitCode.SETUP,
         )
