@@ -1,7 +1,8 @@
 """Settings: where the record lives.
 
-``--db URL`` on any verb wins over ``NAPCI_DATABASE_URL``, which wins over the
-default, ``sqlite:///napci.db`` in the working directory.
+``--db URL`` on any verb (after it, else before it) wins over
+``NAPCI_DATABASE_URL``, which wins over the default, ``sqlite:///napci.db`` in
+the working directory.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import typer.main
-from typer.testing import CliRunner, Result
+from napci_console import Console, flat
 
 from napci.cli import app
 
@@ -18,76 +18,29 @@ SEVEN_STATES = {"KOR", "JPN", "CHN", "RUS", "PRK", "MNG", "USA"}
 RANKS = {"working", "senior-official", "ministerial", "summit"}
 
 
-@pytest.fixture(autouse=True)
-def _no_database_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Every test names its database with --db; a developer's setting must not leak.
-    monkeypatch.delenv("NAPCI_DATABASE_URL", raising=False)
-
-
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
-
-
-def run(runner: CliRunner, *args: str, code: int = 0) -> Result:
-    """Invoke ``napci ARGS`` and check its exit code."""
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == code, (
-        f"napci {' '.join(args)} exited {result.exit_code}, expected {code}\n"
-        f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}\n"
-        f"exception: {result.exception!r}"
-    )
-    return result
-
-
-def run_json(runner: CliRunner, *args: str) -> Any:
-    return json.loads(run(runner, *args).stdout)
-
-
-def flat(text: str) -> str:
-    """Text with its line wrapping undone, for matching console messages."""
-    return " ".join(text.split())
-
-
-@pytest.fixture
-def db(runner: CliRunner, sqlite_url: str) -> str:
-    """A database that ``napci init`` has set up."""
-    run(runner, "init", "--db", sqlite_url)
-    return sqlite_url
-
-
-def head(runner: CliRunner, url: str) -> tuple[int, str]:
-    report = run_json(runner, "ledger", "verify", "--json", "--db", url)
-    assert report["ok"] is True, report
-    return report["events"], report["head"]
-
-
 # -- init and the read verbs --------------------------------------------------
 
 
-def test_init_reports_the_record_and_is_idempotent(
-    runner: CliRunner, sqlite_url: str
-) -> None:
-    first = run_json(runner, "init", "--json", "--db", sqlite_url)
+def test_init_reports_the_record_and_is_idempotent(sqlite_url: str) -> None:
+    napci = Console(sqlite_url)
+    first = napci.json("init")
     assert first["appended"] == first["events"] > 0
     assert first["already_recorded"] == 0
     assert len(first["head"]) == 64
 
-    again = run_json(runner, "init", "--json", "--db", sqlite_url)
+    again = napci.json("init")
     assert again["appended"] == 0
     assert again["already_recorded"] == first["events"]
     assert (again["events"], again["head"]) == (first["events"], first["head"])
 
 
-def test_init_prints_a_summary(runner: CliRunner, sqlite_url: str) -> None:
-    result = run(runner, "init", "--db", sqlite_url)
+def test_init_prints_a_summary(sqlite_url: str) -> None:
+    result = Console(sqlite_url)("init")
     assert "Record ready" in flat(result.stdout)
 
 
-def test_actors_lists_the_states_and_the_observers(runner: CliRunner, db: str) -> None:
-    actors = {
-        row["code"]: row for row in run_json(runner, "actors", "--json", "--db", db)
-    }
+def test_actors_lists_the_states_and_the_observers(napci: Console) -> None:
+    actors = {row["code"]: row for row in napci.json("actors")}
     assert SEVEN_STATES | {"ASEAN", "EU"} <= set(actors)
     assert actors["PRK"]["status"] == "invited"
     for code in SEVEN_STATES:
@@ -98,14 +51,14 @@ def test_actors_lists_the_states_and_the_observers(runner: CliRunner, db: str) -
     assert "facilitator" in actors["KOR"]["roles"]
 
 
-def test_actors_table(runner: CliRunner, db: str) -> None:
-    out = run(runner, "actors", "--db", db).stdout
+def test_actors_table(napci: Console) -> None:
+    out = napci("actors").stdout
     assert "PRK" in out
     assert "invited" in out
 
 
-def test_meetings_json_and_track_filter(runner: CliRunner, db: str) -> None:
-    meetings = run_json(runner, "meetings", "--json", "--db", db)
+def test_meetings_json_and_track_filter(napci: Console) -> None:
+    meetings = napci.json("meetings")
     assert meetings, "the record holds meetings"
     days = [m["starts_on"] for m in meetings]
     assert days == sorted(days)
@@ -114,27 +67,25 @@ def test_meetings_json_and_track_filter(runner: CliRunner, db: str) -> None:
         assert meeting["layer"] in {"track-1", "track-1.5", "track-2"}
 
     track = next(t for m in meetings for t in m["tracks"])
-    only = run_json(runner, "meetings", "--json", "--track", track, "--db", db)
+    only = napci.json("meetings", "--track", track)
     assert only
     assert all(track in m["tracks"] for m in only)
     assert {m["meeting"] for m in only} <= {m["meeting"] for m in meetings}
 
-    assert (
-        run_json(runner, "meetings", "--json", "--track", "no-such", "--db", db) == []
-    )
-    assert "Meetings" in run(runner, "meetings", "--db", db).stdout
+    assert napci.json("meetings", "--track", "no-such") == []
+    assert "Meetings" in napci("meetings").stdout
 
 
-def test_mechanisms_json(runner: CliRunner, db: str) -> None:
-    mechanisms = run_json(runner, "mechanisms", "--json", "--db", db)
+def test_mechanisms_json(napci: Console) -> None:
+    mechanisms = napci.json("mechanisms")
     by_acronym = {m["acronym"]: m for m in mechanisms}
     assert {"ARF", "TCS", "ASEAN+3", "EAS", "APEC"} <= set(by_acronym)
     assert by_acronym["TCS"]["members"] == ["CHN", "JPN", "KOR"]
-    assert "ARF" in run(runner, "mechanisms", "--db", db).stdout
+    assert "ARF" in napci("mechanisms").stdout
 
 
-def test_ledger_log(runner: CliRunner, db: str) -> None:
-    events = run_json(runner, "ledger", "log", "--json", "--limit", "5", "--db", db)
+def test_ledger_log(napci: Console) -> None:
+    events = napci.json("ledger", "log", "--limit", "5")
     assert [e["seq"] for e in events] == [1, 2, 3, 4, 5]
     assert events[0]["prev_hash"] == "0" * 64
     for before, after in itertools.pairwise(events):
@@ -143,82 +94,75 @@ def test_ledger_log(runner: CliRunner, db: str) -> None:
         assert isinstance(event["payload"], dict)
         assert event["classification"] in {"public", "participants", "restricted"}
 
-    count, _ = head(runner, db)
-    last = run_json(
-        runner, "ledger", "log", "--json", "--last", "--limit", "2", "--db", db
-    )
+    count, _ = napci.head()
+    last = napci.json("ledger", "log", "--last", "--limit", "2")
     assert [e["seq"] for e in last] == [count - 1, count]
-    after = run_json(
-        runner, "ledger", "log", "--json", "--after", "3", "--limit", "1", "--db", db
-    )
+    after = napci.json("ledger", "log", "--after", "3", "--limit", "1")
     assert [e["seq"] for e in after] == [4]
-    assert "Ledger" in run(runner, "ledger", "log", "--limit", "3", "--db", db).stdout
+    assert "Ledger" in napci("ledger", "log", "--limit", "3").stdout
 
 
-def test_ledger_log_limit_is_bounded(runner: CliRunner, db: str) -> None:
-    run(runner, "ledger", "log", "--limit", "0", "--db", db, code=2)
+def test_ledger_log_limit_is_bounded(napci: Console) -> None:
+    napci("ledger", "log", "--limit", "0", code=2)
 
 
-def test_ledger_verify(runner: CliRunner, db: str) -> None:
-    report = run_json(runner, "ledger", "verify", "--json", "--db", db)
+def test_ledger_verify(napci: Console) -> None:
+    report = napci.json("ledger", "verify")
     assert report["ok"] is True
     assert report["events"] > 0
     assert report["first_bad_seq"] is None
     assert report["problem"] is None
     assert report["signed"] == 0
-    assert flat(run(runner, "ledger", "verify", "--db", db).stdout).startswith("OK")
+    assert flat(napci("ledger", "verify").stdout).startswith("OK")
 
 
 # -- export and import -------------------------------------------------------
 
 
-def test_export_then_import_reproduces_the_head(
-    runner: CliRunner, db: str, tmp_path: Path
-) -> None:
+def test_export_then_import_reproduces_the_head(napci: Console, tmp_path: Path) -> None:
     export = tmp_path / "record.jsonl"
-    run(runner, "ledger", "export", str(export), "--db", db)
+    napci("ledger", "export", str(export))
     lines = export.read_text(encoding="utf-8").splitlines()
     header = json.loads(lines[0])
-    count, head_hash = head(runner, db)
+    count, head_hash = napci.head()
     assert header["format"] == "napci-ledger"
     assert (header["events"], header["head"]) == (count, head_hash)
     assert len(lines) == count + 1
     assert not (tmp_path / "record.jsonl.partial").exists()
 
-    copy = f"sqlite:///{tmp_path / 'copy.db'}"
-    result = run_json(runner, "ledger", "import", str(export), "--json", "--db", copy)
+    copy = napci.on(f"sqlite:///{tmp_path / 'copy.db'}")
+    result = copy.json("ledger", "import", str(export))
     assert result["appended"] == count
     assert (result["events"], result["head"]) == (count, head_hash)
-    assert head(runner, copy) == (count, head_hash)
+    assert copy.head() == (count, head_hash)
 
     # Importing the same export again appends nothing.
-    again = run_json(runner, "ledger", "import", str(export), "--json", "--db", copy)
+    again = copy.json("ledger", "import", str(export))
     assert (again["appended"], again["already_held"]) == (0, count)
 
 
 def test_import_refuses_a_tampered_export_naming_the_line(
-    runner: CliRunner, db: str, tmp_path: Path
+    napci: Console, tmp_path: Path
 ) -> None:
     export = tmp_path / "record.jsonl"
-    run(runner, "ledger", "export", str(export), "--db", db)
+    napci("ledger", "export", str(export))
     lines = export.read_text(encoding="utf-8").splitlines(keepends=True)
     event = json.loads(lines[3])
     event["occurred_at"] = "1999-01-01T00:00:00.000000Z"
     lines[3] = json.dumps(event) + "\n"
     export.write_text("".join(lines), encoding="utf-8")
 
-    copy = f"sqlite:///{tmp_path / 'copy.db'}"
-    result = run(runner, "ledger", "import", str(export), "--db", copy, code=2)
-    assert "line 4" in flat(result.stderr)
-    assert head(runner, copy) == (0, "0" * 64)
+    copy = napci.on(f"sqlite:///{tmp_path / 'copy.db'}")
+    assert "line 4" in copy.refused("ledger", "import", str(export))
+    # Refused whole, before the database is even created.
+    assert not (tmp_path / "copy.db").exists()
 
 
-def test_import_of_a_missing_file_is_refused(runner: CliRunner, tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'x.db'}"
-    result = run(
-        runner, "ledger", "import", str(tmp_path / "none.jsonl"), "--db", url, code=2
-    )
-    assert "cannot read" in flat(result.stderr)
+def test_import_of_a_missing_file_is_refused(tmp_path: Path) -> None:
+    napci = Console(f"sqlite:///{tmp_path / 'x.db'}")
+    message = napci.refused("ledger", "import", str(tmp_path / "none.jsonl"))
+    assert "cannot read" in message
+    assert not (tmp_path / "x.db").exists()
 
 
 # -- refusals and help ---------------------------------------------------------
@@ -237,33 +181,32 @@ def test_import_of_a_missing_file_is_refused(runner: CliRunner, tmp_path: Path) 
     ids=" ".join,
 )
 def test_a_verb_on_an_uninitialised_database_says_to_run_init(
-    runner: CliRunner, tmp_path: Path, verb: list[str]
+    tmp_path: Path, verb: list[str]
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'never.db'}"
-    result = run(runner, *verb, "--db", url, code=2)
-    assert "there is no database at" in flat(result.stderr)
-    assert "run 'napci init'" in flat(result.stderr)
+    napci = Console(f"sqlite:///{tmp_path / 'never.db'}")
+    message = napci.refused(*verb, code=3)
+    assert "there is no database at" in message
+    assert "run 'napci init'" in message
     assert not (tmp_path / "never.db").exists()
 
 
-def test_a_verb_on_an_empty_database_file_says_to_run_init(
-    runner: CliRunner, tmp_path: Path
-) -> None:
+def test_a_verb_on_an_empty_database_file_says_to_run_init(tmp_path: Path) -> None:
     (tmp_path / "empty.db").touch()
-    result = run(runner, "actors", "--db", f"sqlite:///{tmp_path / 'empty.db'}", code=2)
-    assert "not initialised: run 'napci init'" in flat(result.stderr)
+    napci = Console(f"sqlite:///{tmp_path / 'empty.db'}")
+    assert "not initialised: run 'napci init'" in napci.refused("actors", code=3)
 
 
-def test_an_unsupported_database_url_is_refused(runner: CliRunner) -> None:
-    result = run(runner, "actors", "--db", "mysql://nobody@localhost/napci", code=2)
-    assert "unsupported database URL" in flat(result.stderr)
+def test_an_unsupported_database_url_is_refused() -> None:
+    napci = Console("mysql://nobody@localhost/napci")
+    assert "unsupported database URL" in napci.refused("actors", code=3)
 
 
 def test_the_database_url_comes_from_the_environment(
-    runner: CliRunner, db: str, monkeypatch: pytest.MonkeyPatch
+    napci: Console, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("NAPCI_DATABASE_URL", db)
-    assert run_json(runner, "ledger", "verify", "--json")["ok"] is True
+    assert napci.db is not None
+    monkeypatch.setenv("NAPCI_DATABASE_URL", napci.db)
+    assert Console(None).json("ledger", "verify")["ok"] is True
 
 
 def _command_paths() -> Iterator[list[str]]:
@@ -278,6 +221,7 @@ def _command_paths() -> Iterator[list[str]]:
 @pytest.mark.parametrize(
     "path", list(_command_paths()), ids=lambda p: " ".join(p) or "napci"
 )
-def test_help_works_for_every_command(runner: CliRunner, path: list[str]) -> None:
-    result = run(runner, *path, "--help")
+def test_help_works_for_every_command(path: list[str]) -> None:
+    result = Console(None)(*path, "--help")
     assert "Usage" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr

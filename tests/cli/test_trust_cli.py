@@ -5,13 +5,8 @@ Driven through Typer's runner on a temporary SQLite file after ``napci init``.
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import pytest
-from typer.testing import CliRunner, Result
-
-from napci.cli import app
+from napci_console import Console, flat
 
 SOFT_TRACKS = [
     "nuclear-safety",
@@ -22,59 +17,20 @@ SOFT_TRACKS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _no_database_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("NAPCI_DATABASE_URL", raising=False)
-
-
 @pytest.fixture(scope="module")
-def runner() -> CliRunner:
-    return CliRunner()
-
-
-@pytest.fixture(scope="module")
-def db(runner: CliRunner, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A database ``napci init`` has set up (read-only for the tests here)."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('trust-cli') / 'napci.db'}"
-    run(runner, "init", "--db", url)
-    return url
-
-
-def run(runner: CliRunner, *args: str, code: int = 0) -> Result:
-    """Invoke ``napci ARGS`` and check its exit code."""
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == code, (
-        f"napci {' '.join(args)} exited {result.exit_code}, expected {code}\n"
-        f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}\n"
-        f"exception: {result.exception!r}"
-    )
-    return result
-
-
-def run_json(runner: CliRunner, *args: str) -> Any:
-    return json.loads(run(runner, *args, "--json").stdout)
-
-
-def flat(text: str) -> str:
-    """Text with its line wrapping undone."""
-    return " ".join(text.split())
-
-
-def refused(runner: CliRunner, *args: str) -> str:
-    """Run a command that must fail with exit code 2; its message, unwrapped."""
-    result = run(runner, *args, code=2)
-    assert result.stdout == ""
-    message = flat(result.stderr)
-    assert message.startswith("Error: ")
-    assert "Traceback" not in message
-    return message
+def napci(tmp_path_factory: pytest.TempPathFactory) -> Console:
+    """``napci`` on a database ``napci init`` has set up (read-only for the
+    tests here)."""
+    console = Console(f"sqlite:///{tmp_path_factory.mktemp('trust-cli') / 'napci.db'}")
+    console("init")
+    return console
 
 
 # -- napci trust -------------------------------------------------------------------
 
 
-def test_trust_json_as_of_the_end_of_2014(runner: CliRunner, db: str) -> None:
-    data = run_json(runner, "trust", "--as-of", "2014-12-31", "--db", db)
+def test_trust_json_as_of_the_end_of_2014(napci: Console) -> None:
+    data = napci.json("trust", "--as-of", "2014-12-31")
     assert set(data) == {
         "as_of",
         "actors",
@@ -119,21 +75,19 @@ def test_trust_json_as_of_the_end_of_2014(runner: CliRunner, db: str) -> None:
     assert pairs[("JPN", "PRK")]["trust"] == 0.3
 
 
-def test_trust_json_on_one_track(runner: CliRunner, db: str) -> None:
-    data = run_json(runner, "trust", "--track", "environment", "--db", db)
+def test_trust_json_on_one_track(napci: Console) -> None:
+    data = napci.json("trust", "--track", "environment")
     assert data["tracks"] == ["environment"]
     assert data["pairs"]
     for pair in data["pairs"]:
         assert list(pair["tracks"]) == ["environment"]
-    dated = run_json(
-        runner, "trust", "--track", "environment", "--as-of", "2014-12-31", "--db", db
-    )
+    dated = napci.json("trust", "--track", "environment", "--as-of", "2014-12-31")
     assert dated["as_of"] == "2014-12-31"
     assert dated["tracks"] == ["environment"]
 
 
-def test_trust_table(runner: CliRunner, db: str) -> None:
-    out = flat(run(runner, "trust", "--as-of", "2014-12-31", "--db", db).stdout)
+def test_trust_table(napci: Console) -> None:
+    out = flat(napci("trust", "--as-of", "2014-12-31").stdout)
     assert "Trust (symmetric, fused over tracks), as of 2014-12-31" in out
     assert "Regional trust index:" in out
     assert "over 6 participants" in out
@@ -141,15 +95,12 @@ def test_trust_table(runner: CliRunner, db: str) -> None:
     for code in ("KOR", "CHN", "PRK", "ASEAN"):
         assert code in out
     track = flat(
-        run(
-            runner,
+        napci(
             "trust",
             "--track",
             "environment",
             "--as-of",
             "2014-12-31",
-            "--db",
-            db,
         ).stdout
     )
     assert "Trust on environment (symmetric), as of 2014-12-31" in track
@@ -158,10 +109,8 @@ def test_trust_table(runner: CliRunner, db: str) -> None:
 # -- napci trust explain ------------------------------------------------------------
 
 
-def test_explain_json(runner: CliRunner, db: str) -> None:
-    data = run_json(
-        runner, "trust", "explain", "KOR", "CHN", "--as-of", "2014-12-31", "--db", db
-    )
+def test_explain_json(napci: Console) -> None:
+    data = napci.json("trust", "explain", "KOR", "CHN", "--as-of", "2014-12-31")
     assert data["as_of"] == "2014-12-31"
     assert data["pair"] == ["KOR", "CHN"]
     evidence = data["evidence"]
@@ -190,15 +139,12 @@ def test_explain_json(runner: CliRunner, db: str) -> None:
         )
         assert total == pytest.approx(environment[direction]["r"], abs=1e-5)
     # lower case codes are accepted
-    again = run_json(
-        runner, "trust", "explain", "kor", "chn", "--as-of", "2014-12-31", "--db", db
-    )
+    again = napci.json("trust", "explain", "kor", "chn", "--as-of", "2014-12-31")
     assert again["evidence"] == evidence
 
 
-def test_explain_one_track_and_its_table(runner: CliRunner, db: str) -> None:
-    data = run_json(
-        runner,
+def test_explain_one_track_and_its_table(napci: Console) -> None:
+    data = napci.json(
         "trust",
         "explain",
         "KOR",
@@ -207,39 +153,31 @@ def test_explain_one_track_and_its_table(runner: CliRunner, db: str) -> None:
         "cyberspace",
         "--as-of",
         "2014-12-31",
-        "--db",
-        db,
     )
     assert data["evidence"]
     assert {e["track"] for e in data["evidence"]} == {"cyberspace"}
 
     out = flat(
-        run(
-            runner,
+        napci(
             "trust",
             "explain",
             "KOR",
             "CHN",
             "--as-of",
             "2014-12-31",
-            "--db",
-            db,
         ).stdout
     )
     assert "Trust KOR-CHN as of 2014-12-31" in out
     assert "Evidence" in out
     assert "578d" in out
     nothing = flat(
-        run(
-            runner,
+        napci(
             "trust",
             "explain",
             "JPN",
             "PRK",
             "--as-of",
             "2014-12-31",
-            "--db",
-            db,
         ).stdout
     )
     assert "No evidence: the pair's trust is its base rate." in nothing
@@ -248,8 +186,8 @@ def test_explain_one_track_and_its_table(runner: CliRunner, db: str) -> None:
 # -- napci status ------------------------------------------------------------------
 
 
-def test_status_json_as_of_the_end_of_2014(runner: CliRunner, db: str) -> None:
-    data = run_json(runner, "status", "--as-of", "2014-12-31", "--db", db)
+def test_status_json_as_of_the_end_of_2014(napci: Console) -> None:
+    data = napci.json("status", "--as-of", "2014-12-31")
     assert data["as_of"] == "2014-12-31"
     assert data["phase"] == 1
     assert data["phase_name"] == "gain support"
@@ -261,15 +199,15 @@ def test_status_json_as_of_the_end_of_2014(runner: CliRunner, db: str) -> None:
         "foundation_for_peace",
         "dprk_engagement",
     }
-    trust = run_json(runner, "trust", "--as-of", "2014-12-31", "--db", db)
+    trust = napci.json("trust", "--as-of", "2014-12-31")
     assert (
         data["objectives"]["foundation_for_peace"]["regional_trust_index"]
         == trust["regional_trust_index"]
     )
 
 
-def test_status_table(runner: CliRunner, db: str) -> None:
-    out = flat(run(runner, "status", "--as-of", "2014-12-31", "--db", db).stdout)
+def test_status_table(napci: Console) -> None:
+    out = flat(napci("status", "--as-of", "2014-12-31").stdout)
     assert "Road-map as of 2014-12-31: phase 1 (gain support)" in out
     assert "Phase 2: accumulate practice" in out
     assert "missing:" in out
@@ -280,16 +218,14 @@ def test_status_table(runner: CliRunner, db: str) -> None:
 # -- refusals ----------------------------------------------------------------------
 
 
-def test_an_unknown_actor_is_refused(runner: CliRunner, db: str) -> None:
-    message = refused(
-        runner, "trust", "explain", "KOR", "XYZ", "--as-of", "2014-12-31", "--db", db
-    )
+def test_an_unknown_actor_is_refused(napci: Console) -> None:
+    message = napci.refused("trust", "explain", "KOR", "XYZ", "--as-of", "2014-12-31")
     assert "unknown actor 'XYZ'" in message
     assert "known: KOR, USA, CHN, JPN, RUS" in message
 
 
-def test_the_same_actor_twice_is_refused(runner: CliRunner, db: str) -> None:
-    message = refused(runner, "trust", "explain", "KOR", "KOR", "--db", db)
+def test_the_same_actor_twice_is_refused(napci: Console) -> None:
+    message = napci.refused("trust", "explain", "KOR", "KOR")
     assert "trust is between two different actors" in message
 
 
@@ -301,10 +237,8 @@ def test_the_same_actor_twice_is_refused(runner: CliRunner, db: str) -> None:
     ],
     ids=["trust", "explain"],
 )
-def test_an_unknown_track_is_refused(
-    runner: CliRunner, db: str, verb: list[str]
-) -> None:
-    message = refused(runner, *verb, "--as-of", "2014-12-31", "--db", db)
+def test_an_unknown_track_is_refused(napci: Console, verb: list[str]) -> None:
+    message = napci.refused(*verb, "--as-of", "2014-12-31")
     assert (
         "unknown track 'warfare'; on the agenda: " + ", ".join(SOFT_TRACKS) in message
     )
@@ -315,10 +249,8 @@ def test_an_unknown_track_is_refused(
     [["trust"], ["trust", "explain", "KOR", "CHN"], ["status"]],
     ids=["trust", "explain", "status"],
 )
-def test_a_date_before_the_record_is_refused(
-    runner: CliRunner, db: str, verb: list[str]
-) -> None:
-    message = refused(runner, *verb, "--as-of", "2012-01-01", "--db", db)
+def test_a_date_before_the_record_is_refused(napci: Console, verb: list[str]) -> None:
+    message = napci.refused(*verb, "--as-of", "2012-01-01")
     assert "the record has no event on or before 2012-01-01" in message
 
 
@@ -327,8 +259,6 @@ def test_a_date_before_the_record_is_refused(
     [["trust"], ["trust", "explain", "KOR", "CHN"], ["status"]],
     ids=["trust", "explain", "status"],
 )
-def test_a_malformed_date_is_refused(
-    runner: CliRunner, db: str, verb: list[str]
-) -> None:
-    message = refused(runner, *verb, "--as-of", "notadate", "--db", db)
+def test_a_malformed_date_is_refused(napci: Console, verb: list[str]) -> None:
+    message = napci.refused(*verb, "--as-of", "notadate")
     assert "--as-of 'notadate' is not a date (YYYY-MM-DD)" in message

@@ -380,7 +380,7 @@ READ_VERBS = [
 def test_a_read_verb_refuses_an_uninitialised_database(db_url, verb) -> None:
     assert _tables(db_url) == set()  # the database exists (a SQLite file too)
     result = _invoke(*verb, "--db", db_url)
-    assert result.exit_code == 2, result.output
+    assert result.exit_code == 3, result.output  # the record cannot be opened
     message = " ".join(result.stderr.split())
     assert "is not initialised: run 'napci init'" in message
     assert _tables(db_url) == set()  # a read verb creates nothing
@@ -390,7 +390,7 @@ def test_a_read_verb_refuses_an_uninitialised_database(db_url, verb) -> None:
 def test_a_read_verb_refuses_a_missing_sqlite_file(tmp_path, verb) -> None:
     path = tmp_path / "nowhere.db"
     result = _invoke(*verb, "--db", f"sqlite:///{path}")
-    assert result.exit_code == 2, result.output
+    assert result.exit_code == 3, result.output
     assert "run 'napci init'" in " ".join(result.stderr.split())
     assert not path.exists()
 
@@ -402,7 +402,7 @@ def test_a_read_verb_refuses_another_schema_revision(
     ledger.append(drafts.series(2), principal="a")
     raw(ledger).execute("UPDATE alembic_version SET version_num = '0000'")
     result = _invoke(*verb, "--db", db_url)
-    assert result.exit_code == 2, result.output
+    assert result.exit_code == 3, result.output
     message = " ".join(result.stderr.split())
     assert "is at schema revision 0000" in message
     assert "run 'napci init' to migrate it" in message
@@ -410,7 +410,7 @@ def test_a_read_verb_refuses_another_schema_revision(
 
 
 def test_init_brings_an_uninitialised_database_up_to_date(db_url) -> None:
-    assert _invoke("ledger", "verify", "--db", db_url).exit_code == 2
+    assert _invoke("ledger", "verify", "--db", db_url).exit_code == 3
     assert _invoke("init", "--db", db_url).exit_code == 0
     result = _invoke("ledger", "verify", "--db", db_url, "--json")
     assert result.exit_code == 0, result.output

@@ -201,7 +201,9 @@ def test_a_signature_that_is_not_base64_is_refused(
     body["signature"] = "not base64!"
     before = record.head()
     response = record.post("/proposals/p/positions", "delegate", json=body)
-    assert_refused(record, before, response, 409, "signature")
+    # The description says what a signature is (base64), so the body is invalid.
+    assert_refused(record, before, response, 422)
+    assert response.json()["detail"].startswith("body.signature: ")
 
 
 def test_another_delegations_key_does_not_sign_for_jpn(

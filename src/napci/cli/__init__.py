@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import os
+from typing import Annotated, Any
+
 import typer
+from typer.core import TyperGroup
 
 from napci.cli import attendance, keys, ledger, operations, registry, trust
+from napci.cli.acting import ENV_TOKEN
 from napci.cli.common import (
     DbOption,
+    ExitCode,
     JsonOption,
     console,
+    fail,
     platform,
     principal,
     print_json,
@@ -17,17 +24,80 @@ from napci.cli.projects import projects_app
 from napci.cli.proposals import proposals_app
 from napci.cli.serve import serve
 from napci.cli.users import users_app
+from napci.settings import ENV_DATABASE_URL
 
 __all__ = ["app", "main"]
 
+#: Set to 1 to see the traceback of an unexpected failure.
+ENV_DEBUG = "NAPCI_DEBUG"
+
+
+class _Guarded(TyperGroup):
+    """The root group: an unexpected failure of any verb is one line and
+    exit 4, never a traceback (unless ``NAPCI_DEBUG=1``)."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            # typer's Exit and the usage errors carry their exit code.
+            if hasattr(exc, "exit_code") or isinstance(exc, typer.Abort):
+                raise
+            if os.environ.get(ENV_DEBUG, "") not in ("", "0"):
+                raise
+            fail(
+                f"napci failed unexpectedly ({type(exc).__name__}: "
+                f"{str(exc).strip() or 'no message'}). If the record was changed "
+                "behind napci's back, 'napci ledger verify' says where; otherwise "
+                f"this is a bug: run the command again with {ENV_DEBUG}=1 and "
+                "report what it prints",
+                code=ExitCode.FAILED,
+            )
+
+
 app = typer.Typer(
     name="napci",
+    cls=_Guarded,
     help="The Northeast Asia Peace and Cooperation Initiative: its rules, its "
     "signed record and the trust it shows.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def options(
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            envvar=ENV_DATABASE_URL,
+            show_envvar=True,
+            help="Database URL for the verb (default sqlite:///napci.db); "
+            "a --db after the verb wins.",
+        ),
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token",
+            envvar=ENV_TOKEN,
+            show_envvar=True,
+            help="Act as the napci user holding this token (see 'napci users "
+            "add'); a --token after the verb wins. Without one, napci acts as "
+            "the facilitator's secretariat only.",
+        ),
+    ] = None,
+) -> None:
+    """The Northeast Asia Peace and Cooperation Initiative: its rules, its
+    signed record and the trust it shows.
+
+    --db and --token go before the verb or after it (after it wins).
+    """
+    del db, token  # the verbs read them from the context (napci.cli.common)
+
+
 app.add_typer(ledger.app, name="ledger")
 app.add_typer(keys.app, name="keys")
 registry.register(app)

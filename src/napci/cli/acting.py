@@ -1,8 +1,20 @@
-"""What every command verb shares: who acts, on which day, running the rules."""
+"""What every command verb shares: who acts, on which day, running the rules.
+
+The command line signs in as the API does (DESIGN §4, rule 0: no one acts
+for another). ``--token TOKEN`` (or ``NAPCI_TOKEN``) makes it the napci user
+holding that token: it acts for that user's actor only, in that user's
+capacity (a ``facilitator`` as the facilitator's secretariat, a ``delegate``
+as its delegation; an ``analyst`` acts on nothing), and the ledger records
+the user as the principal. Without a token the local operator acts as the
+facilitator's secretariat, and as nothing else. ``--actor`` says for whom
+the verb acts; it must be the signed-in actor (or, without a token, the
+facilitator), so naming anyone else is refused, with how to act for them.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -10,29 +22,62 @@ from typing import Annotated, Any
 import typer
 
 from napci.adapters.db.ledger import AppendResult
-from napci.cli.common import console, fail, platform, principal, print_json
+from napci.cli.common import (
+    console,
+    fail,
+    platform,
+    principal,
+    print_json,
+)
+from napci.cli.invalid import invalid
+from napci.domain.access import CLEARANCE
 from napci.domain.procedure import Refusal
 from napci.domain.signing import KeyPair, load_private_key
 from napci.services.platform import Platform
 from napci.services.procedure import InvalidCommand, execute_all
 
 __all__ = [
+    "ENV_TOKEN",
     "ActorOption",
+    "Caller",
     "OnOption",
     "SignOption",
-    "acting",
+    "TokenOption",
     "day",
     "report",
     "run",
+    "sign_in",
     "signing_key",
     "split",
 ]
+
+#: The environment variable holding the token the command line acts with.
+ENV_TOKEN = "NAPCI_TOKEN"
+
+
+def _token_of(ctx: typer.Context, value: str | None) -> str | None:
+    """``--token`` after the verb, else before it, else ``NAPCI_TOKEN``."""
+    if value is None:
+        found = ctx.find_root().params.get("token")
+        value = found if isinstance(found, str) else None
+    return value or None
+
 
 ActorOption = Annotated[
     str | None,
     typer.Option(
         "--actor",
-        help="Who acts (an actor's code); by default the facilitator.",
+        help="For whom it acts (an actor's code): the token's actor, or without "
+        "a token the facilitator (the default).",
+    ),
+]
+TokenOption = Annotated[
+    str | None,
+    typer.Option(
+        "--token",
+        help=f"Act as the napci user holding this token (also before the verb, "
+        f"or ${ENV_TOKEN}); without one, as the facilitator's secretariat.",
+        callback=_token_of,
     ),
 ]
 OnOption = Annotated[
@@ -59,24 +104,72 @@ def day(text: str | None, name: str = "--on") -> date:
 
 
 def split(text: str | None) -> tuple[str, ...]:
-    """A comma-separated option as a tuple, upper-cased for actor codes."""
+    """A comma-separated option as a tuple."""
     if not text:
         return ()
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
-def acting(napci: Platform, actor: str | None) -> str:
-    """The acting actor: the one given, else the facilitator."""
-    if actor is not None:
-        return actor.upper()
-    # The registry the command is judged against: the record is folded once.
-    facilitator = napci.record.registry().facilitator()
-    if facilitator is None:
-        fail("no facilitator is designated: say who acts with --actor")
-    return facilitator
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who acts from this command line: for which actor, whether as the
+    facilitator's secretariat, and the principal the ledger records."""
+
+    actor: str
+    secretariat: bool
+    principal: str
+    clearance: tuple[str, ...] = CLEARANCE["facilitator"]
+
+
+def sign_in(napci: Platform, token: str | None, actor: str | None) -> Caller:
+    """The caller, from the token (or its absence); ``actor`` (``--actor``)
+    must be the actor it acts for. Fails with a one-line refusal otherwise."""
+    wanted = actor.strip().upper() if actor is not None else None
+    if token is None:
+        facilitator = napci.record.registry().facilitator()
+        if facilitator is None:
+            fail(
+                "the record designates no facilitator, so without a token no one "
+                f"acts: give a user's --token (or set {ENV_TOKEN})"
+            )
+        if wanted is not None and wanted != facilitator:
+            fail(
+                f"acting for {wanted} needs its delegation's token: give --token "
+                f"TOKEN (or set {ENV_TOKEN}) of a user who acts for {wanted} (the "
+                f"secretariat adds one with 'napci users add NAME --role delegate "
+                f"--actor {wanted}'); without a token napci acts only as the "
+                f"facilitator's secretariat ({facilitator}) (rule 0: no one acts "
+                "for another)"
+            )
+        return Caller(facilitator, True, principal())
+    user = napci.users.authenticate(token)
+    if user is None:
+        fail(
+            "the token is unknown or revoked: use the token 'napci users add' "
+            "printed for you, or ask the secretariat for a new one"
+        )
+    who = user.principal()
+    if not who.can_act or who.actor is None:
+        fail(f"user {who.name} (role {who.role}) reads the record but cannot act")
+    if wanted is not None and wanted != who.actor:
+        fail(
+            f"the token signs in {who.name}, who acts for {who.actor}, not for "
+            f"{wanted}: acting for {wanted} needs a token of {wanted}'s own "
+            "(rule 0: no one acts for another)"
+        )
+    if who.role == "observer":
+        view = napci.record.registry().actors.get(who.actor)
+        if view is not None and view.status == "participant":
+            fail(
+                f"user {who.name} has the role observer and cannot act for "
+                f"{who.actor}, a participant: its delegation acts with a "
+                "delegate's token"
+            )
+    return Caller(who.actor, who.secretariat, who.label, who.clearance)
 
 
 def signing_key(path: Path | None) -> KeyPair | None:
+    """The private key in the file ``--sign`` names, if any."""
     if path is None:
         return None
     try:
@@ -87,27 +180,39 @@ def signing_key(path: Path | None) -> KeyPair | None:
 
 def run(
     db: str | None,
-    build: Callable[[Platform], list[Any]],
+    build: Callable[[str], Sequence[Any]],
     *,
+    token: str | None,
+    actor: str | None = None,
     sign: Path | None = None,
     as_json: bool = False,
 ) -> None:
-    """Build commands with the record open, judge them, append, report.
+    """Sign in, build the commands for the caller's actor, judge them,
+    append what they bring about, report; or fail, appending nothing.
 
-    The command line is the operator's tool: it acts with the facilitator's
-    authority (as its secretariat) when the acting actor is the facilitator.
+    ``build`` gets the code of the actor the caller acts for; every command
+    it builds is that actor's act (its ``by``).
     """
     key = signing_key(sign)
     with platform(db) as napci:
+        who = sign_in(napci, token, actor)
         try:
-            commands = build(napci)
+            commands = list(build(who.actor))
+            strangers = sorted({c.by for c in commands} - {who.actor})
+            if strangers:  # a verb may only build its caller's own acts
+                raise RuntimeError(f"commands by {strangers} built for {who.actor}")
             result = execute_all(
-                napci, commands, principal=principal(), secretariat=True, key=key
+                napci,
+                commands,
+                principal=who.principal,
+                secretariat=who.secretariat,
+                key=key,
+                clearance=who.clearance,
             )
         except Refusal as exc:
             fail(str(exc))
         except InvalidCommand as exc:
-            fail(str(exc))
+            fail(invalid(exc))
     report(result, as_json=as_json)
 
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from napci.cli.acting import ActorOption, OnOption, acting, day, run, split
+from napci.cli.acting import ActorOption, OnOption, TokenOption, day, run, split
 from napci.cli.common import DbOption, JsonOption, fail
 from napci.cli.registry import meetings_app
 from napci.domain.procedure import (
@@ -20,7 +20,6 @@ from napci.domain.procedure import (
     ConfirmAttendance,
     RecordAttendance,
 )
-from napci.services.platform import Platform
 
 __all__ = ["register"]
 
@@ -31,14 +30,19 @@ def meetings_confirm(
     meeting: Meeting,
     actor: Annotated[str, typer.Option("--actor", help="Who confirms.")],
     on: OnOption = None,
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
-    """An actor confirms it will attend.
+    """An actor confirms it will attend (with its delegation's token).
 
-    Example: napci meetings confirm ns-2015-1 --actor CHN
+    Example: napci meetings confirm ns-2015-1 --actor CHN --token $CHN_TOKEN
     """
-    code = actor.upper()
-    run(db, lambda _: [ConfirmAttendance(meeting, code, day(on), code)])
+    run(
+        db,
+        lambda by: [ConfirmAttendance(meeting, by, day(on), by)],
+        token=token,
+        actor=actor,
+    )
 
 
 def meetings_attend(
@@ -51,12 +55,13 @@ def meetings_attend(
     ] = None,
     actor: ActorOption = None,
     on: OnOption = None,
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Record who attended a meeting and who did not.
 
     Recorded by the facilitator's secretariat it counts at once; reported by
-    the host or the chair (--actor) about another delegation, it counts once
+    the host or the chair (with its token) about another delegation, it counts once
     that delegation acknowledges it (napci meetings acknowledge).
 
     Example: napci meetings attend ns-2015-1 --attended KOR,JPN,CHN --absent RUS
@@ -66,14 +71,13 @@ def meetings_attend(
     if not present and not away:
         fail("name who attended (--attended) or who did not (--absent)")
 
-    def build(n: Platform) -> list[Any]:
-        by = acting(n, actor)
+    def build(by: str) -> list[Any]:
         when = day(on)
         return [RecordAttendance(meeting, c, True, when, by) for c in present] + [
             RecordAttendance(meeting, c, False, when, by) for c in away
         ]
 
-    run(db, build)
+    run(db, build, token=token, actor=actor)
 
 
 def meetings_acknowledge(
@@ -82,6 +86,7 @@ def meetings_acknowledge(
         str, typer.Option("--actor", help="The delegation acknowledging its own.")
     ],
     on: OnOption = None,
+    token: TokenOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -92,12 +97,13 @@ def meetings_acknowledge(
     it. The facilitator's secretariat never acknowledges for the ROK's
     delegation, which acts with its own token.
 
-    Example: napci meetings acknowledge ns-2015-1 --actor CHN
+    Example: napci meetings acknowledge ns-2015-1 --actor CHN --token $CHN_TOKEN
     """
-    code = actor.upper()
     run(
         db,
-        lambda _: [AcknowledgeAttendance(meeting, code, day(on), code)],
+        lambda by: [AcknowledgeAttendance(meeting, by, day(on), by)],
+        token=token,
+        actor=actor,
         as_json=as_json,
     )
 

@@ -8,8 +8,18 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from napci.cli.common import DbOption, JsonOption, console, fail, platform, print_json
-from napci.services.ledger_io import export_ledger, import_ledger
+from napci.adapters.db.ledger import LedgerError
+from napci.cli.common import (
+    DbOption,
+    ExitCode,
+    JsonOption,
+    console,
+    fail,
+    platform,
+    print_json,
+    styled,
+)
+from napci.services.ledger_io import check_export, export_ledger, import_ledger
 
 __all__ = ["app"]
 
@@ -28,16 +38,21 @@ def verify(db: DbOption = None, as_json: JsonOption = False) -> None:
         print_json(report.as_dict())
     elif report.ok:
         console.print(
-            f"[green]OK[/]: {report.events} events, {report.signed} signed, "
-            f"head {report.head}"
+            styled(
+                ("OK", "green"),
+                f": {report.events} events, {report.signed} signed, head {report.head}",
+            )
         )
     else:
         console.print(
-            f"[bold red]BROKEN[/] at seq {report.first_bad_seq}: {report.problem} "
-            f"({report.events} events examined)"
+            styled(
+                ("BROKEN", "bold red"),
+                f" at seq {report.first_bad_seq}: {report.problem} "
+                f"({report.events} events examined)",
+            )
         )
     if not report.ok:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.BROKEN)
 
 
 @app.command("export")
@@ -47,17 +62,27 @@ def export_(
 ) -> None:
     """Export the whole record to a JSON Lines file.
 
+    The file appears whole or not at all: it is written beside its place
+    under a temporary name, then moved there.
+
     Example: napci ledger export record.jsonl
     """
+    if file.is_dir():
+        fail(
+            f"{file} is a folder: name the file to write, e.g. {file / 'record.jsonl'}"
+        )
+    if not file.parent.is_dir():
+        fail(f"cannot write {file}: the folder {file.parent} does not exist")
     with platform(db) as napci:
         partial = file.with_name(file.name + ".partial")
         try:
             with partial.open("w", encoding="utf-8") as out:
                 count, head = export_ledger(napci.ledger, out)
+            partial.replace(file)
         except OSError as exc:
+            fail(f"cannot write {file}: {exc.strerror or exc}", code=ExitCode.SETUP)
+        finally:
             partial.unlink(missing_ok=True)
-            fail(f"cannot write {file}: {exc}")
-        partial.replace(file)
     console.print(f"Exported {count} events to {file}, head {head}.")
 
 
@@ -74,8 +99,12 @@ def import_(
 
     Example: napci ledger import record.jsonl --db sqlite:///copy.db
     """
+    try:  # the whole file first: a refused import creates no database
+        checked = check_export(file)
+    except LedgerError as exc:
+        fail(str(exc))
     with platform(db, migrate=True) as napci:
-        result = import_ledger(napci.ledger, file)
+        result = import_ledger(napci.ledger, file, checked=checked)
     if as_json:
         print_json(
             {
@@ -97,7 +126,9 @@ def import_(
 def log(
     db: DbOption = None,
     as_json: JsonOption = False,
-    after: Annotated[int, typer.Option(help="Show events after this seq.")] = 0,
+    after: Annotated[
+        int, typer.Option(min=0, max=2**62, help="Show events after this seq.")
+    ] = 0,
     limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
     last: Annotated[
         bool, typer.Option("--last", help="Show the last LIMIT events.")

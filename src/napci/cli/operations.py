@@ -7,8 +7,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from napci.cli.acting import ActorOption, OnOption, acting, day, run, split
-from napci.cli.common import DbOption, JsonOption, console, fail, platform, print_json
+from napci.cli.acting import ActorOption, OnOption, TokenOption, day, run, split
+from napci.cli.common import (
+    DbOption,
+    JsonOption,
+    console,
+    fail,
+    platform,
+    print_json,
+    styled,
+)
 from napci.cli.registry import actors_app, mechanisms_app, meetings_app
 from napci.domain.procedure import (
     CancelMeeting,
@@ -38,12 +46,15 @@ Meeting = Annotated[str, typer.Argument(help="The meeting's id.")]
 
 
 @actors_app.command("join")
-def actors_join(code: Code, on: OnOption = None, db: DbOption = None) -> None:
-    """A state notifies that it takes part (open participation).
+def actors_join(
+    code: Code, on: OnOption = None, token: TokenOption = None, db: DbOption = None
+) -> None:
+    """A state notifies that it takes part (open participation), with its
+    delegation's token.
 
-    Example: napci actors join PRK --on 2016-03-01
+    Example: napci actors join PRK --on 2016-03-01 --token $PRK_TOKEN
     """
-    run(db, lambda _: [JoinActor(code.upper(), day(on), code.upper())])
+    run(db, lambda by: [JoinActor(by, day(on), by)], token=token, actor=code)
 
 
 @actors_app.command("withdraw")
@@ -51,13 +62,20 @@ def actors_withdraw(
     code: Code,
     reason: Annotated[str | None, typer.Option(help="Why, in words.")] = None,
     on: OnOption = None,
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
-    """A participant notifies that it no longer takes part.
+    """A participant notifies that it no longer takes part, with its
+    delegation's token.
 
-    Example: napci actors withdraw MNG --reason "domestic review"
+    Example: napci actors withdraw MNG --reason "domestic review" --token $MNG_TOKEN
     """
-    run(db, lambda _: [WithdrawActor(code.upper(), day(on), code.upper(), reason)])
+    run(
+        db,
+        lambda by: [WithdrawActor(by, day(on), by, reason)],
+        token=token,
+        actor=code,
+    )
 
 
 @actors_app.command("invite")
@@ -66,13 +84,19 @@ def actors_invite(
     note: Annotated[str | None, typer.Option(help="A note.")] = None,
     actor: ActorOption = None,
     on: OnOption = None,
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """The facilitator invites an actor to take part.
 
     Example: napci actors invite PRK --note "at any stage"
     """
-    run(db, lambda n: [InviteActor(code.upper(), day(on), acting(n, actor), note)])
+    run(
+        db,
+        lambda by: [InviteActor(code.upper(), day(on), by, note)],
+        token=token,
+        actor=actor,
+    )
 
 
 @actors_app.command("register")
@@ -85,6 +109,7 @@ def actors_register(
     ),
     actor: ActorOption = None,
     on: OnOption = None,
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """The facilitator enters a new actor in the registry.
@@ -94,9 +119,9 @@ def actors_register(
     """
     run(
         db,
-        lambda n: [
-            RegisterActor(code.upper(), name, kind, layer, day(on), acting(n, actor))
-        ],
+        lambda by: [RegisterActor(code.upper(), name, kind, layer, day(on), by)],
+        token=token,
+        actor=actor,
     )
 
 
@@ -122,6 +147,7 @@ def meetings_convene(
     venue: Annotated[str | None, typer.Option(help="Where.")] = None,
     actor: ActorOption = None,
     on: OnOption = None,
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Convene a meeting (rank rises one step after two meetings below).
@@ -131,7 +157,7 @@ def meetings_convene(
     """
     run(
         db,
-        lambda n: [
+        lambda by: [
             ConveneMeeting(
                 meeting=meeting,
                 title=title,
@@ -140,13 +166,15 @@ def meetings_convene(
                 layer=layer,
                 starts_on=day(starts_on, "--starts-on"),
                 on=day(on),
-                by=acting(n, actor),
+                by=by,
                 host=host.upper() if host else None,
                 chair=chair.upper() if chair else None,
                 occasion=occasion,
                 venue=venue,
             )
         ],
+        token=token,
+        actor=actor,
     )
 
 
@@ -155,13 +183,14 @@ def meetings_held(
     meeting: Meeting,
     actor: ActorOption = None,
     on: OnOption = None,
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Record that a convened meeting took place (on --on).
 
     Example: napci meetings held ns-2015-1 --on 2015-03-10
     """
-    run(db, lambda n: [HoldMeeting(meeting, day(on), acting(n, actor))])
+    run(db, lambda by: [HoldMeeting(meeting, day(on), by)], token=token, actor=actor)
 
 
 @meetings_app.command("cancel")
@@ -170,13 +199,19 @@ def meetings_cancel(
     reason: Annotated[str | None, typer.Option(help="Why.")] = None,
     actor: ActorOption = None,
     on: OnOption = None,
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Call off a convened meeting.
 
     Example: napci meetings cancel ns-2015-2 --reason "typhoon"
     """
-    run(db, lambda n: [CancelMeeting(meeting, day(on), acting(n, actor), reason)])
+    run(
+        db,
+        lambda by: [CancelMeeting(meeting, day(on), by, reason)],
+        token=token,
+        actor=actor,
+    )
 
 
 @meetings_app.command("next-host")
@@ -201,7 +236,7 @@ def meetings_next_host(
     if as_json:
         print_json(suggestion)
         return
-    console.print(f"Suggested host: [bold]{suggestion['suggested']}[/]")
+    console.print(styled("Suggested host: ", (suggestion["suggested"], "bold")))
     for code, last in suggestion["last_hosted"].items():
         console.print(f"  {code}: last hosted {last or 'never'}")
 
@@ -228,7 +263,7 @@ def mechanisms_advise(
         print_json(advice.as_dict())
         return
     target = f" {advice.mechanism.upper()}" if advice.mechanism else ""
-    console.print(f"Recommendation: [bold]{advice.action}{target}[/]")
+    console.print(styled("Recommendation: ", (f"{advice.action}{target}", "bold")))
     for line in advice.reasoning:
         console.print(f"  · {line}", highlight=False)
 
@@ -247,6 +282,7 @@ def incidents_record(
     ] = None,
     actor: ActorOption = None,
     on: OnOption = None,
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """The facilitator records an incident, with its source and severity.
@@ -259,7 +295,7 @@ def incidents_record(
     """
     run(
         db,
-        lambda n: [
+        lambda by: [
             RecordIncident(
                 incident=incident,
                 parties=tuple(c.upper() for c in split(parties)),
@@ -269,10 +305,12 @@ def incidents_record(
                 source_title=source,
                 source_url=url,
                 on=day(on),
-                by=acting(n, actor),
+                by=by,
                 tracks=tuple(track or ()),
             )
         ],
+        token=token,
+        actor=actor,
     )
 
 
@@ -315,11 +353,11 @@ def ownership_verb(
         return
     index = data["index"]
     console.print(
-        "Ownership index: "
-        + (
+        styled(
+            "Ownership index: ",
             "undefined (nothing shared yet)"
             if index is None
-            else f"[bold]{index:.3f}[/]"
+            else (f"{index:.3f}", "bold"),
         )
     )
     table = Table()
@@ -382,6 +420,7 @@ def documents_issue(
     text: Annotated[str | None, typer.Option(help="Its text or summary.")] = None,
     actor: ActorOption = None,
     on: OnOption = None,
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Issue a document; a recognition or vision is a draft until adopted.
@@ -391,18 +430,20 @@ def documents_issue(
     """
     run(
         db,
-        lambda n: [
+        lambda by: [
             IssueDocument(
                 document=document,
                 kind=kind,
                 title=title,
                 on=day(on),
-                by=acting(n, actor),
+                by=by,
                 tracks=tuple(track or ()),
                 meeting=meeting,
                 text=text,
             )
         ],
+        token=token,
+        actor=actor,
     )
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from napci.cli.acting import ActorOption, OnOption, acting, day, run, split
+from napci.cli.acting import ActorOption, OnOption, TokenOption, day, run, split
 from napci.cli.common import DbOption, JsonOption, console, en, platform, print_json
 from napci.domain.procedure import (
     AssessCommitments,
@@ -82,6 +82,7 @@ def launch(
     description: Annotated[str | None, typer.Option(help="What it does.")] = None,
     actor: ActorOption = None,
     on: OnOption = None,
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Launch a project naming two or more willing participants as founders.
@@ -95,43 +96,61 @@ def launch(
     """
     run(
         db,
-        lambda n: [
+        lambda by: [
             LaunchProject(
                 project=project,
                 title=title,
                 tracks=tuple(track),
                 founders=tuple(c.upper() for c in split(founders)),
                 on=day(on),
-                by=acting(n, actor),
+                by=by,
                 partners=tuple(c.upper() for c in split(partners)),
                 description=description,
             )
         ],
+        token=token,
+        actor=actor,
     )
 
 
 @projects_app.command("join")
 def join(
-    project: Project, actor: Member, on: OnOption = None, db: DbOption = None
+    project: Project,
+    actor: Member,
+    on: OnOption = None,
+    token: TokenOption = None,
+    db: DbOption = None,
 ) -> None:
-    """A participant joins a project by its own act.
+    """A participant joins a project by its own act (with its token).
 
-    Example: napci projects join dust-monitoring --actor MNG
+    Example: napci projects join dust-monitoring --actor MNG --token $MNG_TOKEN
     """
-    code = actor.upper()
-    run(db, lambda _: [JoinProject(project, code, day(on), code)])
+    run(
+        db,
+        lambda by: [JoinProject(project, by, day(on), by)],
+        token=token,
+        actor=actor,
+    )
 
 
 @projects_app.command("leave")
 def leave(
-    project: Project, actor: Member, on: OnOption = None, db: DbOption = None
+    project: Project,
+    actor: Member,
+    on: OnOption = None,
+    token: TokenOption = None,
+    db: DbOption = None,
 ) -> None:
-    """A member leaves a project.
+    """A member leaves a project (with its token).
 
-    Example: napci projects leave dust-monitoring --actor MNG
+    Example: napci projects leave dust-monitoring --actor MNG --token $MNG_TOKEN
     """
-    code = actor.upper()
-    run(db, lambda _: [LeaveProject(project, code, day(on), code)])
+    run(
+        db,
+        lambda by: [LeaveProject(project, by, day(on), by)],
+        token=token,
+        actor=actor,
+    )
 
 
 @projects_app.command("commit")
@@ -142,31 +161,34 @@ def commit(
     due: Annotated[str, typer.Option(help="Due date.")],
     actor: Member,
     grace_days: Annotated[
-        int | None, typer.Option(help="Grace period (the rules' by default).")
+        int | None,
+        typer.Option(min=0, max=3650, help="Grace period (the rules' by default)."),
     ] = None,
     on: OnOption = None,
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
-    """A member commits to deliver something by a due date.
+    """A member commits to deliver something by a due date (with its token).
 
     Example: napci projects commit c-1 --project dust-monitoring --actor CHN
-    --description "share station data" --due 2015-09-30
+    --description "share station data" --due 2015-09-30 --token $CHN_TOKEN
     """
-    code = actor.upper()
     run(
         db,
-        lambda _: [
+        lambda by: [
             MakeCommitment(
                 commitment,
                 project,
-                code,
+                by,
                 description,
                 day(due, "--due"),
                 day(on),
-                code,
+                by,
                 grace_days,
             )
         ],
+        token=token,
+        actor=actor,
     )
 
 
@@ -175,22 +197,33 @@ def fulfil(
     commitment: Annotated[str, typer.Argument(help="The commitment's id.")],
     actor: ActorOption = None,
     on: OnOption = None,
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Record a commitment kept (by its member or the facilitator).
 
-    Example: napci projects fulfil c-1 --actor CHN
+    Example: napci projects fulfil c-1 --actor CHN --token $CHN_TOKEN
     """
-    run(db, lambda n: [FulfilCommitment(commitment, day(on), acting(n, actor))])
+    run(
+        db,
+        lambda by: [FulfilCommitment(commitment, day(on), by)],
+        token=token,
+        actor=actor,
+    )
 
 
 @projects_app.command("assess")
-def assess(actor: ActorOption = None, on: OnOption = None, db: DbOption = None) -> None:
+def assess(
+    actor: ActorOption = None,
+    on: OnOption = None,
+    token: TokenOption = None,
+    db: DbOption = None,
+) -> None:
     """Record as broken every commitment past due beyond its grace period.
 
     Example: napci projects assess --on 2016-01-15
     """
-    run(db, lambda n: [AssessCommitments(day(on), acting(n, actor))])
+    run(db, lambda by: [AssessCommitments(day(on), by)], token=token, actor=actor)
 
 
 @projects_app.command("milestone")
@@ -200,6 +233,7 @@ def milestone(
     title: Annotated[str, typer.Option(help="What was reached.")],
     actor: Member,
     on: OnOption = None,
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """A member records a milestone reached.
@@ -209,7 +243,9 @@ def milestone(
     """
     run(
         db,
-        lambda _: [ReachMilestone(project, milestone, title, day(on), actor.upper())],
+        lambda by: [ReachMilestone(project, milestone, title, day(on), by)],
+        token=token,
+        actor=actor,
     )
 
 
@@ -219,10 +255,16 @@ def complete(
     actor: Member,
     summary: Annotated[str | None, typer.Option(help="What it achieved.")] = None,
     on: OnOption = None,
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """A member completes a project whose commitments are settled.
 
     Example: napci projects complete dust-monitoring --actor KOR
     """
-    run(db, lambda _: [CompleteProject(project, day(on), actor.upper(), summary)])
+    run(
+        db,
+        lambda by: [CompleteProject(project, day(on), by, summary)],
+        token=token,
+        actor=actor,
+    )

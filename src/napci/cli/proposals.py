@@ -12,10 +12,11 @@ from napci.cli.acting import (
     ActorOption,
     OnOption,
     SignOption,
-    acting,
+    TokenOption,
     day,
     report,
     run,
+    sign_in,
     signing_key,
     split,
 )
@@ -26,9 +27,10 @@ from napci.cli.common import (
     en,
     fail,
     platform,
-    principal,
     print_json,
+    styled,
 )
+from napci.cli.invalid import invalid
 from napci.domain.procedure import (
     Decide,
     RecordPosition,
@@ -149,6 +151,7 @@ def table(
     finding: Annotated[str | None, typer.Option(help="violation: the finding.")] = None,
     actor: ActorOption = None,
     on: OnOption = None,
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Table a proposal (tabled by --actor, a participant).
@@ -176,16 +179,18 @@ def table(
     )
     run(
         db,
-        lambda n: [
+        lambda by: [
             TableProposal(
                 proposal=proposal,
                 title=title,
                 subject=subject,
                 on=day(on),
-                by=acting(n, actor),
+                by=by,
                 meeting=meeting,
             )
         ],
+        token=token,
+        actor=actor,
     )
 
 
@@ -206,41 +211,46 @@ def position(
     ] = None,
     sign: SignOption = None,
     on: OnOption = None,
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
-    """Record (or change) an actor's position, optionally signed.
+    """Record (or change) an actor's own position (with its delegation's
+    token), optionally signed.
 
     Example: napci proposals position p-cyber --actor JPN --position objection
-    --sign keys/JPN-….key
+    --token $JPN_TOKEN --sign keys/JPN-….key
     """
-    code = actor.upper()
-    command = RecordPosition(
-        proposal=proposal,
-        code=code,
-        position=position,
-        on=day(on),
-        by=code,
-        statement=statement,
-        reservation=reservation,
-        amendment=amendment,
-    )
+    when = day(on)
     key = signing_key(sign)
     with platform(db) as napci:
+        who = sign_in(napci, token, actor)
+        command = RecordPosition(
+            proposal=proposal,
+            code=who.actor,
+            position=position,
+            on=when,
+            by=who.actor,
+            statement=statement,
+            reservation=reservation,
+            amendment=amendment,
+        )
         try:
             if key is None:
-                result = record_position(napci, command, principal=principal())
+                result = record_position(napci, command, principal=who.principal)
             else:
                 drafted = draft_position(napci, command, signer=key.key_id)
                 result = record_position(
                     napci,
                     command,
-                    principal=principal(),
+                    principal=who.principal,
                     event_id=drafted.position.id,
                     signer=key.key_id,
                     signature=sign_bytes(key, drafted.position.signing_bytes()),
                 )
-        except (Refusal, InvalidCommand) as exc:
+        except Refusal as exc:
             fail(str(exc))
+        except InvalidCommand as exc:
+            fail(invalid(exc))
     report(result)
 
 
@@ -250,6 +260,7 @@ def silence(
     deadline: Annotated[str, typer.Option(help="The silence deadline.")],
     actor: ActorOption = None,
     on: OnOption = None,
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Put a proposal under the silence procedure until a deadline.
@@ -258,11 +269,9 @@ def silence(
     """
     run(
         db,
-        lambda n: [
-            StartSilence(
-                proposal, day(deadline, "--deadline"), day(on), acting(n, actor)
-            )
-        ],
+        lambda by: [StartSilence(proposal, day(deadline, "--deadline"), day(on), by)],
+        token=token,
+        actor=actor,
     )
 
 
@@ -273,13 +282,19 @@ def decide(
         str | None, typer.Option("--at", help="The day of decision (today).")
     ] = None,
     actor: ActorOption = None,
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """Close a proposal by consensus or silence, or confirm a provisional one.
 
     Example: napci proposals decide p-cyber --at 2015-04-12
     """
-    run(db, lambda n: [Decide(proposal, day(at, "--at"), acting(n, actor))])
+    run(
+        db,
+        lambda by: [Decide(proposal, day(at, "--at"), by)],
+        token=token,
+        actor=actor,
+    )
 
 
 @proposals_app.command("withdraw")
@@ -287,13 +302,19 @@ def withdraw(
     proposal: Proposal,
     actor: ActorOption = None,
     on: OnOption = None,
+    token: TokenOption = None,
     db: DbOption = None,
 ) -> None:
     """The proposer withdraws an open proposal.
 
     Example: napci proposals withdraw p-cyber --actor KOR
     """
-    run(db, lambda n: [WithdrawProposal(proposal, day(on), acting(n, actor))])
+    run(
+        db,
+        lambda by: [WithdrawProposal(proposal, day(on), by)],
+        token=token,
+        actor=actor,
+    )
 
 
 @proposals_app.command("show")
@@ -311,8 +332,10 @@ def show(proposal: Proposal, db: DbOption = None, as_json: JsonOption = False) -
         print_json(data)
         return
     console.print(
-        f"[bold]{proposal}[/]: {en(data['title'])} ({data['kind']}) — "
-        f"{data['outcome']}",
+        styled(
+            (proposal, "bold"),
+            f": {en(data['title'])} ({data['kind']}) — {data['outcome']}",
+        ),
         highlight=False,
     )
     if data["silence_deadline"]:

@@ -7,7 +7,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from napci.cli.common import DbOption, JsonOption, console, en, platform, print_json
+from napci.cli.common import (
+    DbOption,
+    JsonOption,
+    console,
+    en,
+    platform,
+    print_json,
+    styled,
+)
 
 __all__ = ["register"]
 
@@ -55,7 +63,7 @@ def actors(
             en(row["name"]),
             row["kind"],
             row["layer"],
-            f"[{style}]{row['status']}[/]" if style else row["status"],
+            styled((row["status"], style)),
             ", ".join(row["roles"]),
             row["support_expressed_on"] or "",
         )

@@ -2,14 +2,44 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Annotated
 
 import typer
 
-from napci.cli.common import DbOption, console, fail
-from napci.settings import Settings
+from napci.cli.common import (
+    DbOption,
+    ExitCode,
+    check_place,
+    check_url,
+    console,
+    database_problem,
+    fail,
+)
+from napci.settings import ENV_DATABASE_URL, Settings
 
 __all__ = ["serve"]
+
+
+def _check_port(host: str, port: int) -> None:
+    """Fail (exit 3) unless ``host:port`` can be listened on now: a busy
+    port is said before anything else is (the server binds it again
+    itself, a moment later)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        fail(f"cannot listen on {host}: {exc.strerror or exc}", code=ExitCode.SETUP)
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            fail(
+                f"cannot listen on {host}:{port}: {exc.strerror or exc} (another "
+                "server holds the port? choose another with --port)",
+                code=ExitCode.SETUP,
+            )
 
 
 def serve(
@@ -22,15 +52,22 @@ def serve(
 
     Example: napci serve --port 8000
     """
+    settings = Settings.load(db)
+    check_url(settings.database_url, "--db" if db else ENV_DATABASE_URL)
+    check_place(settings.database_url)
+    _check_port(host, port)
+
     import uvicorn
 
     from napci.web.app import create_app, prepare
 
-    settings = Settings.load(db)
     try:
         platform = prepare(settings)
     except Exception as exc:
-        fail(f"cannot prepare the database: {exc}")
+        fail(
+            database_problem(settings.database_url, exc, opening=True),
+            code=ExitCode.SETUP,
+        )
     platform.close()
     console.print(
         f"napci serving {settings.database_url} on http://{host}:{port}/ "

@@ -9,7 +9,15 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from napci.cli.common import DbOption, JsonOption, console, fail, platform, print_json
+from napci.cli.common import (
+    DbOption,
+    JsonOption,
+    console,
+    fail,
+    platform,
+    print_json,
+    styled,
+)
 from napci.domain.trust_figures import LADDER, TrustFigures
 from napci.services.trust import TrustError
 
@@ -42,6 +50,10 @@ def _as_of(text: str | None) -> date | None:
     if not 1900 <= value.year <= 2999:
         fail(f"--as-of {text!r} is outside the years 1900 to 2999")
     return value
+
+
+def _mark(met: bool) -> tuple[str, str]:
+    return ("✔", "green") if met else ("✘", "red")
 
 
 def _cell(value: float) -> Text:
@@ -147,9 +159,12 @@ def trust(
         console.print("Regional trust index: undefined (fewer than two participants).")
     else:
         console.print(
-            f"Regional trust index: [bold]{index:.3f}[/] over "
-            f"{len(figures.participants)} participants; trust deficit "
-            f"{1 - index:.3f}."
+            styled(
+                "Regional trust index: ",
+                (f"{index:.3f}", "bold"),
+                f" over {len(figures.participants)} participants; trust deficit "
+                f"{1 - index:.3f}.",
+            )
         )
     if figures.standing:
         ranked = sorted(figures.standing.items(), key=lambda kv: -kv[1])
@@ -190,9 +205,12 @@ def explain(
         )
         return
     console.print(
-        f"Trust {a}-{b} as of {figures.as_of.isoformat()}: [bold]{pair['trust']:.3f}[/]"
-        f" ({a}→{b} {pair[f'{a}->{b}']:.3f}, {b}→{a} {pair[f'{b}->{a}']:.3f}; "
-        f"base rate {pair['base_rate']:.2f})"
+        styled(
+            f"Trust {a}-{b} as of {figures.as_of.isoformat()}: ",
+            (f"{pair['trust']:.3f}", "bold"),
+            f" ({a}→{b} {pair[f'{a}->{b}']:.3f}, {b}→{a} {pair[f'{b}->{a}']:.3f}; "
+            f"base rate {pair['base_rate']:.2f})",
+        )
     )
     table = Table(title="Evidence")
     for column in (
@@ -245,22 +263,31 @@ def status(
         print_json(data)
         return
     console.print(
-        f"Road-map as of {data['as_of']}: [bold]phase {data['phase']}[/] "
-        f"({data['phase_name']})"
+        styled(
+            f"Road-map as of {data['as_of']}: ",
+            (f"phase {data['phase']}", "bold"),
+            f" ({data['phase_name']})",
+        )
     )
     for check in roadmap.checks:
-        mark = "[green]✔[/]" if check.met else "[red]✘[/]"
-        console.print(f"\n{mark} Phase {check.phase}: {check.name}")
+        console.print(
+            styled("\n", _mark(check.met), f" Phase {check.phase}: {check.name}")
+        )
         for criterion in check.criteria:
-            sub = "[green]✔[/]" if criterion.met else "[red]✘[/]"
             console.print(
-                f"   {sub} {criterion.name}: {criterion.observed} "
-                f"(needs {criterion.required})"
+                styled(
+                    "   ",
+                    _mark(criterion.met),
+                    f" {criterion.name}: {criterion.observed} "
+                    f"(needs {criterion.required})",
+                )
             )
             for line in criterion.evidence:
                 console.print(f"       · {line}", highlight=False)
             if criterion.missing:
-                console.print(f"       [yellow]missing:[/] {criterion.missing}")
+                console.print(
+                    styled("       ", ("missing:", "yellow"), f" {criterion.missing}")
+                )
     objectives = data["objectives"]
     table = Table(title="Objective 1: a habit of cooperation")
     for column in ("track", "last 12 months", "per year", "regularity", "attendance"):

@@ -98,6 +98,12 @@ def _check_pair(name: str) -> None:
         )
 
 
+def _shown(value: RuleValue, most: int = 60) -> str:
+    """A value as a message quotes it: its repr, cut short if long."""
+    text = repr(value)
+    return text if len(text) <= most else text[: most - 1] + "…"
+
+
 def check_changes(changes: Mapping[str, RuleValue]) -> None:
     """Refuse unknown parameter names and values out of range or of the wrong type."""
     for name, value in changes.items():
@@ -109,14 +115,14 @@ def check_changes(changes: Mapping[str, RuleValue]) -> None:
         elif name in _SPEC:
             default, low, high = _SPEC[name]
         else:
-            raise RulesError(f"unknown rule parameter {name!r}")
+            raise RulesError(f"unknown rule parameter {_shown(name)}")
         if isinstance(default, bool) or isinstance(value, bool):
             if type(value) is not type(default):
                 raise RulesError(f"{name!r} must be {type(default).__name__}")
             continue
         if isinstance(default, int | float):
             if not isinstance(value, int | float):
-                raise RulesError(f"{name!r} must be a number, got {value!r}")
+                raise RulesError(f"{name!r} must be a number, got {_shown(value)}")
             if isinstance(default, int) and not float(value).is_integer():
                 raise RulesError(f"{name!r} must be a whole number, got {value!r}")
             if (low is not None and value < low) or (high is not None and value > high):

@@ -11,8 +11,13 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from napci.domain.text import TEXT_PATTERN, check_storable
+
 __all__ = [
     "LANGUAGES",
+    "MAX_TEXT",
+    "STORABLE",
+    "STORABLE_SCHEMA",
     "ActorCode",
     "ActorKind",
     "DatePrecision",
@@ -21,6 +26,7 @@ __all__ = [
     "Rank",
     "Ref",
     "Source",
+    "StorableText",
     "TrackCategory",
     "TrackCode",
 ]
@@ -48,6 +54,19 @@ DatePrecision = Literal["day", "month", "year"]
 first of a month the source names without a day."""
 
 
+#: The longest text napci takes in one field (a name, a title, a finding).
+MAX_TEXT = 20_000
+
+#: What makes a ``str`` field storable text: the check, and the pattern that
+#: tells the JSON Schema of it (put after any length constraints).
+STORABLE = AfterValidator(check_storable)
+STORABLE_SCHEMA = Field(json_schema_extra={"pattern": TEXT_PATTERN})
+
+StorableText = Annotated[str, Field(max_length=MAX_TEXT), STORABLE, STORABLE_SCHEMA]
+"""Text a database can store and read back (no NUL, no lone surrogate; see
+:mod:`napci.domain.text`), up to :data:`MAX_TEXT` characters."""
+
+
 def _check_languages(value: dict[str, str]) -> dict[str, str]:
     if "en" not in value:
         raise ValueError("a name needs its English text under 'en'")
@@ -62,7 +81,7 @@ def _check_languages(value: dict[str, str]) -> dict[str, str]:
     return value
 
 
-LocalizedText = Annotated[dict[str, str], AfterValidator(_check_languages)]
+LocalizedText = Annotated[dict[str, StorableText], AfterValidator(_check_languages)]
 """Text in several languages, ``{"en": ..., "ko": ...}``; ``en`` required."""
 
 

@@ -23,8 +23,17 @@ from napci.domain.canonical import canonical_json
 from napci.domain.chain import ChainVerifier
 from napci.domain.envelope import RecordedEvent, format_timestamp, parse_timestamp
 from napci.domain.events import PayloadError, parse_payload
+from napci.domain.text import first_unstorable
 
-__all__ = ["FORMAT", "ImportError_", "ImportResult", "export_ledger", "import_ledger"]
+__all__ = [
+    "FORMAT",
+    "CheckedExport",
+    "ImportError_",
+    "ImportResult",
+    "check_export",
+    "export_ledger",
+    "import_ledger",
+]
 
 FORMAT = "napci-ledger"
 FORMAT_VERSION = 1
@@ -112,14 +121,12 @@ def _event_from_line(number: int, line: str) -> RecordedEvent:
             parse_timestamp(data[name])
         except ValueError as exc:
             raise ImportError_(f"line {number}: {name}: {exc}") from None
-    for name, value in data.items():
-        if isinstance(value, str):
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                raise ImportError_(
-                    f"line {number}: field {name!r} is not valid Unicode text"
-                ) from None
+    found = first_unstorable(data)
+    if found is not None:
+        raise ImportError_(
+            f"line {number}: event {data['id']} ({data['type']}): field "
+            f"{found[0]} {found[1]}; the export cannot be imported as it is"
+        )
     try:
         parse_payload(data["type"], data["version"], data["payload"])
     except PayloadError as exc:
@@ -176,12 +183,16 @@ def _events(path: Path) -> Iterator[tuple[int, RecordedEvent]]:
             yield number, _event_from_line(number, line)
 
 
-def _verified_again(path: Path, after: int, head: str) -> Iterator[RecordedEvent]:
+def _verified_again(
+    path: Path, after: int, prior: str, head: str
+) -> Iterator[RecordedEvent]:
     """The events after ``after``, checked again as they are written.
 
     The file is read twice (a million events do not fit in memory); this
     second reading is verified as strictly as the first, so a file changed
     between the two readings is refused, inside the writing transaction.
+    The event at ``after`` must be the database's head (``prior``): a ledger
+    is never rewritten.
     """
     verifier = ChainVerifier()
     for number, event in _events(path):
@@ -190,14 +201,33 @@ def _verified_again(path: Path, after: int, head: str) -> Iterator[RecordedEvent
                 f"line {number}: seq {verifier.first_bad_seq}: {verifier.problem} "
                 "(the file changed while it was imported)"
             )
+        if event.seq == after and event.hash != prior:
+            raise ImportError_(_rewritten(number, after))
         if event.seq > after:
             yield event
     if verifier.head != head:
         raise ImportError_("the file changed while it was imported")
 
 
-def import_ledger(ledger: SqlLedger, path: Path) -> ImportResult:
-    """Check an export whole, then append what this ledger does not hold."""
+def _rewritten(number: int, seq: int) -> str:
+    return (
+        f"line {number}: this database's event {seq} differs from the export's; "
+        "a ledger is never rewritten"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedExport:
+    """An export read whole and found sound: how many events, which head."""
+
+    events: int
+    head: str
+
+
+def check_export(path: Path) -> CheckedExport:
+    """Read an export whole and check every line, the chain and the
+    signatures, and that it ends where its header says; no database is
+    needed. Raises :class:`ImportError_` naming the line."""
     try:
         with path.open(encoding="utf-8") as lines:
             first = lines.readline()
@@ -206,8 +236,6 @@ def import_ledger(ledger: SqlLedger, path: Path) -> ImportResult:
     if not first:
         raise ImportError_(f"line 1: {path} is empty")
     header = _read_header(1, first)
-    head_seq, head_hash = ledger.head()
-
     verifier = ChainVerifier()
     count = 0
     try:
@@ -217,24 +245,32 @@ def import_ledger(ledger: SqlLedger, path: Path) -> ImportResult:
                     f"line {number}: seq {verifier.first_bad_seq}: {verifier.problem}"
                 )
             count += 1
-            if event.seq == head_seq and event.hash != head_hash:
-                raise ImportError_(
-                    f"line {number}: this database's event {head_seq} differs "
-                    "from the export's; a ledger is never rewritten"
-                )
     except UnicodeDecodeError as exc:
         raise ImportError_(f"{path}: not UTF-8 text ({exc.reason})") from None
+    except OSError as exc:
+        raise ImportError_(f"cannot read {path}: {exc}") from None
     if count != header["events"] or verifier.head != header["head"]:
         raise ImportError_(
             f"line {count + 2}: the export ends after {count} events with head "
             f"{verifier.head[:12]}…, but its header promises {header['events']} "
             f"events with head {header['head'][:12]}… (a truncated or altered file)"
         )
-    if count < head_seq:
+    return CheckedExport(count, verifier.head)
+
+
+def import_ledger(
+    ledger: SqlLedger, path: Path, *, checked: CheckedExport | None = None
+) -> ImportResult:
+    """Check an export whole (unless ``checked`` says :func:`check_export`
+    has), then append what this ledger does not hold."""
+    if checked is None:
+        checked = check_export(path)
+    head_seq, head_hash = ledger.head()
+    if checked.events < head_seq:
         raise ImportError_(
-            f"the export holds {count} events, fewer than the {head_seq} this "
-            "database already has; a ledger is never shortened"
+            f"the export holds {checked.events} events, fewer than the {head_seq} "
+            "this database already has; a ledger is never shortened"
         )
-    appended = ledger.restore(_verified_again(path, head_seq, verifier.head))
+    appended = ledger.restore(_verified_again(path, head_seq, head_hash, checked.head))
     new_seq, new_hash = ledger.head()
-    return ImportResult(count, head_seq, appended, new_seq, new_hash)
+    return ImportResult(checked.events, head_seq, appended, new_seq, new_hash)

@@ -15,7 +15,7 @@ delegates included). The rules judge the command accordingly.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -46,7 +46,15 @@ __all__ = [
 
 
 class InvalidCommand(ValueError):
-    """A command whose values do not make a valid event; nothing was appended."""
+    """A command whose values do not make a valid event; nothing was appended.
+
+    ``errors`` holds the validation's findings (pydantic's ``loc``, ``msg``,
+    ``type``, ``input``, ``ctx``), for a face to tell in its own words.
+    """
+
+    def __init__(self, message: str, errors: Sequence[Mapping[str, Any]] = ()) -> None:
+        super().__init__(message)
+        self.errors = tuple(errors)
 
 
 def gate_for(platform: Platform, registry: Registry) -> Callable[[date], Gate]:
@@ -131,7 +139,9 @@ def judge(context: Context, command: Any) -> list[Emit]:
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
             for err in exc.errors()
         )
-        raise InvalidCommand(f"invalid command: {problems}") from None
+        raise InvalidCommand(
+            f"invalid command: {problems}", exc.errors(include_url=False)
+        ) from None
 
 
 def execute(

@@ -23,6 +23,8 @@ from napci.web.state import WebState
 
 __all__ = ["create_app", "prepare"]
 
+FAILED = "the server failed to answer this request; the failure is logged"
+
 
 def prepare(settings: Settings) -> Platform:
     """Create or migrate the database and load the NAPCI record when empty."""
@@ -67,6 +69,15 @@ def create_app(settings: Settings, *, platform: Platform | None = None) -> FastA
         StarletteHTTPException,
     ):
         app.add_exception_handler(kind, on_error)
+
+    async def on_failure(request: Request, exc: Exception) -> Response:
+        # Anything the handlers above do not expect: a 500 in napci's own
+        # form (problem+json, or the styled page) that tells nothing of the
+        # failure's insides. Starlette raises it again after this answer,
+        # so the server logs it, once, with its traceback.
+        return await on_error(request, Problem(500, "Internal error", FAILED))
+
+    app.add_exception_handler(Exception, on_failure)
 
     from napci.web.api import router as api_router
     from napci.web.pages import router as pages_router

@@ -74,6 +74,9 @@ TINY_TAIL: Final[int] = 64
 
 _TYPE = re.compile(r"[A-Z][A-Za-z0-9]*")
 
+#: A payload as ``jsonb``, whatever NUL escapes it holds (see _statement).
+_JSONB: Final[str] = "replace(payload, '\\u0000', '\\ufffd')::jsonb"
+
 
 def _check_path(path: str) -> None:
     if not all(part.replace("_", "").isalnum() for part in path.split(".")):
@@ -121,10 +124,14 @@ def _statement(
         columns = "".join(", " + postgres_expr(p, k) for p, k in fields)
         # OFFSET 0 keeps the subquery from being flattened into the outer
         # SELECT, which would parse the payload once per column; ordered
-        # inside, the rows need no second sort outside.
+        # inside, the rows need no second sort outside. ``jsonb`` refuses a
+        # NUL (``\u0000``), which the ledger refuses too, but a record
+        # stored before it did must still read: the escape becomes U+FFFD's,
+        # of the same shape, so the JSON stays valid and the fields the fold
+        # reads (codes, ids, dates: never a NUL) are untouched.
         return (
             f"SELECT seq, occurred_at{columns} FROM "
-            f"(SELECT seq, occurred_at, payload::jsonb AS j FROM events "
+            f"(SELECT seq, occurred_at, {_JSONB} AS j FROM events "
             f"WHERE {where} ORDER BY seq OFFSET 0) AS e ORDER BY seq"
         )
     columns = "".join(", " + sqlite_expr(p, k) for p, k in fields)

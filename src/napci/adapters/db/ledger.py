@@ -43,6 +43,7 @@ from napci.domain.envelope import (
 )
 from napci.domain.events import PayloadError, parse_payload
 from napci.domain.registry import FoldRow
+from napci.domain.text import REMEDY, first_unstorable, unstorable
 
 __all__ = [
     "AppendResult",
@@ -173,6 +174,10 @@ def _check_rest(draft: EventDraft) -> dict[str, Any]:
         raise _refused(draft, f"payload is {exc}") from None
     except json.JSONDecodeError as exc:
         raise _refused(draft, f"payload is not JSON: {exc}") from None
+    if _MAYBE_UNSTORABLE.search(draft.payload_json) is not None:
+        found = first_unstorable(payload)
+        if found is not None:
+            raise _refused(draft, f"payload field {found[0]} {found[1]}: {REMEDY}")
     try:
         parse_payload(draft.type, draft.version, payload)
     except PayloadError as exc:
@@ -180,6 +185,12 @@ def _check_rest(draft: EventDraft) -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise _refused(draft, "payload must be a JSON object")
     return payload
+
+
+#: What canonical JSON text shows of a NUL (escaped) or a lone surrogate (as
+#: itself): a cheap test of every payload before the exact one (a literal
+#: backslash before "u0000" matches too, and passes the exact one).
+_MAYBE_UNSTORABLE = re.compile("\\\\u0000|[\ud800-\udfff]")
 
 
 def _refused(draft: EventDraft, problem: str) -> LedgerError:
@@ -307,6 +318,8 @@ class SqlLedger:
         """
         if principal is not None and len(principal) > 128:
             raise LedgerError("a principal's name has at most 128 characters")
+        if principal is not None and (problem := unstorable(principal)) is not None:
+            raise LedgerError(f"the principal's name {problem}")
         for draft in drafts:  # a lookup by id needs well-formed ids
             check_id(draft)
         try:

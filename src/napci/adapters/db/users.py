@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from napci.adapters.db.schema import users
 from napci.domain.access import ROLES, Principal
 from napci.domain.envelope import format_timestamp
+from napci.domain.text import unstorable
 
 __all__ = ["UserError", "UserRecord", "UserStore", "hash_token"]
 
@@ -39,8 +40,9 @@ class UserRecord:
 
 
 def hash_token(token: str) -> str:
-    """The stored form of a token."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+    """The stored form of a token (one with text that is not valid Unicode
+    has a form too: it matches no user)."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class UserStore:
@@ -59,6 +61,8 @@ class UserStore:
             raise UserError("an analyst acts for no actor: leave out --actor")
         if not name or len(name) > 64:
             raise UserError("a user's name has 1 to 64 characters")
+        if (problem := unstorable(name)) is not None:
+            raise UserError(f"a user's name cannot be stored: it {problem}")
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         try:
             with self.engine.begin() as conn:

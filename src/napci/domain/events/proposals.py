@@ -16,6 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from napci.domain.events.agenda import checked_changes
 from napci.domain.events.base import Event, register
 from napci.domain.values import (
+    MAX_TEXT,
+    STORABLE,
+    STORABLE_SCHEMA,
     ActorCode,
     LocalizedText,
     Ref,
@@ -92,8 +95,8 @@ class LaunchMechanism(_Subject):
     kind: Literal["launch-mechanism"] = "launch-mechanism"
     mechanism: Ref
     name: LocalizedText
-    tracks: tuple[TrackCode, ...] = Field(min_length=1)
-    members: tuple[ActorCode, ...] = Field(min_length=2)
+    tracks: tuple[TrackCode, ...] = Field(min_length=1, max_length=32)
+    members: tuple[ActorCode, ...] = Field(min_length=2, max_length=64)
     widens: Ref | None = None
 
 
@@ -102,7 +105,7 @@ class WidenProject(_Subject):
 
     kind: Literal["widen-project"] = "widen-project"
     project: Ref
-    tracks: tuple[TrackCode, ...] = Field(min_length=1)
+    tracks: tuple[TrackCode, ...] = Field(min_length=1, max_length=32)
 
 
 class AmendRules(_Subject):
@@ -127,7 +130,9 @@ class Violation(_Subject):
     kind: Literal["violation"] = "violation"
     concerned: ActorCode
     commitment: Ref | None = None
-    finding: str = Field(min_length=1)
+    finding: Annotated[
+        str, Field(min_length=1, max_length=MAX_TEXT), STORABLE, STORABLE_SCHEMA
+    ]
 
 
 ProposalSubject = Annotated[

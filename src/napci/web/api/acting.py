@@ -16,10 +16,12 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Depends, Path
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from napci.adapters.db.ledger import AppendResult
 from napci.domain.access import CLEARANCE, Principal
+from napci.domain.text import first_unstorable
+from napci.domain.values import MAX_TEXT
 from napci.services.procedure import execute_all
 from napci.web.api.common import Day, problems
 from napci.web.api.models import CommandResult, RecordedEvent
@@ -99,9 +101,20 @@ ActingFor = Annotated[Acting, Depends(acting)]
 
 class Body(BaseModel):
     """Base of command bodies: unknown fields are refused (a body never says
-    who acts)."""
+    who acts), and so is text a database cannot store, or longer than any
+    field takes, however deep in the body (a 422 naming the field)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        plain = value.model_dump() if isinstance(value, BaseModel) else value
+        found = first_unstorable(plain, longest=MAX_TEXT)
+        if found is not None:
+            where, problem = found
+            raise ValueError(f"{where} {problem}" if where else f"the text {problem}")
+        return value
 
 
 On = Annotated[

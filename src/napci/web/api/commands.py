@@ -39,7 +39,7 @@ from napci.web.api.acting import (
     day,
     run,
 )
-from napci.web.api.common import Day
+from napci.web.api.common import Day, Link, Text, Title
 from napci.web.api.models import CommandResult
 from napci.web.deps import State
 from napci.web.problems import Problem
@@ -48,8 +48,6 @@ __all__ = ["router"]
 
 router = APIRouter()
 
-Title = Annotated[str, Field(min_length=1, max_length=300)]
-Text = Annotated[str, Field(min_length=1, max_length=20_000)]
 Codes = Annotated[list[ActorCode], Field(max_length=64)]
 Tracks = Annotated[list[TrackCode], Field(max_length=32)]
 
@@ -394,7 +392,7 @@ class IncidentBody(Body):
     severity: int = Field(ge=1, le=5)
     description: Text
     source_title: Title
-    source_url: Annotated[str, Field(max_length=2000)] | None = None
+    source_url: Link | None = None
     tracks: Tracks = Field(default_factory=list)
     on: On = None
 

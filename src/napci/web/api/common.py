@@ -9,9 +9,10 @@ from typing import Annotated, Any
 from annotated_types import Interval
 from fastapi import Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from napci.domain.values import STORABLE, STORABLE_SCHEMA
 from napci.web.api.models import Problem as ProblemModel
 from napci.web.problems import PROBLEM, Problem
 from napci.web.state import WebState
@@ -22,7 +23,10 @@ __all__ = [
     "AsOf",
     "Day",
     "Limit",
+    "Link",
     "Offset",
+    "Text",
+    "Title",
     "cached_json",
     "not_found",
     "paginate",
@@ -42,6 +46,15 @@ LAST_DAY = date(2999, 12, 31)
 
 Day = Annotated[date, Interval(ge=FIRST_DAY, le=LAST_DAY)]
 """A date from 1900-01-01 to 2999-12-31."""
+
+# Text in command bodies: a database can store it (no NUL, no lone
+# surrogate: see napci.domain.text), and it has a length a page can show.
+Title = Annotated[str, Field(min_length=1, max_length=300), STORABLE, STORABLE_SCHEMA]
+"""A title or a name: 1 to 300 characters."""
+Text = Annotated[str, Field(min_length=1, max_length=20_000), STORABLE, STORABLE_SCHEMA]
+"""A text, a note, a reason, a statement: 1 to 20,000 characters."""
+Link = Annotated[str, Field(max_length=2000), STORABLE, STORABLE_SCHEMA]
+"""An address: up to 2,000 characters."""
 
 AsOf = Annotated[
     Day | None,

@@ -28,16 +28,13 @@ from napci.web.api.acting import (
     day,
     run,
 )
-from napci.web.api.common import Day
+from napci.web.api.common import Day, Text, Title
 from napci.web.api.models import CommandResult
 from napci.web.deps import State
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["projects"])
-
-Title = Annotated[str, Field(min_length=1, max_length=300)]
-Text = Annotated[str, Field(min_length=1, max_length=20_000)]
 
 
 class LaunchBody(Body):

@@ -39,7 +39,7 @@ from napci.web.api.acting import (
     result_of,
     run,
 )
-from napci.web.api.common import Day, problems
+from napci.web.api.common import Day, Text, Title, problems
 from napci.web.api.models import CommandResult, PositionDraft
 from napci.web.deps import State
 from napci.web.state import WebState
@@ -48,8 +48,6 @@ __all__ = ["router"]
 
 router = APIRouter(tags=["proposals"])
 
-Title = Annotated[str, Field(min_length=1, max_length=300)]
-Text = Annotated[str, Field(min_length=1, max_length=20_000)]
 KeyId = Annotated[
     str,
     Field(
@@ -152,7 +150,12 @@ class PositionFields(Body):
 class PositionBody(PositionFields):
     """A position, signed when the delegation has a registered key."""
 
-    signature: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
+    signature: (
+        Annotated[
+            str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9+/]+={0,2}$")
+        ]
+        | None
+    ) = Field(
         default=None,
         description="base64 Ed25519 signature over the draft's signing bytes",
     )

@@ -37,6 +37,8 @@ from napci.domain.procedure import (
     StartSilence,
     TableProposal,
 )
+from napci.domain.text import first_unstorable
+from napci.domain.values import MAX_TEXT
 from napci.services.procedure import InvalidCommand, execute_all
 from napci.web.pages import views
 from napci.web.pages.common import CSRF_FIELD, Page, PageDep, check_csrf, redirect
@@ -64,6 +66,9 @@ Form = Annotated[FormData, Depends(posted)]
 def _text(form: FormData, name: str, *, required: bool = True) -> str | None:
     value = form.get(name)
     text = value.strip() if isinstance(value, str) else ""
+    found = first_unstorable(text, name, longest=MAX_TEXT)
+    if found is not None:
+        raise InvalidCommand(f"invalid command: {name}: the text {found[1]}")
     if not text:
         if required:
             raise InvalidCommand(f"invalid command: {name}: a value is required")

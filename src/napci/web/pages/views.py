@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from napci.web.api.common import Day
 from napci.web.pages import data as build
 from napci.web.pages.common import Page, PageDep, render
 
@@ -15,7 +15,10 @@ __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 
-AsOf = Annotated[date | None, Query(description="YYYY-MM-DD")]
+# Bounded as the API's are (napci.web.api.common): a day from 1900 to 2999,
+# a seq within a database integer.
+AsOf = Annotated[Day | None, Query(description="YYYY-MM-DD")]
+LAST_SEQ = 2**62
 Code = Annotated[str | None, Query(max_length=16)]
 Track = Annotated[str | None, Query(max_length=40)]
 
@@ -149,8 +152,8 @@ def mechanisms(
 @router.get("/ledger.json")
 def ledger(
     page: PageDep,
-    before: Annotated[int | None, Query(ge=1)] = None,
-    after: Annotated[int | None, Query(ge=0)] = None,
+    before: Annotated[int | None, Query(ge=1, le=LAST_SEQ)] = None,
+    after: Annotated[int | None, Query(ge=0, le=LAST_SEQ)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Response:
     """The verifiable log, newest first."""
