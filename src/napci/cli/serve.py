@@ -26,7 +26,10 @@ def serve(
 
     from napci.web.app import create_app, prepare
 
-    settings = Settings.load(db)
+    try:
+        settings = Settings.load(db)
+    except ValueError as exc:
+        fail(str(exc))
     try:
         platform = prepare(settings)
     except Exception as exc:

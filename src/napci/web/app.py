@@ -19,6 +19,7 @@ from napci.services.procedure import InvalidCommand
 from napci.services.trust import TrustError
 from napci.settings import Settings
 from napci.web.problems import Problem, problem_response
+from napci.web.sessions import PageSessions
 from napci.web.state import WebState
 
 __all__ = ["create_app", "prepare"]
@@ -44,6 +45,9 @@ def create_app(settings: Settings, *, platform: Platform | None = None) -> FastA
         redoc_url=None,
     )
     app.state.web = WebState(platform or prepare(settings))
+    app.state.sessions = PageSessions.from_settings(
+        app.state.web.platform.engine, settings
+    )
 
     # First of the routes: a liveness probe should not scan the others.
     @app.get("/healthz", include_in_schema=False)
