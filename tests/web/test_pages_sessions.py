@@ -345,3 +345,27 @@ def test_session_settings_come_from_the_environment(
     monkeypatch.setenv("NAPCI_SESSION_HOURS", "0")
     with pytest.raises(ValueError, match="NAPCI_SESSION_HOURS"):
         Settings.load("sqlite://")
+
+
+@pytest.mark.parametrize(
+    ("asked", "landed"),
+    [("/proposals", "/proposals"), ("//elsewhere.example/", "/"), ("x", "/")],
+)
+def test_signing_in_returns_to_the_page_asked_for(
+    sqlite_web_record: WebRecord, asked: str, landed: str
+) -> None:
+    record = sqlite_web_record
+    with TestClient(record.app) as client:
+        form = client.get("/login", params={"next": asked})
+        assert f'name="next" value="{landed}"' in form.text
+        done = client.post(
+            "/login",
+            data={
+                "token": record.tokens["delegate"],
+                "next": asked,
+                CSRF_FIELD: csrf_of(client),
+            },
+            follow_redirects=False,
+        )
+        assert done.status_code == 303
+        assert done.headers["location"] == landed

@@ -9,7 +9,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 __all__ = [
     "LANGUAGES",
@@ -62,7 +69,20 @@ def _check_languages(value: dict[str, str]) -> dict[str, str]:
     return value
 
 
-LocalizedText = Annotated[dict[str, str], AfterValidator(_check_languages)]
+LocalizedText = Annotated[
+    dict[str, str],
+    AfterValidator(_check_languages),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "properties": {
+                lang: {"type": "string", "pattern": r"\S"} for lang in LANGUAGES
+            },
+            "required": ["en"],
+            "additionalProperties": False,
+        }
+    ),
+]
 """Text in several languages, ``{"en": ..., "ko": ...}``; ``en`` required."""
 
 

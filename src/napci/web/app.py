@@ -73,9 +73,11 @@ def create_app(settings: Settings, *, platform: Platform | None = None) -> FastA
         app.add_exception_handler(kind, on_error)
 
     from napci.web.api import router as api_router
+    from napci.web.api.openapi import describe
     from napci.web.pages import router as pages_router
 
     app.include_router(api_router, prefix="/api/v1")
+    app.openapi = lambda: describe(app)  # type: ignore[method-assign]
     app.include_router(pages_router)
     static = Path(str(resources.files("napci.web").joinpath("static")))
     app.mount("/static", StaticFiles(directory=static), name="static")

@@ -30,6 +30,7 @@ from napci.domain.access import ANONYMOUS, Principal
 from napci.domain.procedure import Refusal
 from napci.domain.registry import Registry
 from napci.services.procedure import InvalidCommand
+from napci.services.trust import TrustError
 from napci.web import i18n
 from napci.web.deps import State, page_principal
 from napci.web.i18n import N_
@@ -307,7 +308,8 @@ def problem_of(exc: Exception, tr: i18n.Translator) -> dict[str, Any]:
             "remedy": None,
             "detail": str(exc),
         }
-    status = int(getattr(exc, "status", getattr(exc, "status_code", 400)))
+    default = 404 if isinstance(exc, TrustError) else 400  # as its JSON twin says
+    status = int(getattr(exc, "status", getattr(exc, "status_code", default)))
     detail = tr.gettext(str(getattr(exc, "detail", exc)))
     title = str(getattr(exc, "title", ""))
     return {
