@@ -2,7 +2,7 @@
 
 A plain module, imported by name (``tests/`` is not a package; pytest puts
 this directory on ``sys.path``). It signs users in through the login form,
-submits forms with the session's CSRF token, and reads the templates and
+submits forms with the CSRF token the session's pages carry, and reads the templates and
 page code for the i18n checks: which messages they use, and which text is
 shown without going through the translation function.
 """
@@ -19,7 +19,7 @@ from typing import Any
 from jinja2 import Environment
 from jinja2.lexer import Token
 
-from napci.web.pages.common import CSRF_COOKIE, CSRF_FIELD
+from napci.web.pages.common import CSRF_FIELD
 
 ROOT = Path(__file__).parents[2]
 WEB = ROOT / "src" / "napci" / "web"
@@ -60,14 +60,24 @@ def twin(path: str) -> str:
 # -- signing in and submitting forms ------------------------------------------
 
 
+_CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_of(client: Any, path: str = "/login") -> str:
+    """The CSRF token the forms of ``path`` carry for ``client``'s session."""
+    page = client.get(path)
+    assert page.status_code == 200, page.text
+    match = _CSRF_INPUT.search(page.text)
+    assert match is not None, "the page has no form with a CSRF token"
+    return match.group(1)
+
+
 def sign_in(client: Any, token: str) -> None:
     """Sign ``client`` in through the login form (cookies kept by the client)."""
     client.cookies.clear()
-    page = client.get("/login")
-    assert page.status_code == 200, page.text
     response = client.post(
         "/login",
-        data={"token": token, CSRF_FIELD: client.cookies[CSRF_COOKIE]},
+        data={"token": token, CSRF_FIELD: csrf_of(client)},
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text
@@ -75,9 +85,7 @@ def sign_in(client: Any, token: str) -> None:
 
 def submit(client: Any, path: str, data: dict[str, Any]) -> Any:
     """POST a form with the session's CSRF token (no redirect followed)."""
-    if CSRF_COOKIE not in client.cookies:
-        client.get("/")
-    fields = {CSRF_FIELD: client.cookies[CSRF_COOKIE], **data}
+    fields = {CSRF_FIELD: csrf_of(client), **data}
     return client.post(path, data=fields, follow_redirects=False)
 
 

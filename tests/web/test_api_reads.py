@@ -233,14 +233,10 @@ def test_unknown_ids_are_404_problems(seeded: WebRecord, path: str, what: str) -
         ("/actors?offset=-1", "offset"),
         ("/ledger?limit=1001", "limit"),
         ("/trust?as_of=yesterday", "as_of"),
+        ("/trust?as_of=0", "YYYY-MM-DD"),  # not a count of seconds since 1970
         ("/status?as_of=9999-12-31", "as_of"),
-        ("/trust?track=military", "unknown track"),
-        ("/trust?as_of=1990-01-01", "no event"),
         ("/trust/explain?a=JPN", "b"),
-        ("/trust/explain?a=JPN&b=JPN", "two different actors"),
-        ("/trust/explain?a=JPN&b=ATLANTIS", "unknown actor"),
         ("/mechanisms/advice", "track"),
-        ("/meetings/next-host?willing=ASEAN", "no willing participant"),
     ],
 )
 def test_invalid_queries_are_422_problems(
@@ -255,9 +251,31 @@ def test_invalid_queries_are_422_problems(
     assert fragment in problem["detail"]
 
 
+@pytest.mark.parametrize(
+    ("path", "fragment"),
+    [
+        ("/trust?track=military", "unknown track"),
+        ("/trust?as_of=1990-01-01", "no event"),
+        ("/status?as_of=1990-01-01", "no event"),
+        ("/trust/explain?a=JPN&b=JPN", "two different actors"),
+        ("/trust/explain?a=JPN&b=ATLANTIS", "unknown actor"),
+        ("/meetings/next-host?willing=ASEAN", "no willing participant"),
+    ],
+)
+def test_a_well_formed_query_naming_nothing_in_the_record_is_a_404(
+    seeded: WebRecord, path: str, fragment: str
+) -> None:
+    response = seeded.get(path, "analyst")
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"] == PROBLEM
+    assert fragment in response.json()["detail"]
+    operation = seeded.app.openapi()["paths"]["/api/v1" + path.split("?")[0]]["get"]
+    assert PROBLEM in operation["responses"]["404"]["content"]
+
+
 def test_a_rule_that_cannot_answer_a_read_is_named(seeded: WebRecord) -> None:
     response = seeded.get("/mechanisms/advice?track=military", "analyst")
-    assert response.status_code == 422
+    assert response.status_code == 404
     problem = response.json()
     assert problem["rule"] == "known-track"
     assert "environment" in problem["remedy"]

@@ -24,6 +24,7 @@ from pages_helpers import (
     STATIC,
     TEMPLATES,
     all_messages,
+    csrf_of,
     external_urls,
     sign_in,
     site_files,
@@ -387,23 +388,28 @@ def test_a_delegation_without_keys_signs_nothing(
 # -- sessions, CSRF, who may act ---------------------------------------------------
 
 
-def test_login_sets_a_strict_http_only_session_cookie(site: Any) -> None:
+def test_login_opens_a_session_in_an_http_only_lax_cookie(site: Any) -> None:
     with TestClient(site.app) as client:
         form = client.get("/login")
-        csrf = form.cookies[CSRF_COOKIE]
+        visitor = form.cookies[CSRF_COOKIE]
         assert "httponly" in form.headers["set-cookie"].lower()
         assert "samesite=strict" in form.headers["set-cookie"].lower()
+        token = site.tokens["delegate"]
         done = client.post(
             "/login",
-            data={"token": site.tokens["delegate"], CSRF_FIELD: csrf},
+            data={"token": token, CSRF_FIELD: csrf_of(client)},
             follow_redirects=False,
         )
         assert done.status_code == 303
         cookies = done.headers.get_list("set-cookie")
         session = next(c for c in cookies if c.startswith(f"{SESSION_COOKIE}="))
         assert "httponly" in session.lower()
-        assert "samesite=strict" in session.lower()
-        assert client.cookies[CSRF_COOKIE] != csrf  # a new session, a new token
+        assert "samesite=lax" in session.lower()
+        assert "path=/" in session.lower()
+        # The cookie holds the session's own identifier, never the token.
+        assert token not in " ".join(cookies)
+        assert client.cookies[SESSION_COOKIE] not in (token, visitor)
+        assert CSRF_COOKIE not in client.cookies  # the session keys the forms now
         page = client.get("/")
         assert "Signed in as delegate." in page.text  # the flash message
         assert "Signed in as delegate." not in client.get("/").text

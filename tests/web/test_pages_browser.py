@@ -496,3 +496,39 @@ def test_a_delegations_page_flags_a_key_someone_else_entered(
     assert "binds no one" in page.locator("#flagged").inner_text()
     _shot(page, "participant-flagged-key")
     _check_offline(watch)
+
+
+def test_a_session_signs_in_acts_and_ends_in_the_browser(
+    watched: tuple[Any, Watch], site: Site
+) -> None:
+    page, watch = watched
+    record = site.record
+    _sign_in(page, site, "delegate")
+    cookies = {c["name"]: c for c in page.context.cookies()}
+    session = cookies["napci_session"]
+    assert session["httpOnly"] and session["sameSite"] == "Lax"
+    assert session["path"] == "/"
+    assert session["value"] != record.tokens["delegate"]  # never the token
+    assert "napci_session" not in page.evaluate("document.cookie")
+
+    # JPN's delegation issues a statement through the form.
+    _visit(page, site, "/proposals")
+    page.locator("#issue > summary").click()
+    form = "form[action='/documents']"
+    page.fill(f"{form} input[name=document]", "jpn-browser-statement")
+    page.fill(f"{form} input[name=title]", "A statement made in the browser")
+    page.select_option(f"{form} select[name=kind]", "statement")
+    _submit(page, f"{form} button[type=submit]")
+    assert "DocumentIssued" in _flash(page)
+    assert "jpn-browser-statement" in record.platform.registry().documents
+
+    # Signed out, the session is over: its cookie, put back, is nobody's.
+    _sign_out(page)
+    page.context.add_cookies(
+        [{"name": "napci_session", "value": session["value"], "url": site.base}]
+    )
+    _visit(page, site, "/proposals")
+    assert page.locator("header .user a[href='/login']").count() == 1
+    assert page.locator("form[action='/documents']").count() == 0
+    _shot(page, "session-ended")
+    _check_offline(watch)

@@ -52,7 +52,10 @@ def serve(
 
     Example: napci serve --port 8000
     """
-    settings = Settings.load(db)
+    try:
+        settings = Settings.load(db)
+    except ValueError as exc:
+        fail(str(exc), code=ExitCode.SETUP)
     check_url(settings.database_url, "--db" if db else ENV_DATABASE_URL)
     check_place(settings.database_url)
     _check_port(host, port)

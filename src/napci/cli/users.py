@@ -47,7 +47,7 @@ def revoke(
     name: Annotated[str, typer.Argument(help="The user's name.")],
     db: DbOption = None,
 ) -> None:
-    """Revoke a user's token.
+    """Revoke a user's token and end its sessions on the web pages.
 
     Example: napci users revoke jpn-delegation
     """
@@ -56,7 +56,7 @@ def revoke(
             napci.users.revoke(name)
         except UserError as exc:
             fail(str(exc))
-    console.print(f"User {name}'s token is revoked.")
+    console.print(f"User {name}'s token is revoked and its sessions are ended.")
 
 
 @users_app.command("list")

@@ -21,6 +21,7 @@ __all__ = [
     "RuleValue",
     "Rules",
     "RulesError",
+    "changes_schema",
     "check_changes",
     "rules_in_force",
 ]
@@ -80,6 +81,32 @@ _PAIR_PREFIX = "trust.base_rate."
 DEFAULTS: Final[Mapping[str, RuleValue]] = MappingProxyType(
     {name: spec[0] for name, spec in _SPEC.items()}
 )
+
+
+def changes_schema() -> dict[str, object]:
+    """The JSON schema of an amendment's changes: every parameter by name,
+    with its type and range. (A per-pair base rate, ``trust.base_rate.AAA.BBB``
+    with the two codes in alphabetical order, is accepted too; no schema
+    states the order, so it is named in the description only.)"""
+    properties: dict[str, object] = {}
+    for name, (default, low, high) in _SPEC.items():
+        if isinstance(default, bool):
+            properties[name] = {"type": "boolean"}
+            continue
+        bounds = {"minimum": low, "maximum": high}
+        properties[name] = {
+            "type": "integer" if isinstance(default, int) else "number",
+            **{key: value for key, value in bounds.items() if value is not None},
+        }
+    return {
+        "type": "object",
+        "description": "named parameters of the rules of procedure and their "
+        "new values; also a per-pair base rate trust.base_rate.AAA.BBB (0 to 1, "
+        "the two codes in alphabetical order)",
+        "properties": properties,
+        "additionalProperties": False,
+        "minProperties": 1,
+    }
 
 
 class RulesError(ValueError):

@@ -9,7 +9,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from napci.domain.text import TEXT_PATTERN, check_storable
 
@@ -81,7 +88,25 @@ def _check_languages(value: dict[str, str]) -> dict[str, str]:
     return value
 
 
-LocalizedText = Annotated[dict[str, StorableText], AfterValidator(_check_languages)]
+LocalizedText = Annotated[
+    dict[str, StorableText],
+    AfterValidator(_check_languages),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "properties": {
+                lang: {
+                    "type": "string",
+                    "maxLength": MAX_TEXT,
+                    "allOf": [{"pattern": r"\S"}, {"pattern": TEXT_PATTERN}],
+                }
+                for lang in LANGUAGES
+            },
+            "required": ["en"],
+            "additionalProperties": False,
+        }
+    ),
+]
 """Text in several languages, ``{"en": ..., "ko": ...}``; ``en`` required."""
 
 

@@ -19,6 +19,7 @@ from napci.services.procedure import InvalidCommand
 from napci.services.trust import TrustError
 from napci.settings import Settings
 from napci.web.problems import Problem, problem_response
+from napci.web.sessions import PageSessions
 from napci.web.state import WebState
 
 __all__ = ["create_app", "prepare"]
@@ -46,6 +47,9 @@ def create_app(settings: Settings, *, platform: Platform | None = None) -> FastA
         redoc_url=None,
     )
     app.state.web = WebState(platform or prepare(settings))
+    app.state.sessions = PageSessions.from_settings(
+        app.state.web.platform.engine, settings
+    )
 
     # First of the routes: a liveness probe should not scan the others.
     @app.get("/healthz", include_in_schema=False)
@@ -80,9 +84,11 @@ def create_app(settings: Settings, *, platform: Platform | None = None) -> FastA
     app.add_exception_handler(Exception, on_failure)
 
     from napci.web.api import router as api_router
+    from napci.web.api.openapi import describe
     from napci.web.pages import router as pages_router
 
     app.include_router(api_router, prefix="/api/v1")
+    app.openapi = lambda: describe(app)  # type: ignore[method-assign]
     app.include_router(pages_router)
     static = Path(str(resources.files("napci.web").joinpath("static")))
     app.mount("/static", StaticFiles(directory=static), name="static")

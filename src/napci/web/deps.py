@@ -9,6 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from napci.domain.access import ANONYMOUS, Principal
 from napci.web.problems import Problem
+from napci.web.sessions import SESSION_COOKIE, visit
 from napci.web.state import WebState
 
 __all__ = [
@@ -19,8 +20,6 @@ __all__ = [
     "page_principal",
     "require_actor",
 ]
-
-SESSION_COOKIE = "napci_session"
 
 
 async def get_state(request: Request) -> WebState:
@@ -69,10 +68,9 @@ async def api_principal(
     return principal
 
 
-def page_principal(request: Request, state: State) -> Principal:
-    """The pages' user: the session cookie, or anonymous."""
-    principal = _from_token(state, request.cookies.get(SESSION_COOKIE))
-    return ANONYMOUS if principal is None else principal
+def page_principal(request: Request) -> Principal:
+    """The pages' user: the live session its cookie names, or anonymous."""
+    return visit(request).principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(api_principal)]

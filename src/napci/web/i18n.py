@@ -401,8 +401,11 @@ _PAGE_MESSAGES: Final[tuple[str, ...]] = (
     "The road-map",
     (
         "The secretariat creates users and gives each a token (napci users "
-        "add). The token stays in a cookie that scripts cannot read and that is "
-        "sent to this site only."
+        "add). Signing in checks the token and opens a session; the browser "
+        "keeps only the session's own identifier, in a cookie that scripts "
+        "cannot read. The session ends when you sign out, after {minutes} "
+        "minutes without use, {hours} hours after signing in, or when your user "
+        "is revoked."
     ),
     "The silence ended on {date}",
     "The silence has ended",
@@ -457,6 +460,7 @@ _PAGE_MESSAGES: Final[tuple[str, ...]] = (
     "You are signed in as {name} ({role}).",
     "You see events classified {classes}.",
     "Your position now: {position}. Recording another one replaces it.",
+    "Your session has ended (signed out, expired or revoked): sign in again.",
     "a hard track needs {v}",
     "as of {date}",
     "base rate {v}",

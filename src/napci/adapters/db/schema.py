@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Column,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
@@ -13,7 +14,7 @@ from sqlalchemy import (
     Text,
 )
 
-__all__ = ["events", "ledger_head", "metadata", "users"]
+__all__ = ["events", "ledger_head", "metadata", "sessions", "users"]
 
 metadata = MetaData(
     naming_convention={
@@ -74,4 +75,24 @@ users = Table(
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("created_at", String(27), nullable=False),
     Column("revoked_at", String(27)),
+)
+
+# Signed-in sessions of the web pages. The browser holds a random identifier
+# (256 bits) in its cookie; the database holds its SHA-256 only, so a copy of
+# the table signs no one in. A session ends when it is deleted: on signing
+# out, when its user is revoked, or when it is found expired (idle or too old).
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("id_hash", String(64), nullable=False, unique=True),
+    Column(
+        "user_id",
+        Integer,
+        ForeignKey("users.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("created_at", String(27), nullable=False),
+    Column("last_seen_at", String(27), nullable=False),
 )

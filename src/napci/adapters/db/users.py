@@ -1,4 +1,4 @@
-"""The users store: add, authenticate, revoke."""
+"""The users store: add, authenticate, revoke (which ends the user's sessions)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from napci.adapters.db.schema import users
+from napci.adapters.db.schema import sessions, users
 from napci.domain.access import ROLES, Principal
 from napci.domain.envelope import format_timestamp
 from napci.domain.text import unstorable
@@ -96,15 +96,22 @@ class UserStore:
         return UserRecord(*row)
 
     def revoke(self, name: str) -> None:
-        """Revoke a user's token."""
+        """Revoke a user's token and end every session it signed in."""
         with self.engine.begin() as conn:
             done = conn.execute(
                 update(users)
                 .where(users.c.name == name, users.c.revoked_at.is_(None))
                 .values(revoked_at=format_timestamp(datetime.now(UTC)))
             )
-        if done.rowcount == 0:
-            raise UserError(f"no live user named {name!r}")
+            if done.rowcount == 0:
+                raise UserError(f"no live user named {name!r}")
+            conn.execute(
+                delete(sessions).where(
+                    sessions.c.user_id.in_(
+                        select(users.c.id).where(users.c.name == name)
+                    )
+                )
+            )
 
     def list(self) -> list[UserRecord]:
         """Every user, revoked ones included."""

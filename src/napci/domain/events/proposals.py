@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
 from napci.domain.events.agenda import checked_changes
 from napci.domain.events.base import Event, register
+from napci.domain.rules_of_procedure import changes_schema
 from napci.domain.values import (
     MAX_TEXT,
     STORABLE,
@@ -112,7 +113,9 @@ class AmendRules(_Subject):
     """Change named parameters of the rules of procedure."""
 
     kind: Literal["amend-rules"] = "amend-rules"
-    changes: dict[str, bool | int | float | str] = Field(min_length=1)
+    changes: Annotated[
+        dict[str, bool | int | float | str], WithJsonSchema(changes_schema())
+    ] = Field(min_length=1)
 
     _check = field_validator("changes")(checked_changes)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from napci.domain.events.documents import DocumentKind
 from napci.domain.procedure import (
@@ -237,7 +237,17 @@ def confirm(
 
 
 class AttendanceBody(Body):
-    """Who attended and who did not."""
+    """Who attended and who did not (one name at least)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["attended"], "properties": {"attended": {"minItems": 1}}},
+                {"required": ["absent"], "properties": {"absent": {"minItems": 1}}},
+            ]
+        },
+    )
 
     attended: Codes = Field(default_factory=list)
     absent: Codes = Field(default_factory=list)
@@ -352,6 +362,20 @@ def cancel(
 
 class DocumentBody(Body):
     """A document to issue."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "document": "statement-maritime-2015",
+                    "kind": "statement",
+                    "title": "Statement on maritime safety",
+                    "tracks": ["environment"],
+                }
+            ]
+        },
+    )
 
     document: Ref
     kind: DocumentKind

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from annotated_types import Interval
 from fastapi import Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema
 from starlette.concurrency import run_in_threadpool
 
 from napci.domain.values import STORABLE, STORABLE_SCHEMA
@@ -18,6 +19,7 @@ from napci.web.problems import PROBLEM, Problem
 from napci.web.state import WebState
 
 __all__ = [
+    "DAY_PATTERN",
     "FIRST_DAY",
     "LAST_DAY",
     "AsOf",
@@ -44,7 +46,35 @@ Limit = Annotated[int, Query(ge=1, le=1000, description="how many items at most"
 FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(2999, 12, 31)
 
-Day = Annotated[date, Interval(ge=FIRST_DAY, le=LAST_DAY)]
+#: The days from FIRST_DAY to LAST_DAY, as the description states them.
+DAY_PATTERN = r"^(19[0-9]{2}|2[0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+
+_ISO_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _iso_day(value: object) -> object:
+    """A day is written YYYY-MM-DD: not a number, not a timestamp (which
+    pydantic would otherwise read as seconds since 1970)."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _ISO_DAY.match(value):
+        return value
+    raise ValueError("a day is written YYYY-MM-DD")
+
+
+Day = Annotated[
+    date,
+    BeforeValidator(_iso_day),
+    Interval(ge=FIRST_DAY, le=LAST_DAY),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date",
+            "pattern": DAY_PATTERN,
+            "description": "a day from 1900-01-01 to 2999-12-31 (YYYY-MM-DD)",
+        }
+    ),
+]
 """A date from 1900-01-01 to 2999-12-31."""
 
 # Text in command bodies: a database can store it (no NUL, no lone
@@ -65,9 +95,11 @@ AsOf = Annotated[
 ]
 
 _TITLES = {
+    400: "Bad request: the body is not JSON",
     401: "Unauthorized: no token, or an unknown or revoked one",
     403: "Forbidden: the caller's role may not do this",
-    404: "Not found (or not visible to the caller)",
+    404: "Not found: nothing the caller may read answers to the id (or the "
+    "track, actor or date) asked for",
     409: "Refused by a rule of procedure (names the rule and the remedy)",
     422: "Invalid request: nothing was appended",
 }

@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Response
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from napci.domain.envelope import EventDraft
 from napci.domain.events.proposals import PositionKind, ProposalSubject
@@ -148,7 +148,30 @@ class PositionFields(Body):
 
 
 class PositionBody(PositionFields):
-    """A position, signed when the delegation has a registered key."""
+    """A position, signed when the delegation has a registered key: then
+    ``event_id``, ``signer`` and ``signature`` come together (from a draft)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {
+                    "properties": {
+                        "signer": {"type": "null"},
+                        "signature": {"type": "null"},
+                    }
+                },
+                {
+                    "required": ["event_id", "signer", "signature"],
+                    "properties": {
+                        "event_id": {"type": "string"},
+                        "signer": {"type": "string"},
+                        "signature": {"type": "string"},
+                    },
+                },
+            ]
+        },
+    )
 
     signature: (
         Annotated[

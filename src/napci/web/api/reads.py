@@ -118,10 +118,11 @@ def entry(attribute: str, ident: str) -> Callable[[Registry], Any | None]:
 
 
 def refused_read(exc: Refusal) -> Problem:
-    """A read whose parameters a rule cannot answer: 422, naming the rule."""
+    """A read whose parameters name nothing the record holds: 404, naming the
+    rule (the parameters are well formed; the record has no such thing)."""
     return Problem(
-        422,
-        "Invalid request",
+        404,
+        "Not found",
         str(exc),
         f"/problems/rules/{exc.rule}",
         rule=exc.rule,
@@ -248,7 +249,7 @@ async def meetings(
     "/meetings/next-host",
     tags=["meetings", "ownership"],
     summary="Who should host next",
-    responses=read_responses(NextHost, 401),
+    responses=read_responses(NextHost, 401, 404),
 )
 async def meetings_next_host(
     request: Request,
@@ -319,7 +320,7 @@ async def mechanisms(
     "/mechanisms/advice",
     tags=["mechanisms"],
     summary="The overlap adviser: revitalise, widen or create new",
-    responses=read_responses(Advice, 401),
+    responses=read_responses(Advice, 401, 404),
 )
 async def mechanisms_advice(
     request: Request,

@@ -146,7 +146,7 @@ async def ledger_head(request: Request, state: State, _: CurrentPrincipal) -> Re
     "/trust",
     tags=["trust"],
     summary="Trust per pair and track, the ladder, the regional index",
-    responses=read_responses(Trust, 401),
+    responses=read_responses(Trust, 401, 404),
 )
 async def trust(
     request: Request,
@@ -180,7 +180,7 @@ async def trust(
     "/trust/explain",
     tags=["trust"],
     summary="Why a pair's trust is what it is",
-    responses=read_responses(Explanation, 401),
+    responses=read_responses(Explanation, 401, 404),
 )
 async def trust_explain(
     request: Request,
@@ -222,7 +222,7 @@ async def trust_explain(
     "/status",
     tags=["road-map"],
     summary="The road-map phase and the three objectives",
-    responses=read_responses(Status, 401),
+    responses=read_responses(Status, 401, 404),
 )
 async def status(
     request: Request, state: State, principal: CurrentPrincipal, as_of: AsOf = None

@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from napci.web.pages import actions, auth, participants, views
 from napci.web.pages.common import anonymous_page, problem_of, render, wants_json
-from napci.web.problems import problem_response
+from napci.web.problems import allowed_methods, problem_response
 
 __all__ = ["error_page", "router"]
 
@@ -58,7 +58,10 @@ def error_page(request: Request, exc: Exception) -> Response:
             "rule": shown["rule"],
             "remedy": shown["remedy"],
         }
-        return render(page, "error.html", data, status=int(shown["status"]))
+        response = render(page, "error.html", data, status=int(shown["status"]))
+        if int(shown["status"]) == 405:
+            response.headers["Allow"] = allowed_methods(request)
+        return response
     except Exception:  # the error page itself failed: say so plainly
         status = int(getattr(exc, "status_code", getattr(exc, "status", 500)))
         return HTMLResponse(

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -31,11 +30,20 @@ from napci.domain.access import ANONYMOUS, Principal
 from napci.domain.procedure import Refusal
 from napci.domain.registry import Registry
 from napci.services.procedure import InvalidCommand
+from napci.services.trust import TrustError
 from napci.web import i18n
-from napci.web.deps import SESSION_COOKIE, State, page_principal
+from napci.web.deps import State, page_principal
 from napci.web.i18n import N_
 from napci.web.pages import charts
-from napci.web.problems import Problem
+from napci.web.sessions import (
+    CSRF_COOKIE,
+    CSRF_FIELD,
+    SESSION_COOKIE,
+    check_csrf,
+    csrf_token,
+    sessions_of,
+    visit,
+)
 from napci.web.state import WebState
 
 __all__ = [
@@ -44,6 +52,7 @@ __all__ = [
     "FLASH_COOKIE",
     "Page",
     "PageDep",
+    "check_csrf",
     "names",
     "page_for",
     "redirect",
@@ -52,12 +61,6 @@ __all__ = [
     "wants_json",
 ]
 
-CSRF_COOKIE = "napci_csrf"
-CSRF_DETAIL = N_(
-    "the form's security token is missing or does not match: reload the page "
-    "and submit the form again"
-)
-CSRF_FIELD = "csrf_token"
 FLASH_COOKIE = "napci_flash"
 
 #: Served with every page: nothing but this origin, no inline script.
@@ -222,42 +225,6 @@ def names(registry: Registry, lang: str) -> dict[str, str]:
 # -- CSRF and flash ---------------------------------------------------------
 
 
-def _valid_token(token: str | None) -> bool:
-    return bool(token) and 20 <= len(token or "") <= 100
-
-
-def csrf_token(request: Request) -> tuple[str, bool]:
-    """The session's CSRF token, and whether it is new (to be set)."""
-    token = request.cookies.get(CSRF_COOKIE)
-    if token is not None and _valid_token(token):
-        return token, False
-    return secrets.token_urlsafe(32), True
-
-
-def set_csrf_cookie(request: Request, response: Response, token: str) -> None:
-    """Send the CSRF cookie (readable by no script, sent to this site only)."""
-    response.set_cookie(
-        CSRF_COOKIE,
-        token,
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-        path="/",
-    )
-
-
-def check_csrf(request: Request, submitted: str | None) -> None:
-    """Refuse (403) a POST whose form token does not match the cookie."""
-    cookie = request.cookies.get(CSRF_COOKIE)
-    if (
-        not cookie
-        or not submitted
-        or not _valid_token(cookie)
-        or not secrets.compare_digest(cookie.encode(), submitted.encode())
-    ):
-        raise Problem(403, "Forbidden", CSRF_DETAIL, "/problems/csrf")
-
-
 def _encode_flash(kind: str, text: str) -> str:
     raw = json.dumps({"kind": kind, "text": text}).encode("utf-8")
     return base64.urlsafe_b64encode(raw).decode("ascii")
@@ -289,7 +256,7 @@ def redirect(request: Request, url: str, *, flash: str | None = None) -> Respons
             _encode_flash("ok", flash),
             httponly=True,
             samesite="strict",
-            secure=request.url.scheme == "https",
+            secure=sessions_of(request).secure_for(request),
             max_age=60,
             path="/",
         )
@@ -341,7 +308,8 @@ def problem_of(exc: Exception, tr: i18n.Translator) -> dict[str, Any]:
             "remedy": None,
             "detail": str(exc),
         }
-    status = int(getattr(exc, "status", getattr(exc, "status_code", 400)))
+    default = 404 if isinstance(exc, TrustError) else 400  # as its JSON twin says
+    status = int(getattr(exc, "status", getattr(exc, "status_code", default)))
     detail = tr.gettext(str(getattr(exc, "detail", exc)))
     title = str(getattr(exc, "title", ""))
     return {
@@ -415,8 +383,11 @@ def render(
         request, template, context, status_code=status, headers=SECURITY_HEADERS
     )
     response.headers["Cache-Control"] = "no-store"
-    if new_csrf:
-        set_csrf_cookie(request, response, csrf)
+    sessions = sessions_of(request)
+    if new_csrf is not None:
+        sessions.set_cookie(request, response, CSRF_COOKIE, new_csrf, "strict")
+    if visit(request).stale:  # the session ended: the browser may drop it
+        sessions.forget_cookie(request, response, SESSION_COOKIE)
     if FLASH_COOKIE in request.cookies:
         response.delete_cookie(FLASH_COOKIE, path="/", samesite="strict")
     return response
@@ -425,13 +396,8 @@ def render(
 def anonymous_page(request: Request) -> Page:
     """A page context built outside dependency injection (error pages)."""
     state: WebState = request.app.state.web
-    principal = ANONYMOUS
-    token = request.cookies.get(SESSION_COOKIE)
-    if token:
-        try:
-            user = state.platform.users.authenticate(token)
-        except Exception:  # the error page must render whatever failed
-            user = None
-        if user is not None:
-            principal = user.principal()
+    try:
+        principal = visit(request).principal
+    except Exception:  # the error page must render whatever failed
+        principal = ANONYMOUS
     return page_for(request, state, principal)
