@@ -34,6 +34,7 @@ from sqlalchemy.engine import make_url
 import napci
 from napci.domain.key_requests import make_key_request
 from napci.domain.procedure import (
+    AcknowledgeAttendance,
     AssessCommitments,
     CancelMeeting,
     CompleteProject,
@@ -62,8 +63,8 @@ from napci.domain.procedure import (
     advise,
     next_host,
 )
-from napci.domain.signing import generate_key_pair
-from napci.services.keys import submit_key_request
+from napci.domain.signing import KeyPair, generate_key_pair
+from napci.services.keys import revoke_key, submit_key_request
 from napci.services.procedure import execute, execute_all
 from napci.services.signed import draft_position, record_position
 
@@ -80,22 +81,45 @@ MESSAGE = re.compile(
 
 D0 = date(2015, 3, 2)
 
+#: The USA's key, registered and confirmed by its delegation on D0: it binds.
+USA_KEY = generate_key_pair()
+#: RUS's keys: one its delegation registered and revoked, one the
+#: secretariat entered in its name (unconfirmed, binding no one).
+RUS_REVOKED = generate_key_pair()
+RUS_ENTERED = generate_key_pair()
+ENTERED_ON = date(2015, 3, 10)
+#: The day JPN, host of m-reported, reported CHN's attendance there.
+REPORTED_ON = date(2015, 3, 5)
+
 
 # -- the staged record -----------------------------------------------------------
 
 
-def stage(record: Record, keys: Path) -> None:
-    """A record holding something of everything a command can be refused on
-    (the USA's signing key written to ``keys``)."""
+def stage(record: Record) -> None:
+    """A record holding something of everything a command can be refused on."""
     run = record.run
-    submitted = submit_key_request(
+    # Keys: the USA's binds; RUS's one revoked, one entered by the secretariat.
+    for pair, code, by, on in (
+        (USA_KEY, "USA", "USA", D0),
+        (RUS_REVOKED, "RUS", "RUS", D0),
+        (RUS_ENTERED, "RUS", "KOR", ENTERED_ON),
+    ):
+        submitted = submit_key_request(
+            record.platform,
+            make_key_request(pair, code, on),
+            principal=f"user:{by.lower()}",
+            by=by,
+            secretariat=by != code,
+        )
+        assert submitted.confirmed == (by == code)
+    revoke_key(
         record.platform,
-        make_key_request(generate_key_pair(), "USA", D0),
-        principal="user:usa-delegate",
-        by="USA",
+        RUS_REVOKED.key_id,
+        principal="user:rus",
+        by="RUS",
         secretariat=False,
+        on=date(2015, 3, 3),
     )
-    assert submitted.confirmed
     record.meeting("m-held", ("environment",), D0, host="JPN", chair="JPN")
     record.convene(
         "m-convened",
@@ -106,6 +130,9 @@ def stage(record: Record, keys: Path) -> None:
         on=D0,
     )
     record.convene("m-cancelled", ("environment",), date(2015, 6, 2), on=D0)
+    # JPN, its host, reports CHN's attendance; CHN has not acknowledged it.
+    record.convene("m-reported", ("environment",), D0, host="JPN", chair="JPN")
+    run(RecordAttendance("m-reported", "CHN", True, REPORTED_ON, "JPN"))
     run(CancelMeeting("m-cancelled", D0, "KOR"))
     record.issue("d-rec", "recognition", D0, tracks=("environment",), by="MNG")
     record.issue("d-chair", "chair-statement", D0, by="JPN", meeting="m-held")
@@ -228,7 +255,7 @@ def staged(
     url = next(urls)
     try:
         with opened(url) as record:
-            stage(record, tmp_path_factory.mktemp("keys"))
+            stage(record)
             yield record
     finally:
         for _ in urls:  # drop the PostgreSQL database
@@ -354,7 +381,45 @@ def _bad_signature(record: Record) -> object:
     )
 
 
+def _request(pair: KeyPair, code: str, on: date, by: str) -> Callable[[Record], object]:
+    """Submit a key request for ``pair`` as ``code``'s, by ``by``'s delegation
+    (the secretariat when ``by`` is the facilitator)."""
+
+    def submit(record: Record) -> object:
+        return submit_key_request(
+            record.platform,
+            make_key_request(pair, code, on),
+            principal="t",
+            by=by,
+            secretariat=by == "KOR",
+        )
+
+    return submit
+
+
+def _revoke(key_id: str, by: str, on: date) -> Callable[[Record], object]:
+    """Revoke ``key_id`` by ``by``'s delegation."""
+
+    def revoke(record: Record) -> object:
+        return revoke_key(
+            record.platform, key_id, principal="t", by=by, secretariat=False, on=on
+        )
+
+    return revoke
+
+
 CASES: tuple[Case, ...] = (
+    # -- standing.py: nothing is dated before the acting party is in the record
+    Case(
+        "dated before the actor entered",
+        "no-backdating",
+        _issue("d-new", by="MNG", on=date(2013, 3, 1)),  # MNG entered 2013-05-08
+    ),
+    Case(
+        "secretariat's act before the role",
+        "no-backdating",
+        _issue("d-new", by="KOR", on=date(2013, 4, 1)),  # facilitator from 05-08
+    ),
     # -- participation.py
     Case("no-future", "no-future", InviteActor("PRK", _future(), "KOR")),
     Case("unknown actor", "registry", JoinActor("XXX", D0, "XXX")),
@@ -400,6 +465,11 @@ CASES: tuple[Case, ...] = (
         "meetings",
         RecordAttendance("m-cancelled", "CHN", True, D0, "KOR"),
     ),
+    Case(
+        "host of a meeting before it took part",
+        "no-backdating",
+        _convene("m-new", by="JPN", starts_on=date(2013, 4, 1), on=date(2013, 4, 1)),
+    ),
     Case("held twice", "meetings", HoldMeeting("m-held", D0, "KOR")),
     Case("held too early", "meetings", HoldMeeting("m-convened", D0, "KOR")),
     Case("cancels a held meeting", "meetings", CancelMeeting("m-held", D0, "KOR")),
@@ -411,6 +481,27 @@ CASES: tuple[Case, ...] = (
     ),
     Case("document by an outsider", "observer", _issue("d-new", by="SEJONG")),
     Case("document on no track", "known-track", _issue("d-new", tracks=("nowhere",))),
+    # -- attendance.py
+    Case(
+        "acknowledges at a cancelled meeting",
+        "meetings",
+        AcknowledgeAttendance("m-cancelled", "CHN", D0, "CHN"),
+    ),
+    Case(
+        "acknowledges nothing reported",
+        "attendance",
+        AcknowledgeAttendance("m-convened", "CHN", D0, "CHN"),
+    ),
+    Case(
+        "acknowledges twice",
+        "attendance",
+        AcknowledgeAttendance("m-held", "JPN", D0, "JPN"),
+    ),
+    Case(
+        "acknowledges before the report",
+        "no-backdating",
+        AcknowledgeAttendance("m-reported", "CHN", D0, "CHN"),
+    ),
     # -- decisions.py
     Case(
         "position before tabling",
@@ -746,6 +837,65 @@ CASES: tuple[Case, ...] = (
         "no willing host",
         "ownership",
         provoke=lambda r: next_host(r.registry(), date(2015, 6, 1), ("PRK",)),
+    ),
+    # -- keys.py
+    Case(
+        "key request dated tomorrow",
+        "no-future",
+        provoke=_request(generate_key_pair(), "USA", _future(), "USA"),
+    ),
+    Case(
+        "key request before the actor entered",
+        "no-backdating",
+        provoke=_request(generate_key_pair(), "MNG", date(2013, 3, 1), "MNG"),
+    ),
+    Case(
+        "key for no actor",
+        "registry",
+        provoke=_request(generate_key_pair(), "XXX", D0, "XXX"),
+    ),
+    Case(
+        "key of another delegation",
+        "own-key",
+        provoke=_request(USA_KEY, "JPN", D0, "JPN"),
+    ),
+    Case(
+        "revoked key again", "own-key", provoke=_request(RUS_REVOKED, "RUS", D0, "RUS")
+    ),
+    Case(
+        "confirmed before registered",
+        "own-key",
+        provoke=_request(RUS_ENTERED, "RUS", D0, "RUS"),
+    ),
+    Case(
+        "key confirmed already",
+        "own-key",
+        provoke=_request(USA_KEY, "USA", date(2015, 3, 3), "USA"),
+    ),
+    Case(
+        "key confirmed by another",
+        "own-key",
+        provoke=_request(RUS_ENTERED, "RUS", date(2015, 3, 11), "KOR"),
+    ),
+    Case(
+        "revokes no key",
+        "own-key",
+        provoke=_revoke("ed25519:0000000000000000", "USA", D0),
+    ),
+    Case(
+        "revokes another's key",
+        "own-key",
+        provoke=_revoke(USA_KEY.key_id, "JPN", date(2015, 6, 1)),
+    ),
+    Case(
+        "revokes twice",
+        "own-key",
+        provoke=_revoke(RUS_REVOKED.key_id, "RUS", date(2015, 6, 1)),
+    ),
+    Case(
+        "revoked before registered",
+        "own-key",
+        provoke=_revoke(USA_KEY.key_id, "USA", date(2015, 1, 1)),
     ),
     # -- services
     Case(

@@ -134,7 +134,10 @@ def test_a_hosts_report_of_others_counts_once_each_acknowledges(
     refusal = record.refused(
         ack("m", "CHN"), "attendance", "CHN's attendance at m (attended) is"
     )
-    assert refusal.remedy == "Nothing is left to acknowledge until a new report."
+    assert refusal.remedy == (
+        "Nothing is left to acknowledge: CHN acknowledges again only once the "
+        "host or the chair reports it absent."
+    )
     refusal = record.refused(
         ack("m", "RUS"), "attendance", "no attendance of RUS at m has been reported"
     )

@@ -160,7 +160,8 @@ def acknowledge_attendance(cmd: AcknowledgeAttendance, ctx: Context) -> list[Emi
         "attendance",
         f"{cmd.code}'s attendance at {cmd.meeting} ({_attended(reported)}) is "
         "acknowledged already",
-        "Nothing is left to acknowledge until a new report.",
+        f"Nothing is left to acknowledge: {cmd.code} acknowledges again only "
+        f"once the host or the chair reports it {_attended(not reported)}.",
     )
     reported_on = meeting.reported_on[cmd.code]
     require(

@@ -159,8 +159,9 @@ def judge_key_request(
             raise Refusal(
                 RULE,
                 f"key {key_id} is already registered and confirmed for {code}",
-                f"Nothing to record: the key binds {code}. To replace it, make a "
-                f"new key and revoke this one.",
+                f"Nothing is left to record: the key binds {code}. To replace it, "
+                f"make a new key with 'napci keys new {code}', submit it, and "
+                f"revoke this one.",
             )
         raise Refusal(
             RULE,
@@ -217,12 +218,18 @@ def judge_key_revocation(
         f"token: POST /api/v1/keys/{key_id}/revoke, or 'napci keys revoke "
         f"{key_id} --server URL --token TOKEN'.",
     )
-    require(
-        not key.revoked,
-        RULE,
-        f"key {key_id} was revoked on {_day(key.revoked_on)} already",
-        "Nothing to record.",
-    )
+    if key.revoked:
+        bind = binding_keys(registry, key.code)
+        now = (
+            f"The keys that still bind {key.code}: {', '.join(bind)}."
+            if bind
+            else f"No key binds {key.code} now: its positions need no signature."
+        )
+        raise Refusal(
+            RULE,
+            f"key {key_id} was revoked on {_day(key.revoked_on)} already",
+            f"Nothing is left to revoke: it signs nothing since. {now}",
+        )
     _check_day(registry, key.code, on, today, f"the revocation of key {key_id}")
     require(
         key.registered_on is None or on >= key.registered_on,

@@ -269,7 +269,9 @@ def convene_meeting(cmd: ConveneMeeting, ctx: Context) -> list[Emit]:
     for code in (cmd.host, cmd.chair, *cmd.invitees):
         if code is not None:
             check_actor(reg, code)
-    check_host_dated(ctx, cmd.by, cmd.meeting, cmd.starts_on, cmd.host, cmd.chair)
+    check_host_dated(
+        ctx, cmd.by, cmd.meeting, cmd.starts_on, cmd.host, cmd.chair, "convene it"
+    )
     for track in cmd.tracks:
         require(
             track in reg.tracks and reg.tracks[track].open,
@@ -351,10 +353,12 @@ def check_host_dated(
     day: date,
     host: str | None,
     chair: str | None,
+    to: str,
 ) -> None:
     """Refuse a host or chair acting as such (not as the facilitator's
     secretariat) for a meeting dated before it took part in the process:
-    nothing is dated before the acting party is in the record."""
+    nothing is dated before the acting party is in the record. The refusal
+    asks the secretariat, which acts for any meeting, ``to`` do it."""
     if by == ctx.facilitator() or by not in (host, chair):
         return
     actor = ctx.registry.actors.get(by)
@@ -368,7 +372,7 @@ def check_host_dated(
         f"{by} acts as {capacity} of meeting {meeting}, dated {day.isoformat()}, "
         f"when it did not yet take part in the process{joined}",
         "A host or chair acts only for meetings dated while it takes part. "
-        + ask_secretariat("record an earlier meeting"),
+        + ask_secretariat(to),
     )
 
 
@@ -385,7 +389,9 @@ def check_recorder(ctx: Context, view: MeetingView, by: str, what: str) -> None:
         host=view.host,
         chair=view.chair,
     )
-    check_host_dated(ctx, by, view.meeting, view.starts_on, view.host, view.chair)
+    check_host_dated(
+        ctx, by, view.meeting, view.starts_on, view.host, view.chair, f"record {what}"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -402,7 +408,15 @@ def hold_meeting(cmd: HoldMeeting, ctx: Context) -> list[Emit]:
     """A meeting is held once, on or after the day it was convened for."""
     meeting = meeting_seen(ctx, cmd.meeting)
     check_recorder(ctx, meeting, cmd.by, "the holding")
-    check_host_dated(ctx, cmd.by, cmd.meeting, cmd.held_on, meeting.host, meeting.chair)
+    check_host_dated(
+        ctx,
+        cmd.by,
+        cmd.meeting,
+        cmd.held_on,
+        meeting.host,
+        meeting.chair,
+        "record the holding",
+    )
     require(
         meeting.status == "convened",
         "meetings",
