@@ -15,7 +15,16 @@ import typer.main
 
 from napci.cli import app
 
-__all__ = ["ACTING", "ADMIN", "READING", "VERBS", "acting_args", "params_of", "verbs"]
+__all__ = [
+    "ACTING",
+    "ADMIN",
+    "FILES",
+    "READING",
+    "VERBS",
+    "acting_args",
+    "params_of",
+    "verbs",
+]
 
 DAY = ["--on", "2015-03-01"]
 
@@ -44,7 +53,6 @@ READING: dict[str, list[str]] = {
 #: The operator's verbs on the database itself (no actor acts).
 ADMIN: dict[str, list[str]] = {
     "init": [],
-    "keys new": ["KOR", "--no-register"],
     "ledger import": ["no-such.jsonl"],
     "serve": ["--port", "1"],
     "users add": ["someone", "--role", "analyst"],
@@ -72,6 +80,9 @@ ACTING: dict[str, list[str]] = {
         "--occurred-on",
         "2015-03-01",
     ],
+    "keys register": ["no-such.request.json"],
+    "keys revoke": ["ed25519:0000000000000000", "--reason", "R", *DAY],
+    "meetings acknowledge": ["no-such", *DAY],
     "meetings attend": ["no-such", "--attended", "KOR", *DAY],
     "meetings cancel": ["no-such", *DAY],
     "meetings confirm": ["no-such", *DAY],
@@ -128,7 +139,16 @@ ACTING: dict[str, list[str]] = {
     "proposals withdraw": ["no-such", *DAY],
 }
 
+#: Every verb that opens a record (it takes --db).
 VERBS: dict[str, list[str]] = {**READING, **ADMIN, **ACTING}
+
+#: Verbs on files of this machine alone: they open no record (no --db) and
+#: act for no one (no --token). ``KEY`` stands for a private key file,
+#: ``OUT`` for a folder.
+FILES: dict[str, list[str]] = {
+    "keys new": ["KOR", "--out", "OUT", *DAY],
+    "keys request": ["KEY", "--actor", "KOR", "--out", "OUT/KOR.request.json"],
+}
 
 
 def _walk(command: Any, path: tuple[str, ...]) -> Iterator[tuple[str, Any]]:

@@ -12,19 +12,22 @@ else. ``--actor`` must name the actor the caller acts for.
 from __future__ import annotations
 
 import pytest
-from cli_verbs import ACTING, ADMIN, READING, acting_args, params_of, verbs
+from cli_verbs import ACTING, ADMIN, FILES, READING, acting_args, params_of, verbs
 from napci_console import Console
 
 
 def test_every_verb_that_acts_signs_in() -> None:
     found = verbs()
-    assert set(found) == set(READING) | set(ADMIN) | set(ACTING), (
-        "a verb is missing from cli_verbs.py: say whether it reads, administers or acts"
+    assert set(found) == set(READING) | set(ADMIN) | set(ACTING) | set(FILES), (
+        "a verb is missing from cli_verbs.py: say whether it reads, administers, "
+        "acts, or works on files alone"
     )
     for verb in ACTING:
         assert "token" in params_of(verb), f"napci {verb} takes no --token"
     for verb in READING:
         assert "token" not in params_of(verb), f"napci {verb} only reads"
+    for verb in FILES:
+        assert not {"token", "db"} & params_of(verb), f"napci {verb} opens a record"
 
 
 @pytest.fixture(scope="module")

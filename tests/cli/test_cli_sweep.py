@@ -16,15 +16,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cli_verbs import ACTING, ADMIN, VERBS, params_of, verbs
+from cli_verbs import ACTING, ADMIN, FILES, VERBS, params_of, verbs
 from napci_console import Console
 from typer.testing import Result
+
+from napci.domain.signing import generate_key_pair
 
 DATES = {"--on", "--as-of", "--at", "--deadline", "--due", "--starts-on"}
 DATES |= {"--occurred-on"}
 #: Verbs whose arguments name something the record does not hold.
 UNKNOWN = {verb for verb, args in VERBS.items() if "no-such" in args}
 UNKNOWN |= {"trust explain", "actors invite", "ledger import"}
+UNKNOWN |= {"keys register", "keys revoke"}  # no such request file, no such key
 
 
 def _answered(result: Result, code: int) -> None:
@@ -107,6 +110,33 @@ def test_a_database_napci_cannot_use(
         _answered(result, 3)
         assert "napci init" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("verb", sorted(FILES))
+def test_a_verb_on_files_alone_opens_no_record(
+    verb: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``keys new`` and ``keys request`` write files and open no record: a
+    database setting napci cannot use is none of their concern, and a folder
+    they cannot write is (exit 3), in one line."""
+    monkeypatch.chdir(tmp_path)
+    key = tmp_path / "held.key"
+    key.write_bytes(generate_key_pair().private_pem())
+
+    def args(out: Path) -> list[str]:
+        given = [a.replace("OUT", str(out)) for a in FILES[verb]]
+        return [*verb.split(), *(str(key) if a == "KEY" else a for a in given)]
+
+    napci = Console(None)
+    (tmp_path / "keys").mkdir()
+    napci("--db", "garbage", *args(tmp_path / "keys"))
+    napci(*args(tmp_path / "keys"), env={"NAPCI_DATABASE_URL": "sqlite://"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["held.key", "keys"]
+
+    (tmp_path / "taken").write_text("a file, not a folder\n", encoding="utf-8")
+    result = napci.invoke(*args(tmp_path / "taken" / "keys"))
+    _answered(result, 3)
+    assert "cannot write" in result.stderr
 
 
 @pytest.mark.parametrize("verb", sorted(verb for verb in VERBS if verb in UNKNOWN))

@@ -180,7 +180,8 @@ def test_two_years_take_the_road_map_from_phase_1_to_phase_3(db_url: str) -> Non
                 }
             ]
         if year == 2015:
-            # Start with the willing, then the others join by their own act.
+            # Start with the willing: the ROK launches, naming JPN a founder,
+            # who is invited and joins by its own act, as the others do.
             napci.delegation("KOR")(
                 "projects",
                 "launch",
@@ -196,17 +197,14 @@ def test_two_years_take_the_road_map_from_phase_1_to_phase_3(db_url: str) -> Non
                 "--on",
                 "2015-04-01",
             )
-            for code in PARTICIPANTS:
-                if code not in ("KOR", "JPN"):
-                    napci.delegation(code)(
-                        "projects",
-                        "join",
-                        project,
-                        "--actor",
-                        code,
-                        "--on",
-                        "2015-04-15",
-                    )
+            (launched,) = napci.json("projects")
+            assert launched["members"] == ["KOR"]  # JPN's own act is to come
+            others = [c for c in PARTICIPANTS if c not in ("KOR", "JPN")]
+            joins = [("JPN", "2015-04-02")] + [(c, "2015-04-15") for c in others]
+            for code, on in joins:  # the invited founder first
+                napci.delegation(code)(
+                    "projects", "join", project, "--actor", code, "--on", on
+                )
             # Each delegation commits itself, with its own token (the ROK's
             # delegation too: the secretariat never commits for it).
             for code in PARTICIPANTS:

@@ -230,8 +230,8 @@ def enter_key(
     by: str | None = None,
     secretariat: bool = False,
 ) -> KeyPair:
-    """A new key pair entered in ``actor``'s name by someone else (``by``; the
-    command line's operator when None): recorded unconfirmed, it binds no one."""
+    """A new key pair entered in ``actor``'s name by someone else (``by``;
+    no one signed in when None): recorded unconfirmed, it binds no one."""
     pair = generate_key_pair()
     submitted = submit_key_request(
         platform,

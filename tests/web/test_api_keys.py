@@ -363,6 +363,24 @@ def test_a_forged_request_is_refused(sqlite_web_record: WebRecord, forge: Any) -
     assert "exactly as 'napci keys new' wrote it" in problem["detail"]
 
 
+@pytest.mark.parametrize(
+    "signature",
+    ["not base64!", "x" * 1_000, "a\u202eb" * 30],
+    ids=["not-base64", "a-kilobyte", "right-to-left"],
+)
+def test_a_signature_that_is_no_ed25519_signature_is_an_invalid_body(
+    sqlite_web_record: WebRecord, signature: str
+) -> None:
+    """A key request's signatures are 64 bytes in base64, as the description
+    says; anything else is refused as the body, never judged as text."""
+    record = sqlite_web_record
+    body = request_of(generate_key_pair(), "CHN")
+    body["events"][0]["signature"] = signature
+    before = record.head()
+    problem = refused(record, before, submit(record, "other-delegate", body), 422)
+    assert problem["detail"].startswith("body.events.0.signature: ")
+
+
 # -- revocation ------------------------------------------------------------------
 
 

@@ -148,10 +148,19 @@ def test_a_delegation_registers_its_own_key_with_a_running_server(
     status, _ = post(server, "/proposals/p/positions", tokens["chn"], position)
     assert status == 201
 
-    # China submits it with its own token: confirmed, it binds China.
+    # --actor names whom the token acts for, as the server says (GET /me).
+    at = server.head()
+    said = napci(*register, tokens["jpn"], "--actor", "CHN", code=2)
+    assert "acts for JPN, not for CHN" in said and "(rule 0:" in said
+    assert server.head() == at
+
+    # China submits it with its own token (here from NAPCI_TOKEN): confirmed,
+    # it binds China.
+    monkeypatch.setenv("NAPCI_TOKEN", tokens["chn"])
     answer = json.loads(
-        CliRunner().invoke(app, [*register, tokens["chn"], "--json"]).stdout
+        CliRunner().invoke(app, [*register[:-1], "--actor", "chn", "--json"]).stdout
     )
+    monkeypatch.delenv("NAPCI_TOKEN")
     assert answer["confirmed"] is True
     assert [e["type"] for e in answer["recorded"]] == ["KeyConfirmed"]
     before = server.head()
@@ -167,8 +176,10 @@ def test_a_delegation_registers_its_own_key_with_a_running_server(
     assert "unknown or revoked" in napci(*register, "napci_nobody", code=2)
     assert server.head() == before
 
-    # China revokes it: its unsigned positions are its own again.
-    said = napci(*revoke, tokens["chn"], "--reason", "rotated", "--on", "2015-06-02")
+    # China revokes it (its token before the verb): its unsigned positions
+    # are its own again.
+    said = napci("--token", tokens["chn"], *revoke[:-1], "--reason", "rotated",
+                 "--on", "2015-06-02")  # fmt: skip
     assert "KeyRevoked" in said
     status, _ = post(server, "/proposals/p/positions", tokens["chn"], position)
     assert status == 201

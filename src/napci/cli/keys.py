@@ -3,9 +3,11 @@
 A key binds a delegation only when the delegation registered it itself
 (DESIGN §4 rule 0): ``keys new`` writes the key pair and a key request on
 the delegation's own machine, touching no record; the delegation submits the
-request with its own token (``keys register FILE --server URL --token T``).
-Entered by anyone else, the local operator included (``keys register FILE``
-without a server), the key is recorded unconfirmed and binds no one.
+request signed in with its own token (``keys register FILE --token T``, on
+the record ``--db`` names or, with ``--server URL``, through a server's
+API), as every verb that acts does (:mod:`napci.cli.acting`). Entered by
+anyone else, the local operator without a token included (who acts as the
+facilitator's secretariat), the key is recorded unconfirmed and binds no one.
 """
 
 from __future__ import annotations
@@ -13,21 +15,34 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from napci.cli.acting import OnOption, day, report, signing_key
+from napci.cli.acting import (
+    ENV_TOKEN,
+    ActorOption,
+    OnOption,
+    TokenOption,
+    day,
+    report,
+    sign_in,
+    signing_key,
+)
 from napci.cli.common import (
     DbOption,
+    ExitCode,
     JsonOption,
+    check_text,
     console,
     fail,
     platform,
-    principal,
     print_json,
 )
-from napci.cli.remote import RemoteError, ServerOption, TokenOption, post
+from napci.cli.remote import RemoteError, ServerOption, get, post
+
+if TYPE_CHECKING:
+    from napci.domain.key_requests import KeyRequest
 
 __all__ = ["app"]
 
@@ -57,7 +72,8 @@ def _not_after_today(text: str | None) -> date:
 def _submit_hint(path: Path) -> str:
     return (
         f"Submit it with your delegation's own token: napci keys register {path} "
-        "--server URL --token TOKEN (or POST it to /api/v1/keys)."
+        "--token TOKEN (add --server URL to submit it through a napci server, "
+        "or POST it to /api/v1/keys)."
     )
 
 
@@ -84,7 +100,10 @@ def new(
     try:
         files = write_key_files(code, out, on_day)
     except OSError as exc:
-        fail(f"cannot write the key to {out}: {exc.strerror or exc}")
+        fail(
+            f"cannot write the key to {out}: {exc.strerror or exc}",
+            code=ExitCode.SETUP,
+        )
     console.print(
         f"Key {files.pair.key_id} for {code} written to {files.key_path} "
         "(keep it private: whoever holds it signs for the delegation).",
@@ -118,10 +137,16 @@ def request(
     pair = signing_key(key_file)
     assert pair is not None
     target = out or key_file.with_name(key_file.stem + ".request.json")
+    if not target.parent.exists():
+        fail(
+            f"cannot write {target}: the folder {target.parent} does not exist "
+            "(create it, or give another --out)",
+            code=ExitCode.SETUP,
+        )
     try:
         write_key_request(make_key_request(pair, code, _not_after_today(on)), target)
     except OSError as exc:
-        fail(f"cannot write {target}: {exc.strerror or exc}")
+        fail(f"cannot write {target}: {exc.strerror or exc}", code=ExitCode.SETUP)
     console.print(
         f"Key request for {pair.key_id} of {code} written to {target}. "
         f"{_submit_hint(target)}",
@@ -130,13 +155,26 @@ def request(
 
 
 def _remote(
-    server: str | None, token: str | None, path: str, body: Any
-) -> tuple[int, Any]:
+    server: str, token: str | None, actor: str | None, path: str, body: Any
+) -> Any:
+    """POST ``body`` to ``path`` on ``server``, signed in there with
+    ``token``; ``actor`` (``--actor``), if given, must be the token's actor."""
     if not token:
-        fail("--server needs --token: your delegation's own user's token")
-    assert server is not None
+        fail(
+            f"--server needs --token TOKEN (or {ENV_TOKEN}): your delegation's own "
+            "user's token on that server"
+        )
     try:
-        return post(server, path, token, body)
+        if actor is not None:
+            wanted = actor.strip().upper()
+            me = get(server, "/me", token)
+            if me.get("actor") != wanted:
+                fail(
+                    f"the token signs in {me.get('name')} on {server}, who acts for "
+                    f"{me.get('actor')}, not for {wanted}: acting for {wanted} needs "
+                    f"a token of {wanted}'s own (rule 0: no one acts for another)"
+                )
+        return post(server, path, token, body)[1]
     except RemoteError as exc:
         fail(str(exc))
 
@@ -153,46 +191,59 @@ def _print_remote(answer: Any) -> None:
         console.print("Nothing new: the record holds it already.")
 
 
-@app.command()
-def register(
-    file: Annotated[Path, typer.Argument(help="The key request file.")],
-    server: ServerOption = None,
-    token: TokenOption = None,
-    db: DbOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Submit a key request. With --server and your delegation's own token,
-    the key is registered and confirmed: it binds your delegation. Without a
-    server, it is entered in the local record (--db) unconfirmed: the command
-    line is not the delegation's authenticated user, and the key binds no one.
-
-    Example: napci keys register keys/JPN-….request.json --server
-    http://127.0.0.1:8000 --token $JPN_TOKEN
-    """
+def _read_request(file: Path) -> KeyRequest:
     from napci.domain.key_requests import KeyRequestError
-    from napci.domain.procedure import Refusal
-    from napci.services.keys import read_key_request, submit_key_request
+    from napci.services.keys import read_key_request
 
     try:
-        request = read_key_request(file)
+        return read_key_request(file)
     except KeyRequestError as exc:
         fail(f"{file} is not a valid key request: {exc}")
     except OSError as exc:
         fail(f"cannot read {file}: {exc.strerror or exc}")
+
+
+@app.command()
+def register(
+    file: Annotated[Path, typer.Argument(help="The key request file.")],
+    server: ServerOption = None,
+    actor: ActorOption = None,
+    token: TokenOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Submit a key request, signed in as every acting verb is. With your
+    delegation's own token the key is registered and confirmed: it binds
+    your delegation. Submitted by anyone else (another delegation, or the
+    facilitator's secretariat: the operator without a token) it is recorded
+    unconfirmed and binds no one. On the record --db names, or with --server
+    through a napci server's API.
+
+    Example: napci keys register keys/JPN-….request.json --token $JPN_TOKEN
+    """
+    from napci.domain.procedure import Refusal
+    from napci.services.keys import submit_key_request
+
     if server is not None:
-        _status, answer = _remote(server, token, "/keys", request.as_json())
+        check_text()
+        request = _read_request(file)
+        answer = _remote(server, token, actor, "/keys", request.as_json())
         if as_json:
             print_json(answer)
             return
         _print_remote(answer)
         console.print(str(answer.get("note", "")), highlight=False)
         return
-    if token:
-        fail("--token goes with --server: a token is checked by a server")
     with platform(db) as napci:
+        who = sign_in(napci, token, actor)
+        request = _read_request(file)
         try:
             submitted = submit_key_request(
-                napci, request, principal=principal(), by=None, secretariat=False
+                napci,
+                request,
+                principal=who.principal,
+                by=who.actor,
+                secretariat=who.secretariat,
             )
         except Refusal as exc:
             fail(str(exc))
@@ -219,24 +270,48 @@ def register(
 def revoke(
     key_id: Annotated[str, typer.Argument(help="The key's id (ed25519:…).")],
     server: ServerOption = None,
-    token: TokenOption = None,
     reason: Annotated[str | None, typer.Option(help="Why, in words.")] = None,
     on: OnOption = None,
+    actor: ActorOption = None,
+    token: TokenOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
 ) -> None:
-    """Revoke one of your delegation's keys, through a server with your
-    delegation's own token. Only a key's own delegation revokes it (rule
-    own-key); from then on the key signs nothing.
+    """Revoke one of your delegation's keys, signed in with your delegation's
+    own token. Only a key's own delegation revokes it (rule own-key); from
+    then on the key signs nothing. On the record --db names, or with
+    --server through a napci server's API.
 
-    Example: napci keys revoke ed25519:d628749627f2cbb2 --server
-    http://127.0.0.1:8000 --token $JPN_TOKEN --reason rotated
+    Example: napci keys revoke ed25519:d628749627f2cbb2 --token $JPN_TOKEN
+    --reason rotated
     """
-    if server is None:
-        fail(
-            "only a key's own delegation revokes it: give --server URL and your "
-            "delegation's --token"
-        )
-    body: dict[str, Any] = {"on": day(on).isoformat()}
-    if reason:
-        body["reason"] = reason
-    _status, answer = _remote(server, token, f"/keys/{key_id}/revoke", body)
-    _print_remote(answer)
+    from napci.domain.procedure import Refusal
+    from napci.services.keys import revoke_key
+
+    when = day(on)
+    if server is not None:
+        check_text()
+        body: dict[str, Any] = {"on": when.isoformat()}
+        if reason:
+            body["reason"] = reason
+        answer = _remote(server, token, actor, f"/keys/{key_id}/revoke", body)
+        if as_json:
+            print_json(answer)
+            return
+        _print_remote(answer)
+        return
+    with platform(db) as napci:
+        who = sign_in(napci, token, actor)
+        try:
+            result = revoke_key(
+                napci,
+                key_id,
+                principal=who.principal,
+                by=who.actor,
+                secretariat=who.secretariat,
+                on=when,
+                reason=reason,
+            )
+        except Refusal as exc:
+            fail(str(exc))
+    report(result, as_json=as_json)

@@ -15,23 +15,14 @@ from urllib.parse import urlsplit
 
 import typer
 
-__all__ = ["RemoteError", "ServerOption", "TokenOption", "post"]
+__all__ = ["RemoteError", "ServerOption", "get", "post"]
 
 ServerOption = Annotated[
     str | None,
     typer.Option(
         "--server",
         help="A napci server's address (http://host:port): act through its "
-        "API with --token.",
-    ),
-]
-TokenOption = Annotated[
-    str | None,
-    typer.Option(
-        "--token",
-        envvar="NAPCI_TOKEN",
-        show_envvar=True,
-        help="Your user's token on that server (from 'napci users add').",
+        "API, signed in there with --token, rather than on the record --db names.",
     ),
 ]
 
@@ -78,16 +69,22 @@ def post(server: str, path: str, token: str, body: Any) -> tuple[int, Any]:
     """POST ``body`` as JSON to ``path`` under the server's ``/api/v1`` with
     the bearer ``token``: (status, JSON answer); :class:`RemoteError` for a
     refusal (its problem's detail) or an unreachable server."""
+    return _send(server, path, token, json.dumps(body).encode("utf-8"))
+
+
+def get(server: str, path: str, token: str) -> Any:
+    """GET ``path`` under the server's ``/api/v1`` with the bearer ``token``:
+    the JSON answer; :class:`RemoteError` as for :func:`post`."""
+    return _send(server, path, token, None)[1]
+
+
+def _send(server: str, path: str, token: str, data: bytes | None) -> tuple[int, Any]:
     url = _url(server, path)
+    headers = {"Accept": "application/json", "Authorization": f"Bearer {token}"}
+    if data is not None:
+        headers["Content-Type"] = "application/json"
     request = urllib.request.Request(
-        url,
-        data=json.dumps(body).encode("utf-8"),
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-            "Authorization": f"Bearer {token}",
-        },
+        url, data=data, method="GET" if data is None else "POST", headers=headers
     )
     try:
         with _OPENER.open(request, timeout=_TIMEOUT_S) as response:

@@ -13,7 +13,8 @@ the two events it asks to record, each signed by the key itself:
   when the delegation's own user submits the request
   (:func:`napci.domain.procedure.keys.judge_key_request`):
   a delegate (or an observer's user) of exactly that actor, never the
-  secretariat, another delegation or the command line's operator.
+  secretariat (as which the command line acts without a token), another
+  delegation, or anyone not signed in.
 
 Only a confirmed, unrevoked key binds
 (:attr:`napci.domain.process.KeyView.binds`): it makes the

@@ -136,7 +136,7 @@ def submit_key_request(
     registry: Registry | None = None,
 ) -> KeySubmission:
     """Record what ``request`` brings about, submitted by ``by`` (the actor
-    of the authenticated user; None for the command line's operator) in the
+    of the authenticated user; None when no user signs in) in the
     capacity ``secretariat``: the key registered, and confirmed when ``by``
     is its own delegation. Raises :class:`~napci.domain.procedure.Refusal`;
     a refusal appends nothing."""

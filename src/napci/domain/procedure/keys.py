@@ -41,7 +41,7 @@ RULE: Final = "own-key"
 #: How a delegation submits its own key request.
 SUBMIT: Final = (
     "submits its key request with its own token: POST /api/v1/keys, or "
-    "'napci keys register FILE --server URL --token TOKEN'"
+    "'napci keys register FILE --token TOKEN'"
 )
 
 
@@ -49,10 +49,10 @@ SUBMIT: Final = (
 
 
 def capacity(by: str | None, secretariat: bool) -> str:
-    """Who submits, in words: the secretariat, a delegation, or the command
-    line's operator (``by`` None: no authenticated user)."""
+    """Who submits, in words: the secretariat, a delegation, or someone no
+    user signs in as (``by`` None)."""
     if by is None:
-        return "the command line's operator (no delegation's token)"
+        return "someone not signed in (no delegation's token)"
     if secretariat:
         return "the secretariat"
     return f"{by}'s delegation"
@@ -105,7 +105,7 @@ def judge_key_request(
     recorded: frozenset[str] = frozenset(),
 ) -> KeyVerdict:
     """What recording ``request`` appends, submitted by ``by`` (the actor the
-    authenticated user acts for; None for the command line's operator) in
+    authenticated user acts for; None when no user signs in) in
     the capacity ``secretariat``; raises :class:`Refusal`.
 
     The registration is recorded whoever submits it; the confirmation only
@@ -216,7 +216,7 @@ def judge_key_revocation(
         f"key {key_id} is {key.code}'s; {capacity(by, secretariat)} cannot revoke it",
         f"Only {key.code}'s own delegation revokes its keys, with its own "
         f"token: POST /api/v1/keys/{key_id}/revoke, or 'napci keys revoke "
-        f"{key_id} --server URL --token TOKEN'.",
+        f"{key_id} --token TOKEN'.",
     )
     if key.revoked:
         bind = binding_keys(registry, key.code)

@@ -54,7 +54,13 @@ class KeyRequestEvent(Body):
     classification: Literal["public"]
     payload: dict[str, Any]
     signer: KeyId
-    signature: Annotated[str, Field(min_length=1, max_length=200)]
+    signature: Annotated[
+        str,
+        Field(
+            pattern=r"^[A-Za-z0-9+/]{86}==$",
+            description="the Ed25519 signature by the key: 64 raw bytes, base64",
+        ),
+    ]
 
 
 class KeyRequestBody(Body):
