@@ -101,6 +101,8 @@ _PAGE_MESSAGES: Final[tuple[str, ...]] = (
         "already cover it, with how many of the intended members, and whether "
         "to revitalise one, widen one, or create a new process."
     ),
+    "Being verified.",
+    "Broken at seq {seq}.",
     "Category",
     "Chair",
     "Change over 12 months",
@@ -123,6 +125,7 @@ _PAGE_MESSAGES: Final[tuple[str, ...]] = (
     "Convene",
     "Convene a meeting",
     "Dashboard",
+    "Database unavailable",
     "Date",
     "Deadline",
     "Decay",
@@ -204,6 +207,7 @@ _PAGE_MESSAGES: Final[tuple[str, ...]] = (
     "Ladder",
     "Last 12 months",
     "Last meeting",
+    "Last verified in full at {time} (UTC).",
     "Launch",
     "Launch a project",
     "Launched",
@@ -354,7 +358,12 @@ _PAGE_MESSAGES: Final[tuple[str, ...]] = (
         "security (hard) track comes on the agenda only by consensus, and only "
         "through the gradual gate."
     ),
+    "The chain is being verified.",
     "The chain is broken at seq {seq}.",
+    (
+        "The chain is broken at seq {seq}: the figures on this page may be "
+        "wrong, and no change is accepted until the record is repaired."
+    ),
     "The chain verifies.",
     "The first pairs are shown.",
     "The form's values do not make a valid command",
@@ -378,6 +387,7 @@ _PAGE_MESSAGES: Final[tuple[str, ...]] = (
     "The network of pairs",
     "The overlap adviser",
     "The proposal",
+    "The record does not verify",
     "The record of who attended is incomplete.",
     "The request failed",
     "The road-map",
@@ -422,6 +432,7 @@ _PAGE_MESSAGES: Final[tuple[str, ...]] = (
     "Uncertainty",
     "Undefined: fewer than two participants.",
     "Venue",
+    "Verified up to seq {seq}.",
     "Verify the record",
     "Weight",
     "What",
@@ -483,7 +494,7 @@ _PAGE_MESSAGES: Final[tuple[str, ...]] = (
     "{date} · {meeting} · {rank} · {status}",
     "{date}: {value}",
     "{d} d {h} h {m} min {s} s of silence left",
-    "{events} events, {signed} signatures checked; head {head}.",
+    "{events} events verified, {signed} of them signed; head {head}.",
     "{n} d",
     "{year}: {n}",
 )

@@ -5,6 +5,10 @@ events appended since (the same fold as a full replay). Readers see the
 record through their clearance: an anonymous reader's registry is folded from
 ``public`` events only. Serialised responses are cached by the ledger head,
 so a thousand readers of an unchanged record cost one computation.
+
+Whether the record verifies (:attr:`WebState.integrity`) is part of every
+cached response: its key and its ETag, and ``record_status`` in its body.
+Every tail is checked against the last verified head before it is folded.
 """
 
 from __future__ import annotations
@@ -19,8 +23,10 @@ from typing import Any, TypeVar
 
 from napci.domain.registry import Registry
 from napci.domain.roadmap import Roadmap
+from napci.services.integrity import IntegrityMonitor, monitor_for
 from napci.services.platform import Platform, status_of
 from napci.services.trust import TrustService
+from napci.settings import Settings
 
 __all__ = ["Cached", "WebState"]
 
@@ -40,8 +46,11 @@ class Cached:
 class WebState:
     """The platform and its read models, shared by every request."""
 
-    def __init__(self, platform: Platform) -> None:
+    def __init__(
+        self, platform: Platform, integrity: IntegrityMonitor | None = None
+    ) -> None:
         self.platform = platform
+        self.integrity = integrity or monitor_for(platform, Settings())
         self._lock = threading.RLock()
         self._registries: dict[tuple[str, ...], Registry] = {}
         self._trust: dict[tuple[str, ...], TrustService] = {}
@@ -58,8 +67,9 @@ class WebState:
             if registry is None:
                 registry = Registry()
                 self._registries[clearance] = registry
-            head_seq, _ = self.head()
+            head_seq, head_hash = self.head()
             if head_seq > registry.seq:
+                self.integrity.check_tail(head_seq, head_hash)
                 apply_row = registry.apply_row
                 for row in self.platform.ledger.iter_fold_rows(
                     after=registry.seq, upto=head_seq, classifications=clearance
@@ -98,7 +108,7 @@ class WebState:
 
     def lookup(self, key: tuple[Any, ...]) -> Cached | None:
         """The response cached for ``key`` at the current head, if any."""
-        return self._hit((*key, self.head()[1]))
+        return self._hit((*key, self.head()[1], self.integrity.status().token))
 
     def _hit(self, full: tuple[Any, ...]) -> Cached | None:
         with self._lock:
@@ -107,16 +117,31 @@ class WebState:
                 self._cache.move_to_end(full)
             return hit
 
-    def cached(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Cached:
-        """``compute()``'s result for ``key`` at the current head, cached."""
-        _, head = self.head()
-        full = (*key, head)
+    def cached(
+        self,
+        key: tuple[Any, ...],
+        compute: Callable[[], Any],
+        *,
+        encode: Callable[[Any], Any] | None = None,
+    ) -> Cached:
+        """``compute()``'s result for ``key`` at the current head, cached.
+
+        The tail is checked first; a result that is a dict gets the record's
+        ``record_status``; then ``encode`` (if given) makes the body.
+        """
+        head_seq, head = self.head()
+        record = self.integrity.check_tail(head_seq, head)
+        full = (*key, head, record.token)
         hit = self._hit(full)
         if hit is not None:
             return hit
         body = compute()
+        if isinstance(body, dict):
+            body = {**body, "record_status": record.as_json()}
+        if encode is not None:
+            body = encode(body)
         digest = hashlib.sha256(repr(key).encode("utf-8")).hexdigest()[:8]
-        etag = f'"{head[:16]}-{digest}"'
+        etag = f'"{head[:16]}-{record.token}-{digest}"'
         entry = Cached(etag, body)
         with self._lock:
             self._cache[full] = entry

@@ -273,6 +273,9 @@ class SqlLedger:
         self._keys = KeyRing()
         self._recent = recent_appends(engine)
         self._keys_seq = 0
+        #: Called before every write transaction; raises to refuse the write
+        #: (a server refuses writes once it finds the record broken).
+        self.write_guard: Callable[[], None] | None = None
 
     # -- writing ------------------------------------------------------------
 
@@ -480,8 +483,11 @@ class SqlLedger:
         What a ``WRITE`` connection's ``begin()`` does (see the engine): on
         SQLite ``BEGIN IMMEDIATE``, which takes the write lock at once; on
         PostgreSQL the driver's implicit transaction, which the head's row
-        lock (``SELECT ... FOR UPDATE``) serialises.
+        lock (``SELECT ... FOR UPDATE``) serialises. :attr:`write_guard`
+        may refuse it first.
         """
+        if self.write_guard is not None:
+            self.write_guard()
         with self._driver_cursor() as (connection, cursor):
             if not self._postgres:
                 cursor.execute(SQLITE_BEGIN_WRITE)

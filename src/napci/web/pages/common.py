@@ -318,6 +318,8 @@ PROBLEM_TEXTS = (
     N_("Not Found"),
     N_("Invalid request"),
     N_("Method Not Allowed"),
+    N_("Database unavailable"),
+    N_("The record does not verify"),
 )
 
 
@@ -381,7 +383,14 @@ def chrome(page: Page, csrf: str, flash: dict[str, str] | None) -> dict[str, Any
         "twin": twin_url(page.request),
         "actor": page.actor,
         "secretariat": page.secretariat,
+        "record": record_banner(page),
     }
+
+
+def record_banner(page: Page) -> dict[str, Any]:
+    """Whether the record verifies, for the banner every page shows."""
+    status = page.state.integrity.status()
+    return {**status.as_json(), "problem": status.problem}
 
 
 def render(
@@ -396,7 +405,8 @@ def render(
     """The page (or its JSON twin) for ``data``."""
     request = page.request
     if wants_json(request) and problem is None:
-        return JSONResponse(data, status_code=status)
+        record = page.state.integrity.status().as_json()
+        return JSONResponse({**data, "record_status": record}, status_code=status)
     csrf, new_csrf = csrf_token(request)
     flash = _decode_flash(request.cookies.get(FLASH_COOKIE))
     shown = None if problem is None else problem_of(problem, page.tr)

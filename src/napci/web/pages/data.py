@@ -835,9 +835,10 @@ def ledger_data(
         items = items[:limit]
         older = items[-1].seq if more_older and items else None
         newer = items[0].seq if items and items[0].seq < head_seq else None
-    report = state.cached(
-        ("page:verify",), lambda: state.platform.verify().as_dict()
-    ).body
+    if state.integrity.status().verified_at is None:  # never verified yet
+        state.integrity.verify_now()
+    state.integrity.check_tail(head_seq, head_hash)
+    report = state.integrity.report()
     return {
         "head": {"seq": head_seq, "hash": head_hash},
         "verification": report,
