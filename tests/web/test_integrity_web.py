@@ -10,36 +10,12 @@ after a restart, is in ``test_integrity_server.py``.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi.testclient import TestClient
+from integrity_helpers import TAMPERED, document, tamper
 from pages_helpers import sign_in, submit
-from sqlalchemy import text
 from webapp import WebRecord
-
-from napci.services.platform import Platform
-
-#: The event the tests edit: an actor's registration (its name).
-TAMPERED = 5
-
-
-def tamper(platform: Platform, seq: int) -> None:
-    """Edit the payload of event ``seq`` in place (its hash and the head kept)."""
-    with platform.engine.begin() as conn:
-        payload = conn.execute(
-            text("SELECT payload FROM events WHERE seq = :seq"), {"seq": seq}
-        ).scalar_one()
-        edited = payload.replace(':"', ':"X', 1)  # a text in it changed
-        assert edited != payload and json.loads(edited)
-        conn.execute(
-            text("UPDATE events SET payload = :payload WHERE seq = :seq"),
-            {"payload": edited, "seq": seq},
-        )
-
-
-def document(n: int) -> dict[str, Any]:
-    return {"document": f"doc-{n}", "kind": "statement", "title": f"Statement {n}"}
 
 
 def verified(record: WebRecord) -> dict[str, Any]:

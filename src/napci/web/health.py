@@ -87,11 +87,12 @@ class DatabaseWatch:
         """Whether an outage is going on, as far as this server knows."""
         return self._down_since is not None
 
-    def failed(self, exc: BaseException) -> None:
-        """A request met an outage: the first of one logs it and starts
-        watching for the database's return."""
+    def failed(self, exc: BaseException, *, refused: bool = True) -> None:
+        """A request met an outage (``refused``: it was answered 503; else a
+        probe): the first of one logs it and starts watching for the
+        database's return."""
         with self._lock:
-            self._refused += 1
+            self._refused += refused
             self._reachable, self._checked_at = False, time.monotonic()
             if self._down_since is not None:
                 return
@@ -128,7 +129,7 @@ class DatabaseWatch:
         try:
             self._probe()
         except Exception as exc:
-            self.failed(exc)
+            self.failed(exc, refused=False)
             return False
         self._back()
         return True

@@ -510,6 +510,10 @@ class SqlLedger:
                     yield connection, cursor
                 finally:
                     cursor.close()
+        except BaseException:
+            if _lost(connection.dbapi_connection):  # the server went away:
+                connection.invalidate()  # never back to the pool
+            raise
         finally:
             connection.close()
 
@@ -517,16 +521,21 @@ class SqlLedger:
     def _cursor(self, conn: Connection, name: str | None = None) -> Iterator[Any]:
         """A cursor in ``conn``'s transaction; ``name``: server-side (PostgreSQL)."""
         dbapi_connection = conn.connection
-        with self._driver_errors():
-            cursor = (
-                dbapi_connection.cursor()
-                if name is None
-                else dbapi_connection.cursor(name)
-            )
-            try:
-                yield cursor
-            finally:
-                cursor.close()
+        try:
+            with self._driver_errors():
+                cursor = (
+                    dbapi_connection.cursor()
+                    if name is None
+                    else dbapi_connection.cursor(name)
+                )
+                try:
+                    yield cursor
+                finally:
+                    cursor.close()
+        except BaseException:
+            if _lost(dbapi_connection.dbapi_connection):
+                conn.invalidate()  # the server went away: never back to the pool
+            raise
 
     def _head_of(self, cursor: Any) -> tuple[int, str]:
         """The head's (seq, hash), locked for this transaction."""
@@ -724,6 +733,14 @@ class SqlLedger:
                             feed_rows(rows)
             head = None if recorded is None else (int(recorded.seq), str(recorded.hash))
             return verifier.finish(head, head_required=True)
+
+
+def _lost(dbapi_connection: Any) -> bool:
+    """Whether a driver's connection was lost (PostgreSQL; never on SQLite)."""
+    return bool(
+        getattr(dbapi_connection, "broken", False)
+        or getattr(dbapi_connection, "closed", False)
+    )
 
 
 def _row_tuple(event: RecordedEvent) -> tuple[Any, ...]:
