@@ -61,22 +61,25 @@ def serve(
         platform = prepare(settings)
     except Exception as exc:
         fail(f"cannot prepare the database: {exc}")
-    platform.close()
     console.print(
         f"napci serving {settings.database_url} on http://{host}:{port}/ "
         "(API under /api/v1, OpenAPI at /openapi.json)"
     )
     if workers == 1:
-        uvicorn.run(
-            create_app(settings),
-            host=host,
-            port=port,
-            log_level="info",
-            log_config=_log_config(),
-        )
+        try:
+            uvicorn.run(
+                create_app(settings, platform=platform),  # prepared once
+                host=host,
+                port=port,
+                log_level="info",
+                log_config=_log_config(),
+            )
+        finally:
+            platform.close()
     else:
         import os
 
+        platform.close()  # each worker opens its own
         os.environ["NAPCI_DATABASE_URL"] = settings.database_url
         os.environ[ENV_VERIFY_INTERVAL] = str(settings.verify_interval)
         uvicorn.run(

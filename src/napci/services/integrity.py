@@ -31,6 +31,8 @@ import time
 from datetime import UTC, datetime
 from typing import Any, Final
 
+from sqlalchemy.engine import make_url
+
 from napci.adapters.db.ledger import SqlLedger
 from napci.domain.integrity import (
     FullReport,
@@ -56,6 +58,15 @@ RETRY_SECONDS: Final = 5.0
 #: How long :meth:`IntegrityMonitor.stop` waits for the verifying process and
 #: the thread, in seconds.
 _STOP_SECONDS: Final = 10.0
+
+
+def _in_memory(url: str) -> bool:
+    """Whether ``url`` names a SQLite database in memory (the tests')."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return False
+    database = parsed.database or ""
+    return database in ("", ":memory:") or "mode=memory" in url
 
 
 def _now() -> str:
@@ -95,6 +106,8 @@ class IntegrityMonitor:
         self._thread: threading.Thread | None = None
         #: Why the last verification could not run, if it could not.
         self.last_error: str | None = None
+        if _in_memory(database_url):
+            self.last_error = "a database in memory cannot be read by another process"
         #: How long the last full verification took, in seconds.
         self.last_seconds: float | None = None
 
@@ -217,7 +230,7 @@ class IntegrityMonitor:
 
     def _verify(self) -> bool:
         """One full verification; ``True`` if it ran to a verdict."""
-        if self._stopping.is_set():
+        if self._stopping.is_set() or _in_memory(self._url):
             return False
         started = time.monotonic()
         env = {**os.environ, ENV_DATABASE_URL: self._url}
@@ -246,23 +259,26 @@ class IntegrityMonitor:
             self.last_error = problem
             return False
         self.last_error = None
-        report = FullReport.from_json(json.loads(lines[-1]))
+        data = json.loads(lines[-1])
+        report = FullReport.from_json(data)
         self.last_seconds = time.monotonic() - started
         with self._lock:
             self._set(after_full(self._status, report, _now()))
         if report.ok:
             log.info(
-                "the record verifies: %d events in %.1f s",
+                "the record verifies: %d events in %.1f s (%.1f CPU-s)",
                 report.events,
                 self.last_seconds,
+                float(data.get("cpu_seconds") or 0.0),
             )
         return True
 
     # -- in the background --------------------------------------------------
 
     def start(self) -> None:
-        """Verify now and then every ``interval``, in a thread of its own."""
-        if self._thread is not None:
+        """Verify now and then every ``interval``, in a thread of its own
+        (not a database in memory: no other process can read it)."""
+        if self._thread is not None or _in_memory(self._url):
             return
         self._stopping.clear()
         self._thread = threading.Thread(

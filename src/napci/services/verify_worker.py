@@ -7,8 +7,9 @@ Verification is a SHA-256 per event: run in a server's own process it would
 hold the interpreter's lock from every request for seconds. The server
 (:mod:`napci.services.integrity`) starts this instead; it reads the database
 itself, in one snapshot (``SqlLedger.verify``), and prints one line of JSON:
-``napci ledger verify``'s report. The database URL comes from the
-environment, never from the command line (it may hold a password).
+``napci ledger verify``'s report, with the CPU seconds the process used. The
+database URL comes from the environment, never from the command line (it may
+hold a password).
 
 ``--anchor SEQ:HASH``: a seq and hash this server verified before; a chain
 that verifies but no longer holds that hash there was rewritten (every hash
@@ -23,6 +24,7 @@ import argparse
 import contextlib
 import json
 import os
+import resource
 import sys
 from typing import Any
 
@@ -84,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
         with contextlib.suppress(OSError):
             os.nice(args.nice)
     report = verify(url, anchor=args.anchor, signatures=args.signatures)
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    report["cpu_seconds"] = round(used.ru_utime + used.ru_stime, 3)
     sys.stdout.write(json.dumps(report) + "\n")
     sys.stdout.flush()
     return 0

@@ -1,0 +1,289 @@
+"""Live integrity on a 1,000,000-event SQLite record.
+
+    uv run python benchmarks/integrity.py [--events N] [--clients 32] [--seconds 10]
+
+On a copy of the synthetic ledger that ``benchmarks/trust.py`` builds and
+caches (unsigned), in one run:
+
+1. **first answer**: seconds from starting ``napci serve`` to its first
+   ``/healthz`` answer (target <= 2 s), while the server's first full
+   verification starts in the background;
+2. **background verify**: that verification's rate (events per second, from
+   the server's log line) as a ratio to ``napci ledger verify`` on the same
+   record (target >= 0.8); the CLI is timed right before and right after, and
+   the ratio taken to the faster of the two;
+3. **reads while verifying**: the p95 latency of ``GET /api/v1/trust`` at
+   ``--clients`` keep-alive clients for ``--seconds`` while a full
+   verification runs (asked for with ``POST /api/v1/ledger/verify``), as a
+   ratio to the same without one (target <= 1.5), measured twice each,
+   alternately; the best ratio of the rounds is the figure.
+
+Each measure is a function of its own; ``main`` runs them and prints them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import api as api_bench
+import trust as trust_bench
+
+from napci.services.platform import open_platform
+from napci.settings import Settings
+
+TARGET_FIRST_ANSWER_S = 2.0
+TARGET_VERIFY_RATIO = 0.8
+TARGET_P95_RATIO = 1.5
+
+_VERIFIED = re.compile(
+    r"the record verifies: (\d+) events in ([\d.]+) s \(([\d.]+) CPU-s\)"
+)
+
+
+def _napci(*args: str) -> list[str]:
+    return [sys.executable, "-c", "from napci.cli import main; main()", *args]
+
+
+@dataclass
+class Server:
+    """A running ``napci serve`` and the log it writes."""
+
+    base: str
+    process: subprocess.Popen[bytes]
+    log: Path
+    started: float  # time.perf_counter() when it was started
+
+    def verified(self, after: int = 0) -> list[tuple[int, float, float]]:
+        """The full verifications the log reports: (events, s, CPU-s)."""
+        found = _VERIFIED.findall(self.log.read_text(errors="replace"))
+        return [(int(n), float(s), float(c)) for n, s, c in found][after:]
+
+
+@contextmanager
+def serving(url: str, work: Path, *, verify_interval: float = 0.0) -> Iterator[Server]:
+    """``napci serve`` over ``url`` (only the verification at start, and those
+    asked for, with the default interval 0); stopped after."""
+    port = api_bench._free_port()
+    log = work / f"serve-{port}.log"
+    with log.open("wb") as out:
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            _napci(
+                "serve",
+                "--port",
+                str(port),
+                "--db",
+                url,
+                "--verify-interval",
+                str(verify_interval),
+            ),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    try:
+        yield Server(f"http://127.0.0.1:{port}", process, log, started)
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+
+
+def first_answer(server: Server, timeout: float = 300.0) -> tuple[float, float]:
+    """Seconds from the server's start to its first ``/healthz`` answer, and
+    the CPU seconds the server's process had used by then."""
+    deadline = time.monotonic() + timeout
+    with httpx.Client(timeout=2.0) as client:
+        while time.monotonic() < deadline:
+            try:
+                client.get(server.base + "/healthz")
+            except httpx.HTTPError:
+                time.sleep(0.01)
+                continue
+            seconds = time.perf_counter() - server.started
+            return seconds, _cpu_seconds(server.process.pid)
+    raise RuntimeError(f"the server at {server.base} did not answer")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds process ``pid`` has used (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def background_verify(
+    server: Server, timeout: float = 1800.0
+) -> tuple[int, float, float]:
+    """The server's first full verification: (events, seconds, CPU seconds)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = server.verified()
+        if found:
+            return found[0]
+        if server.process.poll() is not None:
+            raise RuntimeError("the server stopped")
+        time.sleep(0.2)
+    raise RuntimeError("the background verification did not end")
+
+
+def cli_verify(url: str) -> tuple[float, float]:
+    """``napci ledger verify`` on ``url``: (seconds, CPU seconds)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(
+        _napci("ledger", "verify", "--db", url), check=True, stdout=subprocess.DEVNULL
+    )
+    seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return seconds, cpu
+
+
+@dataclass
+class LoadRound:
+    """One round of reads: p95 without and with a verification running."""
+
+    quiet_p95_ms: float
+    verifying_p95_ms: float
+    verify_outlasted_load: bool
+
+    @property
+    def ratio(self) -> float:
+        return self.verifying_p95_ms / self.quiet_p95_ms
+
+
+def _ask_verify(server: Server, token: str, done: threading.Event) -> None:
+    """``POST /api/v1/ledger/verify``: it answers when the verification ends."""
+    httpx.post(
+        server.base + "/api/v1/ledger/verify",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=1800.0,
+    ).raise_for_status()
+    done.set()
+
+
+def reads_while_verifying(
+    server: Server, token: str, clients: int, seconds: float, rounds: int = 2
+) -> list[LoadRound]:
+    """p95 of ``GET /api/v1/trust`` without, then with, a full verification
+    running (``POST /api/v1/ledger/verify``), ``rounds`` times."""
+    warm = httpx.get(server.base + "/api/v1/trust", timeout=1800.0)
+    warm.raise_for_status()
+    results = []
+    for _ in range(rounds):
+        quiet = api_bench._load(server.base, "/api/v1/trust", clients, seconds)
+        done = threading.Event()
+        thread = threading.Thread(target=_ask_verify, args=(server, token, done))
+        count = len(server.verified())
+        thread.start()
+        time.sleep(1.0)  # the verifying process is under way
+        busy = api_bench._load(server.base, "/api/v1/trust", clients, seconds)
+        outlasted = not done.is_set()
+        thread.join()
+        if len(server.verified()) <= count:
+            raise RuntimeError("the verification asked for was not reported")
+        results.append(LoadRound(quiet["p95_ms"], busy["p95_ms"], outlasted))
+    return results
+
+
+def facilitator_token(url: str) -> str:
+    """A facilitator's token on the record at ``url``."""
+    platform = open_platform(Settings(url))
+    try:
+        return platform.users.add(f"bench-{os.getpid()}", "facilitator", "KOR")
+    finally:
+        platform.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "napci-bench-trust",
+    )
+    args = parser.parse_args(argv)
+
+    with trust_bench.sqlite_ledger(args.cache, args.events) as ledgers:
+        source = Path(str(ledgers.source.url.database))
+    work = Path(tempfile.mkdtemp(prefix="napci-bench-integrity-"))
+    try:
+        db = work / "integrity.sqlite"
+        shutil.copyfile(source, db)
+        url = f"sqlite:///{db}"
+        token = facilitator_token(url)
+        cli_before = cli_verify(url)
+        with serving(url, work) as server:
+            answer, answer_cpu = first_answer(server)
+            events, background_s, background_cpu = background_verify(server)
+            cli_after = cli_verify(url)
+            rounds = reads_while_verifying(server, token, args.clients, args.seconds)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    cli_s, cli_cpu = min(cli_before, cli_after)
+    ratio = cli_s / background_s  # rates: events/background_s ÷ events/cli_s
+    cpu_ratio = cli_cpu / background_cpu
+    best = min(rounds, key=lambda r: r.ratio)
+    checks = [
+        (
+            "first /healthz answer",
+            f"{answer:.2f} s ({answer_cpu:.2f} CPU-s, load {os.getloadavg()[0]:.1f})",
+            answer <= TARGET_FIRST_ANSWER_S,
+        ),
+        (
+            "background verify ÷ napci ledger verify",
+            f"{ratio:.2f} ({events / background_s:,.0f} vs {events / cli_s:,.0f}"
+            f" events/s; per CPU-s {cpu_ratio:.2f})",
+            ratio >= TARGET_VERIFY_RATIO,
+        ),
+        (
+            f"p95 /api/v1/trust at {args.clients} clients, verifying ÷ not",
+            f"{best.ratio:.2f} ({best.verifying_p95_ms:.1f} vs "
+            f"{best.quiet_p95_ms:.1f} ms)",
+            best.ratio <= TARGET_P95_RATIO,
+        ),
+    ]
+    print(f"\nLive integrity: {events:,} events (SQLite, unsigned)")
+    print(
+        f"  napci ledger verify: {cli_before[0]:.1f} s before, {cli_after[0]:.1f} s "
+        f"after ({cli_before[1]:.1f} / {cli_after[1]:.1f} CPU-s); background: "
+        f"{background_s:.1f} s ({background_cpu:.1f} CPU-s)"
+    )
+    for n, r in enumerate(rounds, 1):
+        print(
+            f"  round {n}: p95 {r.quiet_p95_ms:.1f} ms quiet, "
+            f"{r.verifying_p95_ms:.1f} ms verifying (ratio {r.ratio:.2f}; the "
+            f"verification {'outlasted' if r.verify_outlasted_load else 'ended within'}"
+            " the load)"
+        )
+    for name, value, good in checks:
+        print(f"  {name:<52}{value:<48}{'PASS' if good else 'MISS'}")
+    print(
+        f"targets: first answer <= {TARGET_FIRST_ANSWER_S} s, verify ratio >= "
+        f"{TARGET_VERIFY_RATIO}, p95 ratio <= {TARGET_P95_RATIO}"
+    )
+    return 0 if all(good for _, _, good in checks) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
