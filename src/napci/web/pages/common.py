@@ -404,9 +404,10 @@ def render(
 ) -> Response:
     """The page (or its JSON twin) for ``data``."""
     request = page.request
+    # Every page says whether the record verifies, in its data as in its twin.
+    data = {**data, "record_status": page.state.integrity.status().as_json()}
     if wants_json(request) and problem is None:
-        record = page.state.integrity.status().as_json()
-        return JSONResponse({**data, "record_status": record}, status_code=status)
+        return JSONResponse(data, status_code=status)
     csrf, new_csrf = csrf_token(request)
     flash = _decode_flash(request.cookies.get(FLASH_COOKIE))
     shown = None if problem is None else problem_of(problem, page.tr)
