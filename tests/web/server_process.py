@@ -65,7 +65,8 @@ def wait_for(check: Callable[[], Any], what: str, timeout: float = PATIENCE) -> 
 def running(
     url: str, log: Path, *, verify_interval: float | None = None
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """``napci serve --db URL`` on a free port; yields (base URL, process)."""
+    """``napci serve --db URL`` on a free port (``NAPCI_VERIFY_INTERVAL`` set
+    to ``verify_interval`` minutes, if given); yields (base URL, process)."""
     port = free_port()
     command = [
         sys.executable,
@@ -77,8 +78,9 @@ def running(
         "--db",
         url,
     ]
-    if verify_interval is not None:
-        command += ["--verify-interval", str(verify_interval)]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    if verify_interval is not None:  # as a process manager would set it
+        env["NAPCI_VERIFY_INTERVAL"] = str(verify_interval)
     base = f"http://127.0.0.1:{port}"
     with log.open("ab") as out:
         server = subprocess.Popen(
@@ -86,16 +88,17 @@ def running(
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env=env,
         )
     try:
-        wait_for(
-            lambda: (
-                server.poll() is None
-                and httpx.get(base + "/healthz", timeout=5).status_code in (200, 503)
-            ),
-            f"the server at {base} to answer",
-        )
+
+        def answers() -> bool:
+            if server.poll() is not None:
+                tail = log.read_text(errors="replace")[-2000:]
+                raise AssertionError(f"the server stopped:\n{tail}")
+            return httpx.get(base + "/healthz", timeout=5).status_code in (200, 503)
+
+        wait_for(answers, f"the server at {base} to answer")
         yield base, server
     finally:
         if server.poll() is None:
