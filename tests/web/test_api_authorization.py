@@ -423,6 +423,19 @@ ROWS: tuple[Row, ...] = (
         facilitator_only(),
         secretariat=True,
     ),
+    Row(
+        "verify the record now",
+        "/ledger/verify",
+        None,
+        {
+            "observer": 403,
+            "other-delegate": 403,
+            "facilitator-delegate": 403,
+            "delegate": 403,
+            "facilitator": 200,  # the report; nothing appended
+        },
+        secretariat=True,
+    ),
 )
 
 
@@ -502,6 +515,7 @@ def test_the_secretariat_commands_are_the_facilitators_alone() -> None:
         "fulfil a commitment",
         "assess commitments",
         "record an incident",
+        "verify the record now",
     }
 
 

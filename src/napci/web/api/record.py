@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from napci.domain.access import CLEARANCE
 from napci.services.trust import TrustError
 from napci.web.api.common import (
     AsOf,
@@ -44,6 +45,8 @@ ActorQuery = Annotated[
 
 #: Rows read from the store per round while filtering by clearance.
 _BATCH = 500
+
+_EVERYTHING = CLEARANCE["facilitator"]
 
 
 def ledger_page(
@@ -124,12 +127,11 @@ async def ledger_verify(
     anyone may ask): the whole chain recomputed in the background (at start,
     every few minutes, on the secretariat's request) and every later tail
     checked against it. ``status`` is ``verifying`` until the first full
-    verification ends (this request then waits for it), then ``ok`` or
-    ``broken`` with the first bad seq and the problem; ``events`` and
-    ``head``: how far the chain is verified. Signatures are not checked
-    here (``signatures_checked``); ``napci ledger verify`` checks them too."""
-    if state.integrity.status().verified_at is None:
-        await run_in_threadpool(state.integrity.verify_now)
+    verification ends, then ``ok`` or ``broken`` with the first bad seq and
+    the problem; ``events`` and ``head``: how far the chain is verified. It
+    never waits for a verification (``POST`` does). Signatures are not
+    checked here (``signatures_checked``); ``napci ledger verify`` checks
+    them too."""
     return await cached_json(request, state, ("verify",), state.integrity.report)
 
 
@@ -148,12 +150,21 @@ async def ledger_verify_now(state: State, principal: CurrentPrincipal) -> Any:
     if principal.role is None:
         raise Problem(401, "Unauthorized", "sign in: a bearer token is needed")
     if not principal.secretariat:
+        facilitator = state.read(_EVERYTHING, lambda registry: registry.facilitator())
+        capacity = (
+            f"; {principal.actor} acts here as its delegation, not as the "
+            "facilitator's secretariat"
+            if principal.actor is not None and principal.actor == facilitator
+            else ""
+        )
         raise Problem(
             403,
             "Forbidden",
-            "only the secretariat (a user with the role facilitator) has the "
-            "record verified on request; anyone may read the last verification "
-            "with GET",
+            "only the facilitator's secretariat has the record verified on "
+            f"request{capacity}",
+            remedy="Ask the facilitator's secretariat (a user with the role "
+            "facilitator) to have it verified; anyone may read the last "
+            "verification with GET /api/v1/ledger/verify.",
         )
     await run_in_threadpool(state.integrity.verify_now)
     if state.integrity.last_error is not None:

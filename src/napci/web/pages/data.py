@@ -835,8 +835,6 @@ def ledger_data(
         items = items[:limit]
         older = items[-1].seq if more_older and items else None
         newer = items[0].seq if items and items[0].seq < head_seq else None
-    if state.integrity.status().verified_at is None:  # never verified yet
-        state.integrity.verify_now()
     state.integrity.check_tail(head_seq, head_hash)
     report = state.integrity.report()
     return {
