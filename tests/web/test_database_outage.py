@@ -21,7 +21,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +63,9 @@ class Client:
         self.connection = http.client.HTTPConnection(host, int(port), timeout=120)
         self.token = token
 
+    def close(self) -> None:
+        self.connection.close()
+
     def ask(
         self, method: str, path: str, body: dict[str, Any] | None = None
     ) -> tuple[int, http.client.HTTPMessage, bytes]:
@@ -103,8 +106,7 @@ def test_a_postgresql_outage_is_answered_503_and_loses_nothing_acknowledged(
     acknowledged: set[str] = set()
     counts: dict[int, int] = {}
 
-    with running(url, log) as (base, _):
-        client = Client(base, token)
+    with running(url, log) as (base, _), closing(Client(base, token)) as client:
         wait_for(
             lambda: client.ask("GET", "/healthz")[0] == 200, "the first verification"
         )
@@ -161,7 +163,6 @@ def test_a_postgresql_outage_is_answered_503_and_loses_nothing_acknowledged(
             acknowledged.add(f"doc-{n}")
         assert client.ask("GET", "/healthz")[0] == 200
         assert client.connection.sock is socket
-        client.connection.close()
 
     assert counts.get(503, 0) >= 10, counts
     assert recovery < 30, recovery

@@ -3,7 +3,8 @@
 ``/healthz`` answers at once from what the server knows (it never folds or
 verifies anything): the record's integrity as the background verification
 and the tail checks found it, and whether the database answers (one probe
-per half second at most, shared by every caller). 503 when the record is
+per half second at most while it does, shared by every caller; a probe at
+every call while it seems not to). 503 when the record is
 broken or the database unreachable.
 
 A request that meets a database outage (:func:`napci.adapters.db.outage.is_outage`)
@@ -139,9 +140,10 @@ class DatabaseWatch:
             self.probe()
 
     async def reachable(self) -> bool:
-        """Whether the database answers (probed at most every half second)."""
-        if time.monotonic() - self._checked_at < PROBE_EVERY:
-            return self._reachable
+        """Whether the database answers: probed at most every half second
+        while it does, at every call while it seems not to."""
+        if self._reachable and time.monotonic() - self._checked_at < PROBE_EVERY:
+            return True
         self._checked_at = time.monotonic()  # one probe for concurrent callers
         try:
             return await asyncio.wait_for(
