@@ -2,7 +2,9 @@
 
 ``throwaway_postgres()`` initialises a cluster in a fresh temporary directory,
 starts it on 127.0.0.1 on a free port and yields its SQLAlchemy URL; on exit
-it stops the server and removes the directory. It uses the binaries that the
+it stops the server and removes the directory. ``restartable_postgres()``
+does the same and yields a handle that can also stop the server and start it
+again on the same port (to test an outage). It uses the binaries that the
 Debian ``postgresql`` package installs under /usr/lib/postgresql/<major>/bin.
 
 PostgreSQL refuses to run as root, so when we are root every server command
@@ -22,8 +24,9 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 PG_ROOT = Path("/usr/lib/postgresql")
@@ -96,6 +99,30 @@ def throwaway_postgres(bindir: Path | None = None) -> Iterator[str]:
     at the maintenance database; callers create their own databases in it.
     Raises ``PostgresUnavailableError`` if the server cannot be started.
     """
+    with restartable_postgres(bindir) as server:
+        yield server.url
+
+
+@dataclass
+class PostgresServer:
+    """A throwaway server that a test may stop and start again (an outage)."""
+
+    url: str
+    port: int
+    _control: Callable[[str], None]
+
+    def stop(self) -> None:
+        """Stop the server at once (``pg_ctl stop --mode=fast``)."""
+        self._control("stop")
+
+    def start(self) -> None:
+        """Start it again on the same port."""
+        self._control("start")
+
+
+@contextmanager
+def restartable_postgres(bindir: Path | None = None) -> Iterator[PostgresServer]:
+    """:func:`throwaway_postgres`, yielding a :class:`PostgresServer`."""
     bindir = bindir or find_bindir()
     if bindir is None:
         raise PostgresUnavailableError(f"no PostgreSQL binaries under {PG_ROOT}")
@@ -129,7 +156,30 @@ def throwaway_postgres(bindir: Path | None = None) -> Iterator[str]:
 
         try:
             port = _start(prefix, bindir, data, log, base)
-            yield f"postgresql+psycopg://{SUPERUSER}@127.0.0.1:{port}/postgres"
+
+            def control(action: str) -> None:
+                if action == "start":
+                    _start(prefix, bindir, data, log, base, port=port)
+                    return
+                stopped = _run(
+                    [
+                        *prefix,
+                        str(bindir / "pg_ctl"),
+                        "stop",
+                        f"--pgdata={data}",
+                        "--mode=fast",
+                        "--wait",
+                        "--timeout=30",
+                    ],
+                    cwd=base,
+                )
+                if stopped.returncode != 0:
+                    raise PostgresUnavailableError(
+                        f"pg_ctl stop failed: {stopped.stderr.strip()}"
+                    )
+
+            url = f"postgresql+psycopg://{SUPERUSER}@127.0.0.1:{port}/postgres"
+            yield PostgresServer(url, port, control)
         finally:
             # Also after a failed start: pg_ctl may have timed out waiting for
             # a server that is still coming up. Stopping nothing is harmless.
@@ -149,11 +199,20 @@ def throwaway_postgres(bindir: Path | None = None) -> Iterator[str]:
         shutil.rmtree(base, ignore_errors=True)
 
 
-def _start(prefix: list[str], bindir: Path, data: Path, log: Path, cwd: Path) -> int:
-    """Start the server on a free port; return the port."""
+def _start(
+    prefix: list[str],
+    bindir: Path,
+    data: Path,
+    log: Path,
+    cwd: Path,
+    *,
+    port: int | None = None,
+) -> int:
+    """Start the server on ``port`` (default: a free one); return the port."""
     failure = ""
+    chosen = port
     for _ in range(START_ATTEMPTS):
-        port = free_port()
+        port = chosen or free_port()
         options = [
             "-c listen_addresses=127.0.0.1",
             f"-c port={port}",

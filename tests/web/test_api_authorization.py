@@ -487,6 +487,19 @@ ROWS: tuple[Row, ...] = (
         own_act(rule="own-key"),
         _jpn_key,
     ),
+    Row(
+        "verify the record now",
+        "/ledger/verify",
+        None,
+        {
+            "observer": 403,
+            "other-delegate": 403,
+            "facilitator-delegate": 403,
+            "delegate": 403,
+            "facilitator": 200,  # the report; nothing appended
+        },
+        secretariat=True,
+    ),
 )
 
 
@@ -567,6 +580,7 @@ def test_the_secretariat_commands_are_the_facilitators_alone() -> None:
         "fulfil a commitment",
         "assess commitments",
         "record an incident",
+        "verify the record now",
     }
 
 

@@ -63,6 +63,11 @@ class RecordState:
         self._registries: dict[Clearance, Registry] = {}
         self._folding: dict[Clearance, threading.Lock] = {}
         self._local = threading.local()
+        #: Checks a tail before it is folded: given the head's seq and hash
+        #: (the hash None when the head was read under the append lock), it
+        #: checks that the events up to it continue the verified chain (a
+        #: server's integrity monitor; nothing by default).
+        self.check_tail: Callable[[int, str | None], object] | None = None
 
     # -- reading --------------------------------------------------------------
 
@@ -99,15 +104,19 @@ class RecordState:
         if self._viewing():
             return
         head: int | None = None
+        checked = False
         for clearance in dict.fromkeys(clearances):
             with self._fold_lock(clearance):
                 if head is None:
-                    head = self._ledger.head()[0]
+                    head, head_hash = self._ledger.head()
                 registry = self._registry(clearance)
                 if registry.seq > head:  # the database was replaced
                     registry = self._fresh(clearance)
                 if registry.seq == head:
                     continue
+                if not checked and self.check_tail is not None:
+                    self.check_tail(head, head_hash)
+                    checked = True
                 rows = self._ledger.iter_fold_rows(
                     after=registry.seq, upto=head, classifications=clearance
                 )
@@ -187,6 +196,8 @@ class RecordState:
         low = min(r.seq for r in registries)
         if low == head:
             return
+        if self.check_tail is not None:
+            self.check_tail(head, None)
         rows = list(rows_after(low))
         with self._view:
             for clearance, registry in zip(clearances, registries, strict=True):

@@ -7,17 +7,19 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from napci import __version__
 from napci.adapters.db.ledger import LedgerError
 from napci.domain.procedure import Refusal
+from napci.services.integrity import monitor_for
 from napci.services.platform import Platform, open_platform
 from napci.services.procedure import InvalidCommand
 from napci.services.trust import TrustError
 from napci.settings import Settings
+from napci.web import health
 from napci.web.problems import Problem, problem_response
 from napci.web.sessions import PageSessions
 from napci.web.state import WebState
@@ -45,16 +47,15 @@ def create_app(settings: Settings, *, platform: Platform | None = None) -> FastA
         openapi_url="/openapi.json",
         docs_url=None,
         redoc_url=None,
+        lifespan=health.lifespan,
     )
-    app.state.web = WebState(platform or prepare(settings))
-    app.state.sessions = PageSessions.from_settings(
-        app.state.web.platform.engine, settings
-    )
+    platform = platform or prepare(settings)
+    app.state.web = WebState(platform, monitor_for(platform, settings))
+    app.state.sessions = PageSessions.from_settings(platform.engine, settings)
 
-    # First of the routes: a liveness probe should not scan the others.
-    @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> JSONResponse:
-        return JSONResponse({"ok": True})
+    # First of the routes (a liveness probe should not scan the others), and
+    # the handlers of database outages and of writes on a broken record.
+    health.install(app)
 
     async def on_error(request: Request, exc: Exception) -> Response:
         if request.url.path.startswith("/api/"):

@@ -3,4 +3,4 @@
 from napci.settings import Settings
 from napci.web.app import create_app
 
-app = create_app(Settings.load())
+app = create_app(Settings.for_server())

@@ -106,6 +106,8 @@ _PAGE_MESSAGES: Final[tuple[str, ...]] = (
         "already cover it, with how many of the intended members, and whether "
         "to revitalise one, widen one, or create a new process."
     ),
+    "Being verified.",
+    "Broken at seq {seq}.",
     "Category",
     "Chair",
     "Change over 12 months",
@@ -130,6 +132,7 @@ _PAGE_MESSAGES: Final[tuple[str, ...]] = (
     "Convene",
     "Convene a meeting",
     "Dashboard",
+    "Database unavailable",
     "Date",
     "Deadline",
     "Decay",
@@ -215,6 +218,7 @@ _PAGE_MESSAGES: Final[tuple[str, ...]] = (
     "Ladder",
     "Last 12 months",
     "Last meeting",
+    "Last verified in full at {time} (UTC).",
     "Launch",
     "Launch a project",
     "Launched",
@@ -371,7 +375,12 @@ _PAGE_MESSAGES: Final[tuple[str, ...]] = (
         "security (hard) track comes on the agenda only by consensus, and only "
         "through the gradual gate."
     ),
+    "The chain is being verified.",
     "The chain is broken at seq {seq}.",
+    (
+        "The chain is broken at seq {seq}: the figures on this page may be "
+        "wrong, and no change is accepted until the record is repaired."
+    ),
     "The chain verifies.",
     "The delegation",
     "The first pairs are shown.",
@@ -396,6 +405,7 @@ _PAGE_MESSAGES: Final[tuple[str, ...]] = (
     "The network of pairs",
     "The overlap adviser",
     "The proposal",
+    "The record does not verify",
     "The record of who attended is incomplete.",
     "The request failed",
     "The road-map",
@@ -443,6 +453,7 @@ _PAGE_MESSAGES: Final[tuple[str, ...]] = (
     "Uncertainty",
     "Undefined: fewer than two participants.",
     "Venue",
+    "Verified up to seq {seq}.",
     "Verify the record",
     "Weight",
     "What",
@@ -510,7 +521,7 @@ _PAGE_MESSAGES: Final[tuple[str, ...]] = (
     "{date} · {meeting} · {rank} · {status}",
     "{date}: {value}",
     "{d} d {h} h {m} min {s} s of silence left",
-    "{events} events, {signed} signatures checked; head {head}.",
+    "{events} events verified, {signed} of them signed; head {head}.",
     "{n} d",
     "{year}: {n}",
     # rule 0: attendance as reported and as acknowledged

@@ -8,6 +8,10 @@ record through their clearance: an anonymous reader's registry is folded from
 judged against too); the trust services are kept here, one per clearance.
 Serialised responses are cached by the ledger head, so a thousand readers of
 an unchanged record cost one computation.
+
+Whether the record verifies (:attr:`WebState.integrity`) is part of every
+cached response: its key and its ETag, and ``record_status`` in its body.
+Every tail is checked against the last verified head before it is folded.
 """
 
 from __future__ import annotations
@@ -22,8 +26,10 @@ from typing import Any, TypeVar
 
 from napci.domain.registry import Registry
 from napci.domain.roadmap import Roadmap
+from napci.services.integrity import IntegrityMonitor, monitor_for
 from napci.services.platform import Platform, status_of
 from napci.services.trust import TrustService
+from napci.settings import Settings
 
 __all__ = ["Cached", "WebState"]
 
@@ -43,8 +49,12 @@ class Cached:
 class WebState:
     """The platform and its read models, shared by every request."""
 
-    def __init__(self, platform: Platform) -> None:
+    def __init__(
+        self, platform: Platform, integrity: IntegrityMonitor | None = None
+    ) -> None:
         self.platform = platform
+        self.integrity = integrity or monitor_for(platform, Settings())
+        platform.record.check_tail = self.integrity.check_tail
         self._lock = threading.RLock()
         self._trust: dict[tuple[str, ...], TrustService] = {}
         self._cache: OrderedDict[tuple[Any, ...], Cached] = OrderedDict()
@@ -94,7 +104,7 @@ class WebState:
 
     def lookup(self, key: tuple[Any, ...]) -> Cached | None:
         """The response cached for ``key`` at the current head, if any."""
-        return self._hit((*key, self.head()[1]))
+        return self._hit((*key, self.head()[1], self.integrity.status().token))
 
     def _hit(self, full: tuple[Any, ...]) -> Cached | None:
         with self._lock:
@@ -103,16 +113,31 @@ class WebState:
                 self._cache.move_to_end(full)
             return hit
 
-    def cached(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Cached:
-        """``compute()``'s result for ``key`` at the current head, cached."""
-        _, head = self.head()
-        full = (*key, head)
+    def cached(
+        self,
+        key: tuple[Any, ...],
+        compute: Callable[[], Any],
+        *,
+        encode: Callable[[Any], Any] | None = None,
+    ) -> Cached:
+        """``compute()``'s result for ``key`` at the current head, cached.
+
+        The tail is checked first; a result that is a dict gets the record's
+        ``record_status``; then ``encode`` (if given) makes the body.
+        """
+        head_seq, head = self.head()
+        record = self.integrity.check_tail(head_seq, head)
+        full = (*key, head, record.token)
         hit = self._hit(full)
         if hit is not None:
             return hit
         body = compute()
+        if isinstance(body, dict):
+            body = {**body, "record_status": record.as_json()}
+        if encode is not None:
+            body = encode(body)
         digest = hashlib.sha256(repr(key).encode("utf-8")).hexdigest()[:8]
-        etag = f'"{head[:16]}-{digest}"'
+        etag = f'"{head[:16]}-{record.token}-{digest}"'
         entry = Cached(etag, body)
         with self._lock:
             self._cache[full] = entry

@@ -302,6 +302,9 @@ class SqlLedger:
         self._keys = KeyRing()
         self._recent = recent_appends(engine)
         self._keys_seq = 0
+        #: Called before every write transaction; raises to refuse the write
+        #: (a server refuses writes once it finds the record broken).
+        self.write_guard: Callable[[], None] | None = None
 
     # -- writing ------------------------------------------------------------
 
@@ -565,8 +568,11 @@ class SqlLedger:
         What a ``WRITE`` connection's ``begin()`` does (see the engine): on
         SQLite ``BEGIN IMMEDIATE``, which takes the write lock at once; on
         PostgreSQL the driver's implicit transaction, which the head's row
-        lock (``SELECT ... FOR UPDATE``) serialises.
+        lock (``SELECT ... FOR UPDATE``) serialises. :attr:`write_guard`
+        may refuse it first.
         """
+        if self.write_guard is not None:
+            self.write_guard()
         with self._driver_cursor() as (connection, cursor):
             if not self._postgres:
                 cursor.execute(SQLITE_BEGIN_WRITE)
@@ -589,6 +595,10 @@ class SqlLedger:
                     yield connection, cursor
                 finally:
                     cursor.close()
+        except BaseException:
+            if _lost(connection.dbapi_connection):  # the server went away:
+                connection.invalidate()  # never back to the pool
+            raise
         finally:
             connection.close()
 
@@ -596,16 +606,21 @@ class SqlLedger:
     def _cursor(self, conn: Connection, name: str | None = None) -> Iterator[Any]:
         """A cursor in ``conn``'s transaction; ``name``: server-side (PostgreSQL)."""
         dbapi_connection = conn.connection
-        with self._driver_errors():
-            cursor = (
-                dbapi_connection.cursor()
-                if name is None
-                else dbapi_connection.cursor(name)
-            )
-            try:
-                yield cursor
-            finally:
-                cursor.close()
+        try:
+            with self._driver_errors():
+                cursor = (
+                    dbapi_connection.cursor()
+                    if name is None
+                    else dbapi_connection.cursor(name)
+                )
+                try:
+                    yield cursor
+                finally:
+                    cursor.close()
+        except BaseException:
+            if _lost(dbapi_connection.dbapi_connection):
+                conn.invalidate()  # the server went away: never back to the pool
+            raise
 
     def _head_of(self, cursor: Any) -> tuple[int, str]:
         """The head's (seq, hash), locked for this transaction."""
@@ -803,6 +818,14 @@ class SqlLedger:
                             feed_rows(rows)
             head = None if recorded is None else (int(recorded.seq), str(recorded.hash))
             return verifier.finish(head, head_required=True)
+
+
+def _lost(dbapi_connection: Any) -> bool:
+    """Whether a driver's connection was lost (PostgreSQL; never on SQLite)."""
+    return bool(
+        getattr(dbapi_connection, "broken", False)
+        or getattr(dbapi_connection, "closed", False)
+    )
 
 
 def _row_tuple(event: RecordedEvent) -> tuple[Any, ...]:

@@ -41,13 +41,22 @@ __all__ = [
     "day",
     "result_of",
     "run",
+    "writable",
 ]
+
+
+def writable(state: State) -> None:
+    """Refuse (503, naming the first bad seq) any command once the server
+    has found the record broken: nothing is judged against a broken record."""
+    state.integrity.check_writable()
+
 
 #: Everything a command endpoint answers besides 201.
 COMMAND: dict[str, Any] = {
     "status_code": 201,
     "response_model": CommandResult,
-    "responses": problems(401, 403, 409, 422),
+    "responses": problems(401, 403, 409, 422, 503),
+    "dependencies": [Depends(writable)],
 }
 
 RefPath = Annotated[

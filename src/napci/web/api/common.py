@@ -102,6 +102,8 @@ _TITLES = {
     "track, actor or date) asked for",
     409: "Refused by a rule of procedure (names the rule and the remedy)",
     422: "Invalid request: nothing was appended",
+    503: "The database cannot be reached (with Retry-After), or, for a "
+    "command, the record does not verify (names the first bad seq)",
 }
 
 
@@ -149,13 +151,14 @@ def read_responses(
             "description": "The data, with an ETag (send it back as If-None-Match)",
             "headers": {
                 "ETag": {
-                    "description": "changes whenever the ledger's head does",
+                    "description": "changes whenever the ledger's head does, "
+                    "or whether it verifies",
                     "schema": {"type": "string"},
                 }
             },
         },
         304: {"description": "Not modified: the If-None-Match tag is current"},
-        **problems(*codes, 422),
+        **problems(*codes, 422, 503),
     }
 
 
@@ -174,7 +177,9 @@ async def cached_json(
     """
     entry = state.lookup(key)
     if entry is None:
-        entry = await run_in_threadpool(state.cached, key, lambda: _encode(compute()))
+        entry = await run_in_threadpool(
+            lambda: state.cached(key, compute, encode=_encode)
+        )
     headers = {"ETag": entry.etag, "Cache-Control": "private, no-cache"}
     if entry.etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import replace
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 from pydantic import ConfigDict, Field
 
 from napci.domain.envelope import EventDraft
@@ -38,6 +38,7 @@ from napci.web.api.acting import (
     day,
     result_of,
     run,
+    writable,
 )
 from napci.web.api.common import Day, Text, Title, problems
 from napci.web.api.models import CommandResult, PositionDraft
@@ -207,8 +208,9 @@ def _command(body: PositionFields, proposal: str, who: Acting, state: WebState) 
             "model": CommandResult,
             "description": "The same signed position again: nothing new recorded",
         },
-        **problems(401, 403, 409, 422),
+        **problems(401, 403, 409, 422, 503),
     },
+    dependencies=[Depends(writable)],
 )
 def position(
     proposal: RefPath,
@@ -241,7 +243,7 @@ def position(
     "/proposals/{proposal}/positions/draft",
     summary="The exact bytes to sign for a position",
     response_model=PositionDraft,
-    responses=problems(401, 403, 409, 422),
+    responses=problems(401, 403, 409, 422, 503),
 )
 def position_draft(
     proposal: RefPath, body: PositionFields, who: ActingFor, state: State

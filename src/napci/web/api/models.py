@@ -8,7 +8,7 @@ command results. Errors are ``application/problem+json`` (:class:`Problem`).
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -38,6 +38,7 @@ __all__ = [
     "Problem",
     "Project",
     "Proposal",
+    "RecordStatus",
     "RecordedEvent",
     "Status",
     "Track",
@@ -64,9 +65,33 @@ class Problem(BaseModel):
     remedy: str | None = Field(
         default=None, description="what would make the command admissible"
     )
+    first_bad_seq: int | None = Field(
+        default=None,
+        description="(a write refused on a broken record) the first seq that "
+        "does not verify",
+    )
 
 
-class Page(BaseModel, Generic[T]):
+class RecordStatus(BaseModel):
+    """Whether the record verifies, as the server knows it (``/healthz`` too)."""
+
+    status: Literal["verifying", "ok", "broken"] = Field(
+        description="verifying until the server's first full verification "
+        "ends; then ok, or broken (writes are then refused)"
+    )
+    first_bad_seq: int | None = Field(
+        description="the first seq that does not verify, when broken"
+    )
+    verified_up_to: int = Field(description="the chain is verified up to this seq")
+
+
+class Folded(BaseModel):
+    """An answer folded from the record: it says whether the record verifies."""
+
+    record_status: RecordStatus
+
+
+class Page(Folded, Generic[T]):
     """A page of a list."""
 
     items: list[T]
@@ -322,7 +347,7 @@ class Incident(BaseModel):
     sources: list[dict[str, Any]] = []
 
 
-class Ownership(BaseModel):
+class Ownership(Folded):
     """Shares of hosting, chairing and initiatives; the index is 1 - Gini."""
 
     as_of: date
@@ -349,7 +374,7 @@ class LedgerEvent(BaseModel):
     hash: str
 
 
-class LedgerPage(BaseModel):
+class LedgerPage(Folded):
     """The events after a seq that the caller may read."""
 
     items: list[LedgerEvent]
@@ -359,25 +384,34 @@ class LedgerPage(BaseModel):
     head_seq: int
 
 
-class VerifyReport(BaseModel):
-    """The whole chain recomputed, signatures included."""
+class VerifyReport(Folded):
+    """The server's verification of the whole chain (and the tails since)."""
 
-    ok: bool
-    events: int
-    head: str
+    ok: bool = Field(description="status is ok")
+    status: Literal["verifying", "ok", "broken"]
+    events: int = Field(description="events verified: the chain up to this seq")
+    head: str = Field(description="the hash of the last event verified")
     first_bad_seq: int | None
     problem: str | None
-    signed: int
+    signed: int = Field(description="signed events among those verified")
+    signatures_checked: bool = Field(
+        description="whether the server checked signatures too ('napci ledger "
+        "verify' always does)"
+    )
+    verified_up_to: int
+    verified_at: str | None = Field(
+        description="when the last full verification ended (UTC)"
+    )
 
 
-class Head(BaseModel):
+class Head(Folded):
     """The ledger's head."""
 
     seq: int
     hash: str
 
 
-class Trust(BaseModel):
+class Trust(Folded):
     """Every trust figure as of a date (TrustFigures)."""
 
     as_of: date
@@ -416,7 +450,7 @@ class Explanation(Page[ExplainItem]):
     pair: dict[str, Any]
 
 
-class Status(BaseModel):
+class Status(Folded):
     """The road-map phase the record meets, and the three objectives."""
 
     as_of: date

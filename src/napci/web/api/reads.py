@@ -135,7 +135,7 @@ def refused_read(exc: Refusal) -> Problem:
     tags=["access"],
     summary="Who is asking",
     response_model=Me,
-    responses=problems(401),
+    responses=problems(401, 503),
 )
 def me(principal: CurrentPrincipal) -> Me:
     """The caller's name, role, actor and clearance (anonymous without a token)."""

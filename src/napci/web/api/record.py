@@ -7,7 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
+from napci.domain.access import CLEARANCE
 from napci.services.trust import TrustError
 from napci.web.api.common import (
     AsOf,
@@ -15,6 +17,7 @@ from napci.web.api.common import (
     Offset,
     cached_json,
     paginate,
+    problems,
     read_responses,
 )
 from napci.web.api.models import (
@@ -26,6 +29,7 @@ from napci.web.api.models import (
     VerifyReport,
 )
 from napci.web.deps import CurrentPrincipal, State
+from napci.web.problems import Problem
 from napci.web.state import WebState
 
 __all__ = ["router"]
@@ -41,6 +45,8 @@ ActorQuery = Annotated[
 
 #: Rows read from the store per round while filtering by clearance.
 _BATCH = 500
+
+_EVERYTHING = CLEARANCE["facilitator"]
 
 
 def ledger_page(
@@ -111,21 +117,64 @@ async def ledger(
 @router.get(
     "/ledger/verify",
     tags=["ledger"],
-    summary="Recompute the whole chain and every signature",
+    summary="Whether the whole chain verifies, as the server last checked",
     responses=read_responses(VerifyReport, 401),
 )
 async def ledger_verify(
     request: Request, state: State, _: CurrentPrincipal
 ) -> Response:
-    """The report of ``napci ledger verify`` over every event (it reveals no
-    content, so anyone may ask): ok, how many events, the head, the first bad
-    seq and the problem, how many signed."""
-    return await cached_json(
-        request,
-        state,
-        ("verify",),
-        lambda: state.platform.verify().as_dict(),
-    )
+    """The server's verification of the record (it reveals no content, so
+    anyone may ask): the whole chain recomputed in the background (at start,
+    every few minutes, on the secretariat's request) and every later tail
+    checked against it. ``status`` is ``verifying`` until the first full
+    verification ends, then ``ok`` or ``broken`` with the first bad seq and
+    the problem; ``events`` and ``head``: how far the chain is verified. It
+    never waits for a verification (``POST`` does). Signatures are not
+    checked here (``signatures_checked``); ``napci ledger verify`` checks
+    them too."""
+    return await cached_json(request, state, ("verify",), state.integrity.report)
+
+
+@router.post(
+    "/ledger/verify",
+    tags=["ledger"],
+    summary="Verify the whole chain now (the secretariat)",
+    response_model=VerifyReport,
+    responses=problems(401, 403, 503),
+)
+async def ledger_verify_now(state: State, principal: CurrentPrincipal) -> Any:
+    """The secretariat has the server verify the whole chain now, and gets
+    the report (as ``GET``) when it is done: a record repaired behind the
+    server's back is accepted again, a broken one is refused from then on.
+    Other callers: 403."""
+    if principal.role is None:
+        raise Problem(401, "Unauthorized", "sign in: a bearer token is needed")
+    if not principal.secretariat:
+        facilitator = state.read(_EVERYTHING, lambda registry: registry.facilitator())
+        capacity = (
+            f"; {principal.actor} acts here as its delegation, not as the "
+            "facilitator's secretariat"
+            if principal.actor is not None and principal.actor == facilitator
+            else ""
+        )
+        raise Problem(
+            403,
+            "Forbidden",
+            "only the facilitator's secretariat has the record verified on "
+            f"request{capacity}",
+            remedy="Ask the facilitator's secretariat (a user with the role "
+            "facilitator) to have it verified; anyone may read the last "
+            "verification with GET /api/v1/ledger/verify.",
+        )
+    await run_in_threadpool(state.integrity.verify_now)
+    if state.integrity.last_error is not None:
+        raise Problem(
+            503,
+            "Verification failed",
+            f"the record could not be verified: {state.integrity.last_error}",
+        )
+    record = state.integrity.check_tail(*state.head())
+    return {**state.integrity.report(), "record_status": record.as_json()}
 
 
 @router.get(

@@ -285,6 +285,8 @@ PROBLEM_TEXTS = (
     N_("Not Found"),
     N_("Invalid request"),
     N_("Method Not Allowed"),
+    N_("Database unavailable"),
+    N_("The record does not verify"),
 )
 
 
@@ -349,7 +351,14 @@ def chrome(page: Page, csrf: str, flash: dict[str, str] | None) -> dict[str, Any
         "twin": twin_url(page.request),
         "actor": page.actor,
         "secretariat": page.secretariat,
+        "record": record_banner(page),
     }
+
+
+def record_banner(page: Page) -> dict[str, Any]:
+    """Whether the record verifies, for the banner every page shows."""
+    status = page.state.integrity.status()
+    return {**status.as_json(), "problem": status.problem}
 
 
 def render(
@@ -363,6 +372,8 @@ def render(
 ) -> Response:
     """The page (or its JSON twin) for ``data``."""
     request = page.request
+    # Every page says whether the record verifies, in its data as in its twin.
+    data = {**data, "record_status": page.state.integrity.status().as_json()}
     if wants_json(request) and problem is None:
         return JSONResponse(data, status_code=status)
     csrf, new_csrf = csrf_token(request)

@@ -843,9 +843,8 @@ def ledger_data(
         items = items[:limit]
         older = items[-1].seq if more_older and items else None
         newer = items[0].seq if items and items[0].seq < head_seq else None
-    report = state.cached(
-        ("page:verify",), lambda: state.platform.verify().as_dict()
-    ).body
+    state.integrity.check_tail(head_seq, head_hash)
+    report = state.integrity.report()
     return {
         "head": {"seq": head_seq, "hash": head_hash},
         "verification": report,
