@@ -165,9 +165,9 @@ class PositionBody(PositionFields):
                 {
                     "required": ["event_id", "signer", "signature"],
                     "properties": {
-                        "event_id": {"type": "string"},
-                        "signer": {"type": "string"},
-                        "signature": {"type": "string"},
+                        "event_id": {"not": {"type": "null"}},
+                        "signer": {"not": {"type": "null"}},
+                        "signature": {"not": {"type": "null"}},
                     },
                 },
             ]

@@ -9,7 +9,7 @@ recorded unconfirmed: it binds no one, and the delegation's page flags it.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Response
 from pydantic import Field
@@ -36,8 +36,32 @@ KeyIdPath = Annotated[
 ]
 
 
-class KeyRequestEvent(Body):
-    """One event of a key request, as drafted and signed by the key."""
+_PUBLIC_KEY = r"^[A-Za-z0-9+/]{43}=$"
+PublicKey = Annotated[
+    str, Field(pattern=_PUBLIC_KEY, description="32 raw bytes, base64")
+]
+
+
+class RegisteredPayload(Body):
+    """The payload of a request's ``KeyRegistered`` event."""
+
+    code: ActorCode
+    key_id: KeyId
+    algorithm: Literal["ed25519"]
+    public_key: PublicKey
+    registered_on: Day
+
+
+class ConfirmedPayload(Body):
+    """The payload of a request's ``KeyConfirmed`` event."""
+
+    code: ActorCode
+    key_id: KeyId
+    confirmed_on: Day
+
+
+class _RequestEvent(Body):
+    """What both events of a key request hold, as drafted and signed by the key."""
 
     id: Annotated[
         str,
@@ -45,14 +69,12 @@ class KeyRequestEvent(Body):
             pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
         ),
     ]
-    type: Literal["KeyRegistered", "KeyConfirmed"]
     version: Literal[1]
     occurred_at: Annotated[
         str, Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
     ]
     actor: ActorCode
     classification: Literal["public"]
-    payload: dict[str, Any]
     signer: KeyId
     signature: Annotated[
         str,
@@ -63,6 +85,25 @@ class KeyRequestEvent(Body):
     ]
 
 
+class RegistrationEvent(_RequestEvent):
+    """The request's first event: the key entered in the delegation's name."""
+
+    type: Literal["KeyRegistered"]
+    payload: RegisteredPayload
+
+
+class ConfirmationEvent(_RequestEvent):
+    """The request's second event: the delegation confirms the key as its own."""
+
+    type: Literal["KeyConfirmed"]
+    payload: ConfirmedPayload
+
+
+KeyRequestEvent = Annotated[
+    RegistrationEvent | ConfirmationEvent, Field(discriminator="type")
+]
+
+
 class KeyRequestBody(Body):
     """A key request, exactly as ``napci keys new`` wrote it."""
 
@@ -71,10 +112,7 @@ class KeyRequestBody(Body):
     code: ActorCode = Field(description="the delegation whose key it is")
     key_id: KeyId
     algorithm: Literal["ed25519"]
-    public_key: Annotated[
-        str,
-        Field(pattern=r"^[A-Za-z0-9+/]{43}=$", description="32 raw bytes, base64"),
-    ]
+    public_key: PublicKey
     on: Day = Field(description="the day of the registration and confirmation")
     events: Annotated[
         list[KeyRequestEvent],
@@ -109,6 +147,13 @@ class KeyRequestResult(CommandResult):
             "description": "The same request again: nothing new recorded",
         },
         **problems(401, 403, 409, 422),
+        422: problems(422)[422]
+        | {
+            "description": "Invalid request: malformed, or its proof of "
+            "possession does not hold (a key id that is not the public key's, "
+            "events other than its fields describe, a signature that does not "
+            "verify), which no schema can describe. Nothing was appended"
+        },
     },
 )
 def register_key(
