@@ -76,9 +76,17 @@ print("\n".join(req for req in group if isinstance(req, str)))')
   fi
 }
 
+# The project's own modules, compiled once: an editable install leaves them to
+# be compiled on import, and with PYTHONDONTWRITEBYTECODE set (as on many CI
+# machines) every `napci` command, and every process a test starts, would
+# compile them again. The installed packages are compiled by their installer.
+_napci_compile() {
+  .venv/bin/python -m compileall -q -j 0 src >/dev/null
+}
+
 if _napci_find_uv || _napci_install_uv; then
   section "Installing the project and dev tools (uv sync --locked)"
-  uv sync --locked --python "$NAPCI_PYTHON"
+  uv sync --locked --compile-bytecode --python "$NAPCI_PYTHON"
   in_env() {
     # Already synced above: do not let each `uv run` re-resolve.
     uv run --no-sync "$@"
@@ -89,3 +97,4 @@ else
     VIRTUAL_ENV="$NAPCI_ROOT/.venv" PATH="$NAPCI_ROOT/.venv/bin:$PATH" "$@"
   }
 fi
+_napci_compile
