@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from napci.adapters.db import IdConflictError, LedgerError, SqlLedger, make_engine
+from napci.adapters.db.migrate import HEAD, head_revision
 from napci.cli import app
 from napci.domain.events import ActorJoined
 from napci.domain.signing import generate_key_pair
@@ -407,6 +408,12 @@ def test_a_read_verb_refuses_another_schema_revision(
     assert "is at schema revision 0000" in message
     assert "run 'napci init' to migrate it" in message
     assert raw(ledger).scalar("SELECT version_num FROM alembic_version") == "0000"
+
+
+def test_the_head_the_code_checks_is_the_migrations_head() -> None:
+    """Verbs check the schema against ``HEAD`` without loading Alembic: it
+    must be the head of the migration scripts Alembic would apply."""
+    assert head_revision() == HEAD
 
 
 def test_init_brings_an_uninitialised_database_up_to_date(db_url) -> None:

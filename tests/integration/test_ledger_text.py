@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from napci.adapters.db import SqlLedger
-from napci.adapters.db.ledger import LedgerError
+from napci.domain.admission import LedgerError
 from napci.domain.canonical import canonical_json
 from napci.domain.envelope import (
     EventDraft,

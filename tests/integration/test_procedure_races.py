@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from procedure_helpers import Record, opened
 
-from napci.adapters.db.ledger import AppendResult
+from napci.domain.admission import AppendResult
 from napci.domain.procedure import ConveneMeeting, IssueDocument, Refusal
 from napci.services.platform import Platform, open_platform
 from napci.services.procedure import execute

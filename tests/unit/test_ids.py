@@ -8,8 +8,8 @@ import uuid
 
 import pytest
 
-from napci.adapters.db.ledger import is_canonical_uuid
 from napci.domain import ids
+from napci.domain.admission import is_canonical_uuid
 from napci.domain.envelope import EventDraft
 
 

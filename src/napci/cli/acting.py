@@ -17,11 +17,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from napci.adapters.db.ledger import AppendResult
 from napci.cli.common import (
     console,
     fail,
@@ -31,10 +30,13 @@ from napci.cli.common import (
 )
 from napci.cli.invalid import invalid
 from napci.domain.access import CLEARANCE
+from napci.domain.admission import AppendResult
 from napci.domain.procedure import Refusal
 from napci.domain.signing import KeyPair, load_private_key
-from napci.services.platform import Platform
 from napci.services.procedure import InvalidCommand, execute_all
+
+if TYPE_CHECKING:
+    from napci.services.platform import Platform
 
 __all__ = [
     "ENV_TOKEN",

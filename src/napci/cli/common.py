@@ -21,18 +21,18 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from enum import IntEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.text import Text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError
 
-from napci.adapters.db import LedgerError, SchemaError
+from napci.domain.admission import LedgerError
 from napci.domain.text import REMEDY, unstorable
-from napci.services.platform import Platform, open_platform
 from napci.settings import DEFAULT_DATABASE_URL, ENV_DATABASE_URL, Settings
+
+if TYPE_CHECKING:
+    from napci.services.platform import Platform
 
 __all__ = [
     "VERB",
@@ -140,6 +140,9 @@ JsonOption = Annotated[
 
 def check_url(url: str, source: str = "--db") -> None:
     """Fail (exit 3) unless ``url`` names a database napci can keep a record in."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     usage = "use sqlite:///FILE or postgresql+psycopg://USER@HOST:PORT/DB"
     try:
         parsed = make_url(url)
@@ -204,6 +207,8 @@ def fail(message: str, *, code: int = ExitCode.REFUSED) -> NoReturn:
 
 
 def _sqlite_file(url: str) -> Path | None:
+    from sqlalchemy.engine import make_url
+
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or not parsed.database:
         return None
@@ -253,7 +258,16 @@ def database_problem(url: str, exc: Exception, *, opening: bool) -> str:
 
 @contextmanager
 def platform(db: str | None, *, migrate: bool = False) -> Iterator[Platform]:
-    """Open the record for one verb, turning known failures into messages."""
+    """Open the record for one verb, turning known failures into messages.
+
+    The database layers are imported here, when a verb opens the record, so
+    that ``napci --help`` and the verbs that need no record start without
+    them."""
+    from sqlalchemy.exc import DBAPIError
+
+    from napci.adapters.db import SchemaError
+    from napci.services.platform import open_platform
+
     check_text()
     settings = Settings.load(db)
     check_url(settings.database_url, "--db" if db else ENV_DATABASE_URL)

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from napci.adapters.db.ledger import LedgerError
 from napci.cli.common import (
     DbOption,
     ExitCode,
@@ -19,7 +18,7 @@ from napci.cli.common import (
     print_json,
     styled,
 )
-from napci.services.ledger_io import check_export, export_ledger, import_ledger
+from napci.domain.admission import LedgerError
 
 __all__ = ["app"]
 
@@ -73,6 +72,8 @@ def export_(
         )
     if not file.parent.is_dir():
         fail(f"cannot write {file}: the folder {file.parent} does not exist")
+    from napci.services.ledger_io import export_ledger
+
     with platform(db) as napci:
         partial = file.with_name(file.name + ".partial")
         try:
@@ -99,6 +100,8 @@ def import_(
 
     Example: napci ledger import record.jsonl --db sqlite:///copy.db
     """
+    from napci.services.ledger_io import check_export, import_ledger
+
     try:  # the whole file first: a refused import creates no database
         checked = check_export(file)
     except LedgerError as exc:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -18,8 +18,9 @@ from napci.cli.common import (
     print_json,
     styled,
 )
-from napci.domain.trust_figures import LADDER, TrustFigures
-from napci.services.trust import TrustError
+
+if TYPE_CHECKING:
+    from napci.domain.trust_figures import TrustFigures
 
 __all__ = ["register"]
 
@@ -96,6 +97,8 @@ def _matrix(figures: TrustFigures, codes: list[str], track: str | None) -> Table
 
 
 def _ladder(figures: TrustFigures, codes: list[str], track: str | None) -> Table:
+    from napci.domain.trust_figures import LADDER
+
     tracks = figures.tracks if track is None else (track,)
     table = Table(title="The trust ladder (pairs past step 0)")
     table.add_column("pair")
@@ -126,10 +129,7 @@ def trust(
         return
     day = _as_of(as_of)
     with platform(db) as napci:
-        try:
-            figures = napci.trust.figures(day)
-        except TrustError as exc:
-            fail(str(exc))
+        figures = napci.trust.figures(day)  # a TrustError: refused, by platform()
         registry = napci.registry(figures.as_of)
     # The matrix shows the process's members: participants, invited states
     # and observers (the JSON has every registered actor).
@@ -190,10 +190,7 @@ def explain(
     day = _as_of(as_of)
     a, b = a.upper(), b.upper()
     with platform(db) as napci:
-        try:
-            figures, items = napci.trust.explain(a, b, track=track, as_of=day)
-        except TrustError as exc:
-            fail(str(exc))
+        figures, items = napci.trust.explain(a, b, track=track, as_of=day)
     pair = figures.pair(a, b)
     if as_json:
         print_json(
@@ -254,10 +251,7 @@ def status(
     """
     day = _as_of(as_of)
     with platform(db) as napci:
-        try:
-            roadmap = napci.status(day)
-        except TrustError as exc:
-            fail(str(exc))
+        roadmap = napci.status(day)
     data = roadmap.as_dict()
     if as_json:
         print_json(data)

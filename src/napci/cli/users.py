@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from napci.adapters.db.users import UserError
 from napci.cli.common import DbOption, JsonOption, console, fail, platform, print_json
 from napci.domain.access import ROLES
 
@@ -33,10 +32,7 @@ def add(
     with platform(db) as napci:
         if code is not None and code not in napci.registry().actors:
             fail(f"{code} is not in the registry")
-        try:
-            token = napci.users.add(name, role, code)
-        except UserError as exc:
-            fail(str(exc))
+        token = napci.users.add(name, role, code)  # a UserError: refused
     console.print(f"User {name} ({role}{', ' + code if code else ''}) added.")
     console.print("Token (shown once, keep it safe):")
     print(token)
@@ -52,10 +48,7 @@ def revoke(
     Example: napci users revoke jpn-delegation
     """
     with platform(db) as napci:
-        try:
-            napci.users.revoke(name)
-        except UserError as exc:
-            fail(str(exc))
+        napci.users.revoke(name)  # a UserError: refused, by platform()
     console.print(f"User {name}'s token is revoked and its sessions are ended.")
 
 

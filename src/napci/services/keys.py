@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from napci.adapters.db.ledger import AppendResult
+from napci.domain.admission import AppendResult
 from napci.domain.key_requests import (
     KeyRequest,
     KeyRequestError,

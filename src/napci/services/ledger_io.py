@@ -18,7 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from napci.adapters.db.ledger import LedgerError, SqlLedger, is_canonical_uuid
+from napci.adapters.db.ledger import SqlLedger
+from napci.domain.admission import LedgerError, is_canonical_uuid
 from napci.domain.canonical import canonical_json
 from napci.domain.chain import ChainVerifier
 from napci.domain.envelope import RecordedEvent, format_timestamp, parse_timestamp

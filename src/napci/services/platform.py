@@ -11,8 +11,8 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from napci.adapters.db import SchemaError, SqlLedger, check_schema, make_engine, upgrade
-from napci.adapters.db.ledger import AppendResult
 from napci.adapters.db.users import UserStore
+from napci.domain.admission import AppendResult
 from napci.domain.chain import VerifyReport
 from napci.domain.envelope import EventDraft, format_timestamp
 from napci.domain.registry import Registry, fold_registry

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from napci.adapters.db.ledger import AppendResult
+from napci.domain.admission import AppendResult
 from napci.domain.envelope import EventDraft
 from napci.domain.procedure import RULES, Context, Emit, Gate, Refusal
 from napci.domain.procedure.keys import binding_key

@@ -34,12 +34,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from napci.adapters.db.ledger import AppendResult, SqlLedger
 from napci.domain.access import CLEARANCE
+from napci.domain.admission import AppendResult
 from napci.domain.envelope import EventDraft
 from napci.domain.registry import FoldRow, Registry
+
+if TYPE_CHECKING:
+    from napci.adapters.db.ledger import SqlLedger
 
 __all__ = ["FULL", "Clearance", "RecordState"]
 

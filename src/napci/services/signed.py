@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
-from napci.adapters.db.ledger import AppendResult
+from napci.domain.admission import AppendResult
 from napci.domain.envelope import EventDraft
 from napci.domain.events import PositionRecorded
 from napci.domain.procedure import Context, RecordPosition, Refusal

@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from napci import __version__
-from napci.adapters.db.ledger import LedgerError
+from napci.domain.admission import LedgerError
 from napci.domain.procedure import Refusal
 from napci.services.integrity import monitor_for
 from napci.services.platform import Platform, open_platform

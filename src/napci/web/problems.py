@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from napci.adapters.db.ledger import LedgerError
+from napci.domain.admission import LedgerError
 from napci.domain.procedure import Refusal
 from napci.services.procedure import InvalidCommand
 from napci.services.trust import TrustError

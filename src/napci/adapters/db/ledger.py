@@ -16,13 +16,10 @@ is the caller's.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, func, select
@@ -31,19 +28,26 @@ from sqlalchemy.exc import DBAPIError, NoResultFound
 from napci.adapters.db.engine import SQLITE_BEGIN_WRITE
 from napci.adapters.db.recent import recent_appends
 from napci.adapters.db.schema import events, ledger_head
-from napci.domain.canonical import GENESIS_HASH, NotCanonicalError, parse_canonical
+from napci.domain.admission import (
+    UUID_PATTERN,
+    AppendResult,
+    ChainBuilder,
+    IdConflictError,
+    LedgerError,
+    check_draft_after_id,
+    check_id,
+    check_keys,
+    seen_before,
+)
+from napci.domain.canonical import GENESIS_HASH
 from napci.domain.chain import KEY_TYPES, ChainVerifier, KeyRing, VerifyReport
 from napci.domain.envelope import (
-    CLASSIFICATIONS,
     EventDraft,
     RecordedEvent,
-    envelope_hash,
     format_timestamp,
-    parse_timestamp,
 )
-from napci.domain.events import PayloadError, parse_payload
 from napci.domain.registry import FoldRow
-from napci.domain.text import REMEDY, first_unstorable, unstorable
+from napci.domain.text import unstorable
 
 __all__ = [
     "AppendResult",
@@ -80,32 +84,8 @@ _COLUMNS = (
 )
 
 
-class LedgerError(ValueError):
-    """An append or import was refused; nothing was written."""
-
-
 class _AlreadyRecorded(Exception):
     """An append's first attempt met an id already recorded (see ``_append``)."""
-
-
-class IdConflictError(LedgerError):
-    """An event id is already recorded with different content."""
-
-
-@dataclass(frozen=True)
-class AppendResult:
-    """What an append did: the events it recorded and the ids it already had."""
-
-    rows: tuple[tuple[Any, ...], ...] = field(repr=False)
-    already_recorded: tuple[str, ...]
-    head_seq: int
-    head_hash: str
-
-    @cached_property
-    def recorded(self) -> tuple[RecordedEvent, ...]:
-        """The events recorded, in seq order (built when first asked for: a
-        bulk load that never looks saves an object per event)."""
-        return tuple(RecordedEvent(*row) for row in self.rows)
 
 
 def _row_event(row: Row[Any] | Sequence[Any]) -> RecordedEvent:
@@ -114,169 +94,6 @@ def _row_event(row: Row[Any] | Sequence[Any]) -> RecordedEvent:
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def _same_content(draft: EventDraft, row: Sequence[Any]) -> bool:
-    # row: a stored event's columns in _COLUMNS order
-    return bool(
-        draft.type == row[2]
-        and draft.version == row[3]
-        and draft.occurred_at == row[4]
-        and draft.actor == row[6]
-        and draft.classification == row[8]
-        and draft.payload_json == row[9]
-        and draft.signer == row[10]
-        and draft.signature == row[11]
-    )
-
-
-_ACTOR = re.compile(r"[A-Z][A-Z0-9+-]{1,15}")
-
-
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
-
-def is_canonical_uuid(value: object) -> bool:
-    """Whether ``value`` is a UUID in its canonical lower-case 36-character form
-    (exactly the strings ``str(uuid.UUID(value)) == value`` accepts)."""
-    return isinstance(value, str) and _UUID.fullmatch(value) is not None
-
-
-def check_id(draft: EventDraft) -> None:
-    """Refuse a draft whose id is not a UUID in its canonical form."""
-    if not is_canonical_uuid(draft.id):
-        raise _refused(draft, "id must be a UUID in its 36-character form")
-
-
-def check_draft(draft: EventDraft) -> dict[str, Any]:
-    """Refuse a draft whose envelope or payload is invalid; return its payload."""
-    check_id(draft)
-    return _check_rest(draft)
-
-
-def _check_rest(draft: EventDraft) -> dict[str, Any]:
-    """:func:`check_draft` after the id."""
-    if draft.actor is not None and not _ACTOR.fullmatch(draft.actor):
-        raise _refused(draft, f"actor {draft.actor!r} is not an actor code")
-    if draft.classification not in CLASSIFICATIONS:
-        raise _refused(
-            draft,
-            f"classification {draft.classification!r} is not one of "
-            f"{', '.join(CLASSIFICATIONS)}",
-        )
-    try:
-        parse_timestamp(draft.occurred_at)
-    except ValueError as exc:
-        raise _refused(draft, f"occurred_at: {exc}") from None
-    try:
-        payload = parse_canonical(draft.payload_json)
-    except NotCanonicalError as exc:
-        raise _refused(draft, f"payload is {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise _refused(draft, f"payload is not JSON: {exc}") from None
-    if _MAYBE_UNSTORABLE.search(draft.payload_json) is not None:
-        found = first_unstorable(payload)
-        if found is not None:
-            raise _refused(draft, f"payload field {found[0]} {found[1]}: {REMEDY}")
-    try:
-        parse_payload(draft.type, draft.version, payload)
-    except PayloadError as exc:
-        raise _refused(draft, str(exc)) from None
-    if not isinstance(payload, dict):
-        raise _refused(draft, "payload must be a JSON object")
-    return payload
-
-
-#: What canonical JSON text shows of a NUL (escaped) or a lone surrogate (as
-#: itself): a cheap test of every payload before the exact one (a literal
-#: backslash before "u0000" matches too, and passes the exact one).
-_MAYBE_UNSTORABLE = re.compile("\\\\u0000|[\ud800-\udfff]")
-
-
-def _refused(draft: EventDraft, problem: str) -> LedgerError:
-    return LedgerError(f"event {draft.id} ({draft.type}): {problem}")
-
-
-def _seen(
-    draft: EventDraft,
-    existing: dict[str, tuple[Any, ...]],
-    in_batch: dict[str, EventDraft],
-) -> bool:
-    """Whether ``draft`` is already recorded, or earlier in its batch.
-
-    The same id with other content refuses the batch (:class:`IdConflictError`).
-    """
-    row = existing.get(draft.id)
-    if row is not None:
-        if not _same_content(draft, row):
-            raise IdConflictError(
-                f"event id {draft.id} is already recorded at seq {row[0]} "
-                "with different content"
-            )
-        return True
-    twin = in_batch.get(draft.id)
-    if twin is None:
-        return False
-    if twin != draft:
-        raise IdConflictError(
-            f"event id {draft.id} appears twice in the batch with different content"
-        )
-    return True
-
-
-def _check_keys(keys: KeyRing, draft: EventDraft, payload: dict[str, Any]) -> None:
-    """Refuse a key event the ring does not allow, or a signature it refutes."""
-    if draft.type in _KEY_TYPES:
-        problem = keys.key_event_problem(draft.type, draft.actor, payload, draft.signer)
-        if problem is not None:
-            raise _refused(draft, problem)
-    if draft.signer is not None or draft.signature is not None:
-        problem = keys.problem(
-            type_=draft.type,
-            actor=draft.actor,
-            payload=payload,
-            signer=draft.signer,
-            signature=draft.signature,
-            message=draft.signing_bytes(),
-        )
-        if problem is not None:
-            raise _refused(draft, problem)
-
-
-class _Chain:
-    """Numbers and chains the drafts of one append after the head."""
-
-    __slots__ = ("prev", "principal", "recorded_at", "rows", "seq")
-
-    def __init__(
-        self, seq: int, prev: str, recorded_at: str, principal: str | None
-    ) -> None:
-        self.seq, self.prev = seq, prev
-        self.recorded_at, self.principal = recorded_at, principal
-        self.rows: list[tuple[Any, ...]] = []
-
-    def add(self, draft: EventDraft) -> tuple[Any, ...]:
-        """The next row (in _COLUMNS order) for ``draft``."""
-        self.seq += 1
-        envelope = (  # in RecordedEvent field order
-            self.seq,
-            draft.id,
-            draft.type,
-            draft.version,
-            draft.occurred_at,
-            self.recorded_at,
-            draft.actor,
-            self.principal,
-            draft.classification,
-            draft.payload_json,
-            draft.signer,
-            draft.signature,
-            self.prev,
-        )
-        self.prev = envelope_hash(*envelope)
-        row = (*envelope, self.prev)
-        self.rows.append(row)
-        return row
 
 
 def _tail_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -394,7 +211,7 @@ class SqlLedger:
         principal: str | None,
         *,
         look_up: bool,
-    ) -> tuple[_Chain, list[str], KeyRing]:
+    ) -> tuple[ChainBuilder, list[str], KeyRing]:
         """Check, number, chain and insert ``drafts`` after the locked head.
 
         What :meth:`_append` does inside its transaction (see there for
@@ -405,12 +222,16 @@ class SqlLedger:
             self._rows_with_ids(cursor, [d.id for d in drafts]) if look_up else {}
         )
         keys = self._keyring(cursor, head_seq)
-        chain = _Chain(head_seq, head_hash, format_timestamp(self._clock()), principal)
+        chain = ChainBuilder(
+            head_seq, head_hash, format_timestamp(self._clock()), principal
+        )
         in_batch: dict[str, EventDraft] = {}
         already: list[str] = []
         for draft in drafts:
-            payload = _check_rest(draft)  # ids checked by the caller
-            if (existing or draft.id in in_batch) and _seen(draft, existing, in_batch):
+            payload = check_draft_after_id(draft)  # ids checked by the caller
+            if (existing or draft.id in in_batch) and seen_before(
+                draft, existing, in_batch
+            ):
                 already.append(draft.id)
                 continue
             in_batch[draft.id] = draft
@@ -419,7 +240,7 @@ class SqlLedger:
                 or draft.signature is not None
                 or draft.type in _KEY_TYPES
             ):
-                _check_keys(keys, draft, payload)
+                check_keys(keys, draft, payload)
             row = chain.add(draft)
             if draft.type in _KEY_TYPES:
                 keys.observe(row[0], draft.type, payload)
@@ -433,7 +254,7 @@ class SqlLedger:
         return chain, already, keys
 
     def _committed(
-        self, chain: _Chain, already: list[str], keys: KeyRing
+        self, chain: ChainBuilder, already: list[str], keys: KeyRing
     ) -> AppendResult:
         """The result of an append whose transaction has committed."""
         if chain.rows:  # committed: the key ring is the ledger's now
@@ -864,7 +685,7 @@ def _id_named_in(exc: Exception, ids: Collection[str]) -> str | None:
     """
     diag = getattr(exc, "diag", None)
     detail = getattr(diag, "message_detail", None)
-    for match in _UUID.finditer(f"{exc}\n{detail or ''}"):
+    for match in UUID_PATTERN.finditer(f"{exc}\n{detail or ''}"):
         if match.group() in ids:
             return match.group()
     return None

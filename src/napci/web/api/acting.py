@@ -18,8 +18,8 @@ from typing import Annotated, Any
 from fastapi import Depends, Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from napci.adapters.db.ledger import AppendResult
 from napci.domain.access import CLEARANCE, Principal
+from napci.domain.admission import AppendResult
 from napci.domain.text import first_unstorable
 from napci.domain.values import MAX_TEXT
 from napci.services.procedure import execute_all

@@ -9,7 +9,7 @@ recorded unconfirmed: it binds no one, and the delegation's page flags it.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Response
 from pydantic import Field
@@ -42,6 +42,11 @@ PublicKey = Annotated[
 ]
 
 
+NoSources = Annotated[
+    list[Any], Field(max_length=0, description="always empty: a key has no sources")
+]
+
+
 class RegisteredPayload(Body):
     """The payload of a request's ``KeyRegistered`` event."""
 
@@ -50,6 +55,7 @@ class RegisteredPayload(Body):
     algorithm: Literal["ed25519"]
     public_key: PublicKey
     registered_on: Day
+    sources: NoSources
 
 
 class ConfirmedPayload(Body):
@@ -58,6 +64,7 @@ class ConfirmedPayload(Body):
     code: ActorCode
     key_id: KeyId
     confirmed_on: Day
+    sources: NoSources
 
 
 class _RequestEvent(Body):
