@@ -38,18 +38,7 @@ from napci.domain.procedure.cooperation import (
     reach_milestone,
     record_incident,
 )
-from napci.domain.procedure.decisions import (
-    Decide,
-    RecordPosition,
-    StartSilence,
-    TableProposal,
-    WithdrawProposal,
-    decide,
-    record_position,
-    start_silence,
-    table_proposal,
-    withdraw_proposal,
-)
+from napci.domain.procedure.decisions import Decide, decide
 from napci.domain.procedure.participation import (
     CancelMeeting,
     ConveneMeeting,
@@ -67,6 +56,15 @@ from napci.domain.procedure.participation import (
     join_actor,
     register_actor,
     withdraw_actor,
+)
+from napci.domain.procedure.positions import RecordPosition, record_position
+from napci.domain.procedure.proposals import (
+    StartSilence,
+    TableProposal,
+    WithdrawProposal,
+    start_silence,
+    table_proposal,
+    withdraw_proposal,
 )
 from napci.domain.procedure.standing import judged_all
 

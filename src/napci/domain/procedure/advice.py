@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from napci.domain.procedure.base import Refusal
-from napci.domain.procedure.decisions import participants_on
+from napci.domain.procedure.consensus import participants_on
 from napci.domain.registry import MechanismView, Registry
 
 __all__ = ["Advice", "advise", "next_host", "ownership"]

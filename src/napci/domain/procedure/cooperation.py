@@ -33,7 +33,7 @@ from napci.domain.procedure.base import (
     ask_secretariat,
     require,
 )
-from napci.domain.procedure.decisions import participants_on
+from napci.domain.procedure.consensus import participants_on
 from napci.domain.procedure.participation import (
     check_actor,
     check_facilitator,

@@ -1,10 +1,14 @@
-"""Proposals and decisions: consensus, silence, consensus minus one (DESIGN §4.1-§4.4a).
+"""Deciding a proposal: consensus, silence, consensus minus one (DESIGN §4.1-§4.4a).
 
-Consensus is the absence of any objection expressed by a participant: no
-votes are counted and abstention is silence. Observers' positions are
-recorded and never block. Rules: ``consensus``, ``silence``,
-``provisional-adoption``, ``consensus-minus-one``, ``gradual-agenda``,
-``chair-statement``, ``own-act``, ``observer``.
+A proposal is adopted when no participant who decides objects (abstention is
+silence, observers never block), found not adopted otherwise, adopted
+provisionally for participants who were absent, and confirmed when their
+provisional period ends without objection. Rules: ``consensus``,
+``silence``, ``provisional-adoption``, ``consensus-minus-one``,
+``chair-statement``, ``own-act``. Tabling and positions are in
+:mod:`~napci.domain.procedure.proposals` and
+:mod:`~napci.domain.procedure.positions`; who decides, in
+:mod:`~napci.domain.procedure.consensus`.
 """
 
 from __future__ import annotations
@@ -20,25 +24,26 @@ from napci.domain.events import (
     MechanismRegistered,
     MechanismWidened,
     ObserverAdmitted,
-    PositionRecorded,
     ProjectScopeWidened,
     ProposalNotAdopted,
-    ProposalTabled,
-    ProposalWithdrawn,
     ProvisionalAdoptionUndone,
     RulesAmended,
-    SilenceProcedureStarted,
     TrackAdded,
 )
 from napci.domain.procedure.base import (
     Context,
     Emit,
-    Refusal,
     ask_secretariat,
     require,
 )
+from napci.domain.procedure.consensus import (
+    BLOCKING,
+    deciders_of,
+    ignored,
+    not_before_tabling,
+    proposal_of,
+)
 from napci.domain.procedure.participation import (
-    check_actor,
     check_not_future,
 )
 from napci.domain.process import DecisionView, Position
@@ -46,413 +51,8 @@ from napci.domain.registry import Registry
 
 __all__ = [
     "Decide",
-    "RecordPosition",
-    "StartSilence",
-    "TableProposal",
-    "WithdrawProposal",
     "decide",
-    "record_position",
-    "start_silence",
-    "table_proposal",
-    "withdraw_proposal",
 ]
-
-BLOCKING = ("objection", "amendment")
-
-
-def participants_on(reg: Registry, day: date) -> set[str]:
-    """Participants on ``day``: joined on or before it, not withdrawn by then
-    (each time a state took part counts, a withdrawal and a return apart)."""
-    return {c for c, a in reg.actors.items() if a.participant_on(day)}
-
-
-def _not_before_tabling(decision: DecisionView, day: date, what: str) -> None:
-    require(
-        day >= decision.tabled_on,
-        "consensus",
-        f"{what} is dated {day.isoformat()}, before {decision.proposal} was tabled "
-        f"({decision.tabled_on.isoformat()})",
-        f"Date it on or after {decision.tabled_on.isoformat()}.",
-    )
-
-
-def _proposal(ctx: Context, proposal: str) -> DecisionView:
-    """The proposal, if the caller may read it; refused as not tabled
-    otherwise, in the same words whether it was never tabled or is hidden."""
-    decision = ctx.registry.decisions.get(proposal)
-    if decision is None or proposal not in ctx.seen().decisions:
-        raise Refusal(
-            "registry",
-            f"proposal {proposal} has not been tabled",
-            "Table it first (proposals table), or name a proposal the record holds.",
-        )
-    return decision
-
-
-@dataclass(frozen=True, slots=True)
-class TableProposal:
-    """Table a proposal for decision by consensus."""
-
-    proposal: str
-    title: str
-    subject: dict[str, Any]
-    on: date
-    by: str
-    meeting: str | None = None
-    tracks: tuple[str, ...] = ()
-
-
-def _check_subject(cmd: TableProposal, ctx: Context) -> None:
-    reg = ctx.registry
-    subject = cmd.subject
-    kind = subject.get("kind")
-    if kind == "add-track":
-        track = subject.get("track", "")
-        require(
-            track not in reg.tracks,
-            "agenda",
-            f"{track} is on the agenda already",
-            "Propose a track not on the agenda yet, under a new code.",
-        )
-        if subject.get("category") == "hard":
-            rules = ctx.rules(cmd.on)
-            need_phase = rules.whole("procedure.hard_track_phase")
-            need_trust = rules.number("procedure.hard_track_trust")
-            gate = ctx.gate(cmd.on)
-            shown = "undefined" if gate.trust is None else f"{gate.trust:.2f}"
-            if gate.phase < need_phase or gate.trust is None or gate.trust < need_trust:
-                missing = "; ".join(gate.missing)
-                raise Refusal(
-                    "gradual-agenda",
-                    f'adding the hard track "{track}" needs phase {need_phase} and '
-                    f"regional trust >= {need_trust}. The record shows phase "
-                    f"{gate.phase} and trust {shown}",
-                    ("Missing: " + missing + ".")
-                    if missing
-                    else f"Table it once the road-map is at phase {need_phase} "
-                    f"and the regional trust index at least {need_trust} "
-                    "(napci status, napci trust).",
-                )
-    elif kind == "admit-observer":
-        code = subject.get("code", "")
-        check_actor(reg, code)
-        actor = reg.actors[code]
-        require(
-            actor.kind != "state" or actor.status != "participant",
-            "observer",
-            f"{code} is a participant",
-            f"Nothing to admit: {code} decides as a participant. Propose an actor "
-            "that does not take part.",
-        )
-        require(
-            "observer" not in actor.roles,
-            "observer",
-            f"{code} is an observer",
-            f"Nothing to admit: {code} is an observer already.",
-        )
-    elif kind == "adopt-document":
-        name = subject.get("document", "")
-        document = reg.documents.get(name) if name in ctx.seen().documents else None
-        require(
-            document is not None,
-            "registry",
-            f"document {subject.get('document')} has not been issued",
-            "Issue it first.",
-        )
-        assert document is not None
-        require(
-            document["kind"] in ("recognition", "vision"),
-            "chair-statement",
-            f"a {document['kind']} is issued by its author alone and needs no "
-            "consensus",
-            "Only recognition and vision documents are adopted by consensus.",
-        )
-    elif kind == "widen-project":
-        name = subject.get("project", "")
-        project = reg.projects.get(name) if name in ctx.seen().projects else None
-        require(
-            project is not None and project.status == "active",
-            "projects",
-            f"project {subject.get('project')} is not an active project",
-            "Name an active project (napci projects); a completed one is not widened.",
-        )
-    elif kind == "launch-mechanism":
-        mechanism = subject.get("mechanism", "")
-        ctx.require_new_id("mechanism", mechanism, mechanism in reg.mechanisms)
-        widens = subject.get("widens")
-        require(
-            widens is None or widens in ctx.seen().mechanisms,
-            "registry",
-            f"mechanism {widens} is not in the registry",
-            "Name a mechanism the registry holds (napci mechanisms), or none.",
-        )
-        for code in subject.get("members", ()):
-            check_actor(reg, code)
-    elif kind == "declare-phase":
-        phase = subject.get("phase")
-        # A phase that is not a number is left to the event's schema, which
-        # refuses it as an invalid command.
-        if isinstance(phase, int) and not isinstance(phase, bool):
-            gate = ctx.gate(cmd.on)
-            require(
-                phase <= gate.phase,
-                "road-map",
-                f"the record meets phase {gate.phase}, not phase {phase}",
-                "A phase is declared once the record meets its criteria.",
-            )
-    elif kind == "violation":
-        concerned = subject.get("concerned", "")
-        participants = participants_on(reg, cmd.on)
-        require(
-            concerned in participants,
-            "consensus-minus-one",
-            f"{concerned} is not a participant",
-            "A finding of violation concerns a participant on the day it is "
-            f"tabled: {', '.join(sorted(participants))}.",
-        )
-    for track in (*cmd.tracks, *subject.get("tracks", ())):
-        require(
-            track in reg.tracks,
-            "known-track",
-            f"{track} is not a track on the agenda",
-            f"On the agenda: {', '.join(reg.tracks)}.",
-        )
-
-
-def table_proposal(cmd: TableProposal, ctx: Context) -> list[Emit]:
-    """Participants (and the facilitator) table proposals; observers speak."""
-    reg = ctx.registry
-    ctx.require_new_id("proposal", cmd.proposal, cmd.proposal in reg.decisions)
-    check_actor(reg, cmd.by)
-    require(
-        cmd.by in participants_on(reg, cmd.on),
-        "observer",
-        f"{cmd.by} is not a participant: only participants table proposals",
-        "An observer may ask a participant to table it.",
-    )
-    if cmd.meeting is not None:
-        require(
-            cmd.meeting in ctx.seen().meetings
-            and cmd.meeting in reg.meetings
-            and reg.meetings[cmd.meeting].status != "cancelled",
-            "registry",
-            f"meeting {cmd.meeting} is not convened",
-            "Name a meeting convened and not cancelled, or table it without a "
-            "meeting and put it under silence.",
-        )
-    _check_subject(cmd, ctx)
-    check_not_future(ctx, cmd.on, "the proposal")
-    event = ProposalTabled(
-        proposal=cmd.proposal,
-        title={"en": cmd.title},
-        subject=cmd.subject,
-        tabled_by=cmd.by,
-        tabled_on=cmd.on,
-        meeting=cmd.meeting,
-        tracks=cmd.tracks,
-    )
-    return [Emit(event, cmd.on, cmd.by)]
-
-
-@dataclass(frozen=True, slots=True)
-class StartSilence:
-    """Put a proposal under the silence procedure until a deadline."""
-
-    proposal: str
-    deadline: date
-    on: date
-    by: str
-
-
-def start_silence(cmd: StartSilence, ctx: Context) -> list[Emit]:
-    """The facilitator or the proposer starts the silence procedure."""
-    decision = _proposal(ctx, cmd.proposal)
-    ctx.require_facilitator_or(
-        cmd.by,
-        "silence",
-        f"{cmd.by} cannot start the silence procedure: the facilitator or the "
-        "proposer can",
-        "start it",
-        ask_secretariat("start it", proposer=decision.tabled_by),
-        proposer=decision.tabled_by,
-    )
-    require(
-        decision.outcome == "open",
-        "silence",
-        f"{cmd.proposal} is closed",
-        "Only an open proposal goes under silence; a new proposal can reopen the "
-        "question.",
-    )
-    _not_before_tabling(decision, cmd.on, "the silence procedure")
-    require(
-        decision.silence_deadline is None,
-        "silence",
-        f"{cmd.proposal} is under silence until {decision.silence_deadline}",
-        "A proposal goes under silence once: decide it after the deadline day.",
-    )
-    require(
-        cmd.deadline > cmd.on,
-        "silence",
-        "the silence deadline must come after the day it starts",
-        f"Set a deadline after {cmd.on.isoformat()}.",
-    )
-    check_not_future(ctx, cmd.on, "the silence procedure")
-    event = SilenceProcedureStarted(
-        proposal=cmd.proposal, started_on=cmd.on, deadline=cmd.deadline
-    )
-    return [Emit(event, cmd.on, cmd.by)]
-
-
-@dataclass(frozen=True, slots=True)
-class RecordPosition:
-    """An actor records or changes its position on a proposal."""
-
-    proposal: str
-    code: str
-    position: str
-    on: date
-    by: str
-    statement: str | None = None
-    reservation: str | None = None
-    amendment: str | None = None
-
-
-def _deciders(reg: Registry, decision: DecisionView, day: date) -> set[str]:
-    """Whose objection blocks on ``day``: participants, or a project's members."""
-    if decision.kind == "widen-project":
-        project = reg.projects.get(decision.subject.get("project", ""))
-        return project.members_on(day) if project is not None else set()
-    return participants_on(reg, day)
-
-
-def record_position(cmd: RecordPosition, ctx: Context) -> list[Emit]:
-    """Record a position; it may break a silence or undo a provisional adoption."""
-    reg = ctx.registry
-    decision = _proposal(ctx, cmd.proposal)
-    check_actor(reg, cmd.code)
-    ctx.require_own_act(cmd.by, cmd.code, "record a position")
-    actor = reg.actors[cmd.code]
-    deciders = _deciders(reg, decision, cmd.on)
-    if decision.kind == "widen-project":
-        require(
-            cmd.code in deciders or "observer" in actor.roles,
-            "members-consent",
-            f"{cmd.code} is not a member of project "
-            f"{decision.subject.get('project')}: widening a project is for its "
-            "members to decide",
-            "Join the project first, by your own act.",
-        )
-    require(
-        cmd.code in deciders or "observer" in actor.roles,
-        "consensus",
-        f"{cmd.code} is neither a participant nor an observer",
-        f"Positions are the participants' and the observers': {cmd.code} takes "
-        "one once it joins (one of the seven states) or is admitted as an "
-        "observer.",
-    )
-    _not_before_tabling(decision, cmd.on, "the position")
-    if decision.outcome == "open" and decision.silence_deadline is not None:
-        require(
-            cmd.on <= decision.silence_deadline,
-            "silence",
-            f"the silence on {cmd.proposal} ended on "
-            f"{decision.silence_deadline.isoformat()}; silence was consent",
-            "Decide the proposal; a new proposal can reopen the question.",
-        )
-    if cmd.position == "amendment":
-        require(
-            bool(cmd.amendment),
-            "consensus",
-            "a position 'amendment' needs the amended text",
-            "Give the amended text (--amendment).",
-        )
-    if decision.outcome == "provisional":
-        require(
-            cmd.code in decision.provisional_for,
-            "provisional-adoption",
-            f"{cmd.proposal} was adopted; only {', '.join(decision.provisional_for)}, "
-            "absent when it was, may still object",
-            "The others took part in the adoption; a new proposal can reopen the "
-            "question.",
-        )
-        assert decision.provisional_until is not None
-        assert decision.decided_on is not None
-        require(
-            cmd.on <= decision.provisional_until,
-            "provisional-adoption",
-            f"the silence period for {cmd.proposal} ended on "
-            f"{decision.provisional_until.isoformat()}",
-            "Silence was consent: decide it again to confirm it; a new proposal "
-            "can reopen the question.",
-        )
-        require(
-            cmd.on >= decision.decided_on,
-            "provisional-adoption",
-            f"{cmd.proposal} was adopted on {decision.decided_on.isoformat()}; a "
-            f"position dated {cmd.on.isoformat()} would have counted in the "
-            "adoption itself",
-            f"Date it within the silence period, from "
-            f"{decision.decided_on.isoformat()} to "
-            f"{decision.provisional_until.isoformat()}.",
-        )
-    else:
-        require(
-            decision.outcome == "open",
-            "consensus",
-            f"{cmd.proposal} is closed ({decision.outcome})",
-            "A position can change only until the decision closes.",
-        )
-    check_not_future(ctx, cmd.on, "the position")
-    event = PositionRecorded(
-        proposal=cmd.proposal,
-        code=cmd.code,
-        position=cmd.position,
-        recorded_on=cmd.on,
-        statement=cmd.statement,
-        reservation=cmd.reservation,
-        amendment=cmd.amendment,
-    )
-    out = [Emit(event, cmd.on, cmd.code)]
-    blocking = cmd.code in deciders and cmd.position in BLOCKING
-    if decision.outcome == "provisional" and cmd.position in BLOCKING:
-        # An amendment undoes a provisional adoption as an objection does: for
-        # the absent participant the meeting's decision is under silence.
-        out.append(
-            Emit(
-                ProvisionalAdoptionUndone(
-                    proposal=cmd.proposal,
-                    undone_on=cmd.on,
-                    objected_by=(cmd.code,),
-                    reason=cmd.position,
-                ),
-                cmd.on,
-                cmd.code,
-            )
-        )
-    elif (
-        blocking
-        and decision.silence_deadline is not None
-        and cmd.on <= decision.silence_deadline
-        and not _ignored(decision, cmd.code)
-    ):
-        out.append(
-            Emit(
-                ProposalNotAdopted(
-                    proposal=cmd.proposal,
-                    closed_on=cmd.on,
-                    reason="silence-broken",
-                    by=(cmd.code,),
-                ),
-                cmd.on,
-                cmd.code,
-            )
-        )
-    return out
-
-
-def _ignored(decision: DecisionView, code: str) -> bool:
-    """Consensus minus one: the concerned participant's objection does not count."""
-    return decision.kind == "violation" and decision.subject.get("concerned") == code
 
 
 @dataclass(frozen=True, slots=True)
@@ -509,7 +109,7 @@ def _blocking(
     return sorted(
         c
         for c, p in positions.items()
-        if c in deciders and p.position in BLOCKING and not _ignored(decision, c)
+        if c in deciders and p.position in BLOCKING and not ignored(decision, c)
     )
 
 
@@ -531,7 +131,7 @@ def decide(cmd: Decide, ctx: Context) -> list[Emit]:
     by then. Nothing dated after a decision may cause it.
     """
     reg = ctx.registry
-    decision = _proposal(ctx, cmd.proposal)
+    decision = proposal_of(ctx, cmd.proposal)
     chair = None
     if decision.meeting is not None and decision.meeting in reg.meetings:
         chair = reg.meetings[decision.meeting].chair
@@ -544,7 +144,7 @@ def decide(cmd: Decide, ctx: Context) -> list[Emit]:
         chair=chair,
     )
     check_not_future(ctx, cmd.at, "the decision")
-    _not_before_tabling(decision, cmd.at, "the decision")
+    not_before_tabling(decision, cmd.at, "the decision")
     rules = ctx.rules(cmd.at)
     if decision.outcome == "provisional":
         assert decision.provisional_until is not None
@@ -587,7 +187,7 @@ def decide(cmd: Decide, ctx: Context) -> list[Emit]:
         f"meeting {decision.meeting} has not been held",
         "Decide at the meeting once it is held (record it as held).",
     )
-    deciders = _deciders(reg, decision, cmd.at)
+    deciders = deciders_of(reg, decision, cmd.at)
     positions = decision.positions_on(cmd.at)
     blockers = _blocking(decision, positions, deciders)
     if blockers:
@@ -604,7 +204,7 @@ def decide(cmd: Decide, ctx: Context) -> list[Emit]:
     # could have attended: those who took part on the meeting's day. A state
     # that joined after the meeting decides (its objection blocks) but is
     # neither among those who joined nor among those it is provisional for.
-    could_attend = deciders & _deciders(reg, decision, meeting.starts_on)
+    could_attend = deciders & deciders_of(reg, decision, meeting.starts_on)
     attended = meeting.attended_on(cmd.at)
     present = could_attend & attended
     absent = sorted(could_attend - attended)
@@ -675,7 +275,7 @@ def _decide_silence(reg: Registry, decision: DecisionView, cmd: Decide) -> list[
         f"{(deadline + timedelta(days=1)).isoformat()}"
         "; an adoption is dated the deadline.",
     )
-    deciders = _deciders(reg, decision, deadline)
+    deciders = deciders_of(reg, decision, deadline)
     positions = decision.positions_on(deadline)
     breakers = _blocking(decision, positions, deciders)
     if breakers:
@@ -755,32 +355,3 @@ def _consequences(
     else:  # adopt-document, declare-phase, violation: the adoption is the fact
         return []
     return [Emit(event, on, by)]
-
-
-@dataclass(frozen=True, slots=True)
-class WithdrawProposal:
-    """The proposer withdraws an open proposal."""
-
-    proposal: str
-    on: date
-    by: str
-
-
-def withdraw_proposal(cmd: WithdrawProposal, ctx: Context) -> list[Emit]:
-    """Only the proposer withdraws, and only while the proposal is open."""
-    decision = _proposal(ctx, cmd.proposal)
-    require(
-        cmd.by == decision.tabled_by,
-        "own-act",
-        f"only {decision.tabled_by}, who tabled {cmd.proposal}, can withdraw it",
-        f"Ask {decision.tabled_by} to withdraw it, or record an objection.",
-    )
-    require(
-        decision.outcome == "open",
-        "consensus",
-        f"{cmd.proposal} is closed",
-        "Only an open proposal is withdrawn; a closed one stays as decided.",
-    )
-    check_not_future(ctx, cmd.on, "the withdrawal")
-    event = ProposalWithdrawn(proposal=cmd.proposal, withdrawn_on=cmd.on, by=cmd.by)
-    return [Emit(event, cmd.on, cmd.by)]

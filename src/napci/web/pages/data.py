@@ -13,7 +13,7 @@ from typing import Any
 
 from napci.domain.envelope import RecordedEvent, format_timestamp
 from napci.domain.procedure import Refusal, advise
-from napci.domain.procedure.decisions import participants_on
+from napci.domain.procedure.consensus import participants_on
 from napci.domain.process import DecisionView
 from napci.domain.registry import Registry
 from napci.domain.rules_of_procedure import LAYERS, RANKS
