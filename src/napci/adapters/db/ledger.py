@@ -17,17 +17,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, func, select
-from sqlalchemy.exc import DBAPIError, NoResultFound
+from sqlalchemy import Engine
+from sqlalchemy.exc import NoResultFound
 
+from napci.adapters.db.driver import FETCH
 from napci.adapters.db.engine import SQLITE_BEGIN_WRITE
+from napci.adapters.db.ledger_reads import LedgerReader
 from napci.adapters.db.recent import recent_appends
-from napci.adapters.db.schema import events, ledger_head
 from napci.domain.admission import (
     UUID_PATTERN,
     AppendResult,
@@ -39,8 +39,7 @@ from napci.domain.admission import (
     check_keys,
     seen_before,
 )
-from napci.domain.canonical import GENESIS_HASH
-from napci.domain.chain import KEY_TYPES, ChainVerifier, KeyRing, VerifyReport
+from napci.domain.chain import KEY_TYPES, KeyRing
 from napci.domain.envelope import (
     EventDraft,
     RecordedEvent,
@@ -62,34 +61,13 @@ __all__ = [
 #: the drafts to append.
 Decide = Callable[[int, Callable[[int], Iterator[FoldRow]]], Sequence[EventDraft]]
 
-_KEY_TYPES = KEY_TYPES
+KEY_TYPES = KEY_TYPES
 _ID_CHUNK = 500
 _INSERT_CHUNK = 10_000
-_VERIFY_FETCH = 10_000
-_COLUMNS = (
-    events.c.seq,
-    events.c.id,
-    events.c.type,
-    events.c.version,
-    events.c.occurred_at,
-    events.c.recorded_at,
-    events.c.actor,
-    events.c.principal,
-    events.c.classification,
-    events.c.payload,
-    events.c.signer,
-    events.c.signature,
-    events.c.prev_hash,
-    events.c.hash,
-)
 
 
 class _AlreadyRecorded(Exception):
     """An append's first attempt met an id already recorded (see ``_append``)."""
-
-
-def _row_event(row: Row[Any] | Sequence[Any]) -> RecordedEvent:
-    return RecordedEvent(*row)  # columns in _COLUMNS order
 
 
 def _utcnow() -> datetime:
@@ -97,25 +75,19 @@ def _utcnow() -> datetime:
 
 
 def _tail_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    """A row in _COLUMNS order as the tail read gives it: seq, type,
+    """A row in COLUMNS order as the tail read gives it: seq, type,
     occurred_at, classification, payload."""
     return row[0], row[2], row[4], row[8], row[9]
 
 
-class SqlLedger:
+class SqlLedger(LedgerReader):
     """The append-only, hash-chained event store over a SQLAlchemy engine."""
 
     def __init__(
         self, engine: Engine, *, clock: Callable[[], datetime] = _utcnow
     ) -> None:
-        self.engine = engine
+        super().__init__(engine)
         self._clock = clock
-        self._postgres = engine.dialect.name == "postgresql"
-        self._sql = _Statements(postgres=self._postgres)
-        self._dbapi_error: type[Exception] = engine.dialect.loaded_dbapi.Error
-        self._integrity_error: type[Exception] = (
-            engine.dialect.loaded_dbapi.IntegrityError
-        )
         self._keys = KeyRing()
         self._recent = recent_appends(engine)
         self._keys_seq = 0
@@ -191,7 +163,7 @@ class SqlLedger:
 
             def rows_after(seq: int) -> Iterator[FoldRow]:
                 cursor.execute(self._sql.fold_tail, (seq, head_seq))
-                while rows := cursor.fetchmany(_VERIFY_FETCH):
+                while rows := cursor.fetchmany(FETCH):
                     yield from rows
 
             drafts = decide(head_seq, rows_after)
@@ -238,11 +210,11 @@ class SqlLedger:
             if (
                 draft.signer is not None
                 or draft.signature is not None
-                or draft.type in _KEY_TYPES
+                or draft.type in KEY_TYPES
             ):
                 check_keys(keys, draft, payload)
             row = chain.add(draft)
-            if draft.type in _KEY_TYPES:
+            if draft.type in KEY_TYPES:
                 keys.observe(row[0], draft.type, payload)
         if chain.rows:
             try:
@@ -367,21 +339,6 @@ class SqlLedger:
             return _repeated(named, None, by_id[named])
         return None
 
-    # The append and verify paths talk to the driver directly (DB-API
-    # cursors): SQLAlchemy's connection, transaction and statement machinery
-    # costs more per single-event append than SQLite's own work does. Driver
-    # errors still surface as SQLAlchemy's exceptions.
-
-    @contextmanager
-    def _driver_errors(self) -> Iterator[None]:
-        """Raise the driver's errors as SQLAlchemy's, as ``Connection`` would."""
-        try:
-            yield
-        except self._dbapi_error as exc:
-            raise DBAPIError.instance(
-                None, None, exc, self._dbapi_error, dialect=self.engine.dialect
-            ) from exc
-
     @contextmanager
     def _write(self) -> Iterator[Any]:
         """A cursor in a write transaction: committed if the block returns.
@@ -404,45 +361,6 @@ class SqlLedger:
                 raise
             connection.commit()
 
-    @contextmanager
-    def _driver_cursor(self) -> Iterator[tuple[Any, Any]]:
-        """A pooled connection and a cursor on it, driver errors raised as
-        SQLAlchemy's; both closed (the connection back to the pool) after."""
-        connection = self.engine.raw_connection()
-        try:
-            with self._driver_errors():
-                cursor = connection.cursor()
-                try:
-                    yield connection, cursor
-                finally:
-                    cursor.close()
-        except BaseException:
-            if _lost(connection.dbapi_connection):  # the server went away:
-                connection.invalidate()  # never back to the pool
-            raise
-        finally:
-            connection.close()
-
-    @contextmanager
-    def _cursor(self, conn: Connection, name: str | None = None) -> Iterator[Any]:
-        """A cursor in ``conn``'s transaction; ``name``: server-side (PostgreSQL)."""
-        dbapi_connection = conn.connection
-        try:
-            with self._driver_errors():
-                cursor = (
-                    dbapi_connection.cursor()
-                    if name is None
-                    else dbapi_connection.cursor(name)
-                )
-                try:
-                    yield cursor
-                finally:
-                    cursor.close()
-        except BaseException:
-            if _lost(dbapi_connection.dbapi_connection):
-                conn.invalidate()  # the server went away: never back to the pool
-            raise
-
     def _head_of(self, cursor: Any) -> tuple[int, str]:
         """The head's (seq, hash), locked for this transaction."""
         cursor.execute(self._sql.lock_head)
@@ -452,13 +370,13 @@ class SqlLedger:
         return int(row[0]), str(row[1])
 
     def _insert_rows(self, cursor: Any, rows: Sequence[tuple[Any, ...]]) -> None:
-        """Insert events as rows in _COLUMNS order; move the head to the last."""
+        """Insert events as rows in COLUMNS order; move the head to the last."""
         self._write_rows(cursor, rows)
         last = rows[-1]
         cursor.execute(self._sql.update_head, (last[0], last[-1]))
 
     def _write_rows(self, cursor: Any, rows: Sequence[tuple[Any, ...]]) -> None:
-        """Insert events as rows in _COLUMNS order: by ``COPY`` on PostgreSQL,
+        """Insert events as rows in COLUMNS order: by ``COPY`` on PostgreSQL,
         where the table's generated columns (migration 0004) would otherwise
         be set up again for every row, and by ``executemany`` on SQLite."""
         if self._postgres:
@@ -474,7 +392,7 @@ class SqlLedger:
     def _rows_with_ids(
         self, cursor: Any, ids: Sequence[str]
     ) -> dict[str, tuple[Any, ...]]:
-        """The stored rows (in _COLUMNS order) of those of ``ids`` recorded here."""
+        """The stored rows (in COLUMNS order) of those of ``ids`` recorded here."""
         found: dict[str, tuple[Any, ...]] = {}
         for start in range(0, len(ids), _ID_CHUNK):
             chunk = tuple(ids[start : start + _ID_CHUNK])
@@ -489,164 +407,10 @@ class SqlLedger:
             self._keys, self._keys_seq = KeyRing(), 0
         ring = KeyRing(dict(self._keys.keys))
         if head_seq > self._keys_seq:
-            cursor.execute(self._sql.key_events, (*_KEY_TYPES, self._keys_seq))
+            cursor.execute(self._sql.key_events, (*KEY_TYPES, self._keys_seq))
             for seq, type_, payload in cursor.fetchall():
                 ring.observe(seq, type_, json.loads(payload))
         return ring
-
-    # -- reading ------------------------------------------------------------
-
-    def head(self) -> tuple[int, str]:
-        """The (seq, hash) of the last event; (0, 64 zeros) when empty.
-
-        On the driver's cursor: the web app asks on every read request.
-        """
-        with self._driver_cursor() as (connection, cursor):
-            cursor.execute(self._sql.read_head)
-            row = cursor.fetchone()
-            if self._postgres:
-                connection.rollback()  # end the implicit transaction
-        if row is None:
-            return 0, GENESIS_HASH
-        return int(row[0]), str(row[1])
-
-    def get(self, event_id: str) -> RecordedEvent | None:
-        """The event with id ``event_id``, if recorded."""
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(*_COLUMNS).where(events.c.id == event_id)
-            ).one_or_none()
-        return None if row is None else _row_event(row)
-
-    def iter_events(
-        self,
-        *,
-        after: int = 0,
-        upto: int | None = None,
-        types: Sequence[str] | None = None,
-        batch: int = 5_000,
-    ) -> Iterator[RecordedEvent]:
-        """Events in ``seq`` order, streamed in batches."""
-        query = select(*_COLUMNS).where(events.c.seq > after).order_by(events.c.seq)
-        if upto is not None:
-            query = query.where(events.c.seq <= upto)
-        if types is not None:
-            query = query.where(events.c.type.in_(list(types)))
-        with self.engine.connect() as conn:
-            result = conn.execution_options(yield_per=batch).execute(query)
-            for row in result:
-                yield _row_event(row)
-
-    def iter_fold_rows(
-        self,
-        *,
-        after: int = 0,
-        upto: int | None = None,
-        before_occurred: str | None = None,
-        classifications: Sequence[str] | None = None,
-    ) -> Iterator[tuple[int, str, str, str | None, str, str]]:
-        """``(seq, type, occurred_at, actor, payload, classification)`` of
-        events in seq order.
-
-        What a fold of the record reads, and nothing more: straight from the
-        driver, in one snapshot, server-side on PostgreSQL. ``upto`` keeps
-        events up to that seq, ``before_occurred`` those that occurred
-        before that timestamp, ``classifications`` those of these
-        classifications.
-        """
-        ph = self._sql.ph
-        where: list[str] = [f"seq > {ph}"]
-        params: list[Any] = [after]
-        if upto is not None:
-            where.append(f"seq <= {ph}")
-            params.append(upto)
-        if before_occurred is not None:
-            where.append(f"occurred_at < {ph}")
-            params.append(before_occurred)
-        if classifications is not None:
-            if not classifications:
-                return
-            where.append(
-                f"classification IN ({', '.join([ph] * len(classifications))})"
-            )
-            params.extend(classifications)
-        sql = (
-            "SELECT seq, type, occurred_at, actor, payload, classification "
-            "FROM events "
-            f"WHERE {' AND '.join(where)} ORDER BY seq"
-        )
-        with self.engine.connect() as conn, conn.begin():
-            name = "napci_fold" if self._postgres else None
-            with self._cursor(conn, name) as cursor:
-                cursor.execute(sql, params)
-                while rows := cursor.fetchmany(_VERIFY_FETCH):
-                    yield from rows
-
-    def page(self, *, after: int = 0, limit: int = 100) -> list[RecordedEvent]:
-        """Up to ``limit`` events after ``after``."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(*_COLUMNS)
-                .where(events.c.seq > after)
-                .order_by(events.c.seq)
-                .limit(limit)
-            ).all()
-        return [_row_event(r) for r in rows]
-
-    def count(self) -> int:
-        """How many events the store holds."""
-        with self.engine.connect() as conn:
-            return int(
-                conn.execute(select(func.count()).select_from(events)).scalar_one()
-            )
-
-    def verify(
-        self, *, check_signatures: bool = True, workers: int = 1
-    ) -> VerifyReport:
-        """Recompute the whole chain and every signature from the stored rows.
-
-        Reads in one transaction, so a verify that runs beside appenders sees
-        one consistent snapshot (rows and head together). With ``workers`` >
-        1 the Ed25519 checks run in a pool of that many processes: the same
-        report, sooner on a ledger of many signed events (starting the pool
-        takes a moment). Where processes are spawned rather than forked, the
-        calling script must guard its main code (``if __name__ ==
-        "__main__"``), as for any process pool.
-        """
-        with ExitStack() as stack:
-            executor = None
-            if check_signatures and workers > 1:
-                executor = stack.enter_context(ProcessPoolExecutor(workers))
-            verifier = ChainVerifier(
-                check_signatures=check_signatures, executor=executor
-            )
-            with self.engine.connect() as conn:
-                if self._postgres:
-                    conn = conn.execution_options(isolation_level="REPEATABLE READ")
-                with conn.begin():
-                    recorded = conn.execute(
-                        select(ledger_head.c.seq, ledger_head.c.hash).where(
-                            ledger_head.c.id == 1
-                        )
-                    ).one_or_none()
-                    # Rows go straight from the driver to the verifier: no Row
-                    # or RecordedEvent per event. Server-side on PostgreSQL.
-                    name = "napci_verify" if self._postgres else None
-                    with self._cursor(conn, name) as cursor:
-                        cursor.execute(self._sql.select_all)
-                        feed_rows = verifier.feed_rows
-                        while rows := cursor.fetchmany(_VERIFY_FETCH):
-                            feed_rows(rows)
-            head = None if recorded is None else (int(recorded.seq), str(recorded.hash))
-            return verifier.finish(head, head_required=True)
-
-
-def _lost(dbapi_connection: Any) -> bool:
-    """Whether a driver's connection was lost (PostgreSQL; never on SQLite)."""
-    return bool(
-        getattr(dbapi_connection, "broken", False)
-        or getattr(dbapi_connection, "closed", False)
-    )
 
 
 def _row_tuple(event: RecordedEvent) -> tuple[Any, ...]:
@@ -689,48 +453,3 @@ def _id_named_in(exc: Exception, ids: Collection[str]) -> str | None:
         if match.group() in ids:
             return match.group()
     return None
-
-
-class _Statements:
-    """The append path's SQL, written for the driver's parameter style.
-
-    Appends run these through ``exec_driver_sql``: the hot path of a ledger
-    that must take a thousand single-event commits a second cannot afford
-    building and compiling expression trees for every statement.
-    """
-
-    def __init__(self, *, postgres: bool) -> None:
-        ph = "%s" if postgres else "?"
-        self.ph = ph
-        self.columns = ", ".join(c.name for c in _COLUMNS)
-        self.read_head = "SELECT seq, hash FROM ledger_head WHERE id = 1"
-        self.lock_head = self.read_head + (" FOR UPDATE" if postgres else "")
-        self.update_head = (
-            f"UPDATE ledger_head SET seq = {ph}, hash = {ph} WHERE id = 1"
-        )
-        self.insert_event = (
-            f"INSERT INTO events ({self.columns}) "
-            f"VALUES ({', '.join([ph] * len(_COLUMNS))})"
-        )
-        self.select_all = f"SELECT {self.columns} FROM events ORDER BY seq"
-        self.fold_tail = (
-            "SELECT seq, type, occurred_at, actor, payload, classification "
-            f"FROM events WHERE seq > {ph} AND seq <= {ph} ORDER BY seq"
-        )
-        self.last_seq = "SELECT max(seq) FROM events"
-        self.copy_events = f"COPY events ({self.columns}) FROM STDIN"
-        self.key_events = (
-            "SELECT seq, type, payload FROM events "
-            f"WHERE type IN ({', '.join([ph] * len(_KEY_TYPES))}) AND seq > {ph} "
-            "ORDER BY seq"
-        )
-        self._select_ids: dict[int, str] = {}
-
-    def select_ids(self, n: int) -> str:
-        """SELECT the events whose id is one of ``n`` parameters."""
-        text = self._select_ids.get(n)
-        if text is None:
-            marks = ", ".join([self.ph] * n)
-            text = f"SELECT {self.columns} FROM events WHERE id IN ({marks})"
-            self._select_ids[n] = text
-        return text
