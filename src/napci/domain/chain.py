@@ -290,26 +290,7 @@ class ChainVerifier:
 
     def feed(self, event: RecordedEvent) -> bool:
         """Check the next event; ``False`` once the chain is broken."""
-        return self.feed_rows(
-            (
-                (
-                    event.seq,
-                    event.id,
-                    event.type,
-                    event.version,
-                    event.occurred_at,
-                    event.recorded_at,
-                    event.actor,
-                    event.principal,
-                    event.classification,
-                    event.payload_json,
-                    event.signer,
-                    event.signature,
-                    event.prev_hash,
-                    event.hash,
-                ),
-            )
-        )
+        return self.feed_rows((event.row(),))
 
     def feed_rows(self, rows: Iterable[Sequence[Any]]) -> bool:
         """Check the next events, given as rows in :class:`RecordedEvent` order.

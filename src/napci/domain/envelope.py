@@ -286,6 +286,29 @@ class RecordedEvent:
     prev_hash: str
     hash: str
 
+    def row(self) -> tuple[Any, ...]:
+        """Every field, in order: the ledger's row of this event."""
+        return (
+            self.seq,
+            self.id,
+            self.type,
+            self.version,
+            self.occurred_at,
+            self.recorded_at,
+            self.actor,
+            self.principal,
+            self.classification,
+            self.payload_json,
+            self.signer,
+            self.signature,
+            self.prev_hash,
+            self.hash,
+        )
+
+    def computed_hash(self) -> str:
+        """The hash its other fields give (equal to ``hash`` when intact)."""
+        return envelope_hash(*self.row()[:-1])
+
     def envelope_fields(self) -> dict[str, Any]:
         """Every field but ``hash``, as keyword arguments for hashing."""
         return {

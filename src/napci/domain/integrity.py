@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Final, Literal
 
 from napci.domain.canonical import GENESIS_HASH
-from napci.domain.envelope import RecordedEvent, envelope_hash
+from napci.domain.envelope import RecordedEvent
 
 __all__ = [
     "RULE",
@@ -170,22 +170,7 @@ def check_tail(
             return bad(event.seq, f"seq {event.seq} appears out of order")
         if event.prev_hash != prev:
             return bad(event.seq, "prev_hash does not continue the verified chain")
-        computed = envelope_hash(
-            event.seq,
-            event.id,
-            event.type,
-            event.version,
-            event.occurred_at,
-            event.recorded_at,
-            event.actor,
-            event.principal,
-            event.classification,
-            event.payload_json,
-            event.signer,
-            event.signature,
-            event.prev_hash,
-        )
-        if computed != event.hash:
+        if event.computed_hash() != event.hash:
             return bad(event.seq, "hash does not match the event's content")
         seq, prev = event.seq, event.hash
         if event.signer is not None or event.signature is not None:

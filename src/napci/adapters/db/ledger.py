@@ -270,7 +270,7 @@ class SqlLedger(LedgerReader):
                         f"ledger's chain at seq {seq} ({prev[:12]}…)"
                     )
                 seq, prev = event.seq, event.hash
-                chunk.append(_row_tuple(event))
+                chunk.append(event.row())
                 if len(chunk) == _INSERT_CHUNK:
                     self._restore_rows(cursor, chunk, start)
                     count += len(chunk)
@@ -411,25 +411,6 @@ class SqlLedger(LedgerReader):
             for seq, type_, payload in cursor.fetchall():
                 ring.observe(seq, type_, json.loads(payload))
         return ring
-
-
-def _row_tuple(event: RecordedEvent) -> tuple[Any, ...]:
-    return (
-        event.seq,
-        event.id,
-        event.type,
-        event.version,
-        event.occurred_at,
-        event.recorded_at,
-        event.actor,
-        event.principal,
-        event.classification,
-        event.payload_json,
-        event.signer,
-        event.signature,
-        event.prev_hash,
-        event.hash,
-    )
 
 
 def _repeated(event_id: str, earlier: int | None, seq: int) -> IdConflictError:
