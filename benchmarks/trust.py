@@ -75,8 +75,8 @@ from napci.domain.events import (
     TrackAdded,
     parse_payload,
 )
-from napci.domain.trust_figures import TrustFigures
-from napci.domain.trust_state import TrustState
+from napci.domain.trust.figures import TrustFigures
+from napci.domain.trust.state import TrustState
 from napci.services.drafting import draft
 from napci.services.trust import TrustService
 

@@ -1,10 +1,12 @@
-"""Trust arithmetic, re-exported from :mod:`napci.domain.trust`.
+"""Trust arithmetic, re-exported from :mod:`napci.domain.trust.operators` and
+:mod:`napci.domain.trust.eigentrust`.
 
 ``import napci.trust`` gives the opinion type, the subjective-logic operators,
 decay and EigenTrust without reaching into the domain package.
 """
 
-from napci.domain.trust import (
+from napci.domain.trust.eigentrust import eigentrust
+from napci.domain.trust.operators import (
     DEFAULT_BASE_RATE,
     DEFAULT_HALF_LIFE_DAYS,
     NON_INFORMATIVE_WEIGHT,
@@ -18,7 +20,6 @@ from napci.domain.trust import (
     decay,
     decay_factor,
     discount,
-    eigentrust,
     opinion_from_evidence,
     opinions_from_evidence_arrays,
     projected_arrays,

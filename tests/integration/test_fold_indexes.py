@@ -41,7 +41,7 @@ from napci.domain.events import (
     Event,
     MeetingConvened,
 )
-from napci.domain.trust_rows import EXTRACT
+from napci.domain.trust.rows import EXTRACT
 from napci.domain.values import Source
 from napci.services.drafting import draft
 

@@ -40,7 +40,7 @@ from napci.domain.events import (
     MeetingHeld,
     TrackAdded,
 )
-from napci.domain.trust_figures import TrustFigures
+from napci.domain.trust.figures import TrustFigures
 from napci.domain.values import Source
 from napci.services.drafting import draft
 from napci.services.seed import record_drafts

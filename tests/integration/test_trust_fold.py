@@ -75,14 +75,16 @@ from napci.domain.events import (
     TrackClosed,
 )
 from napci.domain.rules_of_procedure import Rules
-from napci.domain.trust import (
+from napci.domain.trust.eigentrust import eigentrust
+from napci.domain.trust.explain import ExplainItem
+from napci.domain.trust.figures import TrustFigures, evaluate
+from napci.domain.trust.operators import (
     averaging_fusion_arrays,
-    eigentrust,
     opinions_from_evidence_arrays,
     projected_arrays,
 )
-from napci.domain.trust_figures import ExplainItem, TrustFigures, evaluate
-from napci.domain.trust_state import EXTRACT, TrustState
+from napci.domain.trust.rows import EXTRACT
+from napci.domain.trust.state import TrustState
 from napci.domain.values import Source
 from napci.services.drafting import draft
 from napci.services.trust import TrustError, TrustService
@@ -1413,7 +1415,7 @@ def assert_same_figures(got: TrustFigures, want: TrustFigures, context: str) -> 
 
 def assert_figures_follow_the_operators(figures: TrustFigures, rules: Rules) -> None:
     """Every figure read off the evidence is what the checked operators of
-    ``napci.domain.trust`` make of the same evidence (evaluate() computes
+    ``napci.domain.trust.operators`` make of the same evidence (evaluate() computes
     them its own way, for speed)."""
     prior = rules.number("trust.prior_weight")
     r, s = figures.r, figures.s

@@ -16,9 +16,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from napci.domain import trust_rows
-from napci.domain.trust_rows import attendance_counts, counted_attendance
-from napci.domain.trust_state import KIND_INDEX, TrustState, day_number
+from napci.domain.trust import rows as trust_rows
+from napci.domain.trust.evidence import Evidence
+from napci.domain.trust.kinds import KIND_INDEX, day_number
+from napci.domain.trust.rows import attendance_counts, counted_attendance
+from napci.domain.trust.state import TrustState
 
 AT = "2014-03-01T00:00:00.000000Z"
 
@@ -98,9 +100,10 @@ def _fold(
 
 
 def _assert_same(cut: TrustState, whole: TrustState, context: object) -> None:
-    a, k = whole.n_actors, whole.n_tracks
-    assert cut.n_actors == a and cut.n_tracks == k
-    assert np.allclose(cut.acc[:, :a, :a, :k], whole.acc[:, :a, :a, :k]), context
+    a, k = whole.roster.n_actors, whole.roster.n_tracks
+    assert cut.roster.n_actors == a and cut.roster.n_tracks == k
+    acc, expected_acc = cut.evidence.acc, whole.evidence.acc
+    assert np.allclose(acc[:, :a, :a, :k], expected_acc[:, :a, :a, :k]), context
     counts, expected = _blocks(cut, a, k), _blocks(whole, a, k)
     assert counts.keys() == expected.keys(), context
     for block, values in expected.items():
@@ -110,12 +113,14 @@ def _assert_same(cut: TrustState, whole: TrustState, context: object) -> None:
 
 def _filed(state: TrustState) -> dict[int, set[int]]:
     """The live meetings filed per block of days, of the blocks that have any."""
-    return {block: found for block, found in state.block_meetings.items() if found}
+    filed = state.evidence.dialogue.block_meetings
+    return {block: found for block, found in filed.items() if found}
 
 
 def _blocks(state: TrustState, a: int, k: int) -> dict[int, np.ndarray]:
     """The dialogue counts of each block of days that has any."""
-    data, first = state.dialogue.data, state.dialogue.first
+    blocks = state.evidence.dialogue.blocks
+    data, first = blocks.data, blocks.first
     return {
         first + row: data[row, :a, :a, :k]
         for row in range(data.shape[0])
@@ -133,8 +138,8 @@ def test_attendance_at_several_meetings_at_once_folds_as_one_batch_does() -> Non
     """Batches of attendance alone that touch meetings of several kinds of
     evidence and several blocks of days at once, no-shows among them."""
     whole = _fold([], MANY)
-    assert whole.acc[KIND_INDEX["no_show"]].any()
-    assert len(whole.block_meetings) == 3
+    assert whole.evidence.acc[KIND_INDEX["no_show"]].any()
+    assert len(whole.evidence.dialogue.block_meetings) == 3
     held = MANY.index(("MeetingHeld", (9, AT, "m2", "2014-06-02"))) + 1
     for cuts in (
         [held],
@@ -148,9 +153,9 @@ def test_attendance_at_several_meetings_at_once_folds_as_one_batch_does() -> Non
 
 def test_a_corrected_attendance_leaves_no_trace() -> None:
     state = _fold([8], RECORD)
-    kor, jpn = state.actor_index["KOR"], state.actor_index["JPN"]
+    kor, jpn = state.actor_position("KOR"), state.actor_position("JPN")
     # JPN was recorded present, then absent: no co-attendance evidence left
-    co = state.acc[:, kor, jpn, :].sum()
+    co = state.evidence.acc[:, kor, jpn, :].sum()
     assert co == 0.0
 
 
@@ -181,29 +186,43 @@ def _one_at_a_time(
     return [start, *range(start + 1, len(record))]
 
 
+def _paths(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the ways :meth:`Evidence.replace` took, as they are
+    taken: the full exchange of old rows for new, or one cell's change."""
+    taken: list[str] = []
+    for name in ("_exchange", "_one_cell"):
+        real = getattr(Evidence, name)
+
+        def spy(
+            self: Evidence,
+            *args: Any,
+            _real: Any = real,
+            _name: str = name,
+            **kwargs: Any,
+        ) -> Any:
+            taken.append(_name)
+            return _real(self, *args, **kwargs)
+
+        monkeypatch.setattr(Evidence, name, spy)
+    return taken
+
+
 def test_one_attendance_row_is_folded_as_the_change_it_makes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A batch of one attendance row, for a known meeting and actor, takes
-    the fold's short path (no batch machinery), and every accumulator ends
-    as the one-batch fold's: presence, absence, no-shows by confirmation
-    and by record, corrections, and a meeting outside every window."""
+    """A batch of one attendance row changes one cell: the evidence takes
+    that cell's change alone (no exchange of rows), and every accumulator
+    ends as the one-batch fold's: presence, absence, no-shows by
+    confirmation and by record, corrections, a never registered attendee,
+    and a meeting outside every window."""
     whole = _fold([], MANY)
     held = MANY.index(("MeetingHeld", (9, AT, "m2", "2014-06-02"))) + 1
-    batches: list[dict[str, object]] = []
-    apply_batch = TrustState._apply_batch
-
-    def spy(self: TrustState, rows: Any) -> bool:
-        batches.append(dict(rows))
-        return apply_batch(self, rows)
-
-    monkeypatch.setattr(TrustState, "_apply_batch", spy)
+    taken = _paths(monkeypatch)
     cut = _fold(_one_at_a_time(MANY, held), MANY)
     _assert_same(cut, whole, "one at a time")
-    # the batch up to the holding, and the never registered attendee's row
-    # (which registers it) took the batch path; the other twelve did not
-    assert len(batches) == 2
-    assert batches[1] == {"AttendanceRecorded": [MANY[-4][1]]}
+    # the batch up to the holding exchanged rows; every later row moved one
+    # cell (the two confirmations alone move none: no cell the evidence reads)
+    assert taken == ["_exchange"] + ["_one_cell"] * (len(MANY) - held - 2)
 
 
 #: A general meeting (no tracks listed) spreads over the tracks in force on
@@ -228,10 +247,10 @@ MOVED = [
 
 def test_attendance_one_row_at_a_time_follows_the_meeting_as_it_changes() -> None:
     whole = _fold([], MOVED)
-    env = whole.track_index["environment"]
-    kor, chn = whole.actor_index["KOR"], whole.actor_index["CHN"]
-    m1 = whole.meeting_index["m1"]
-    assert whole.meeting_spread(np.array([m1]))[0, env] == 0.0
+    env = whole.track_position("environment")
+    kor, chn = whole.actor_position("KOR"), whole.actor_position("CHN")
+    m1 = whole.meetings.index["m1"]
+    assert whole.meetings.spread(np.array([m1]))[0, env] == 0.0
     before = MOVED.index(("MeetingHeld", (10, AT, "m1", "2014-06-02")))
     held = before + 1
     cancelled = MOVED.index(("MeetingCancelled", (14, AT, "m1"))) + 1
@@ -242,10 +261,12 @@ def test_attendance_one_row_at_a_time_follows_the_meeting_as_it_changes() -> Non
     ):
         cut = _fold(cuts, MOVED)
         _assert_same(cut, whole, cuts)
-        assert not cut.acc[:, kor, chn, env].any(), cuts  # held after the closing
+        assert not cut.evidence.acc[:, kor, chn, env].any(), (
+            cuts
+        )  # held after the closing
     # before it was cancelled, the meeting was evidence; after, it is none
-    assert _fold([], MOVED[: cancelled - 1]).acc[:, kor, chn].any()
-    assert not whole.acc.any()
+    assert _fold([], MOVED[: cancelled - 1]).evidence.acc[:, kor, chn].any()
+    assert not whole.evidence.acc.any()
 
 
 # --- acknowledged attendance (rule 0) ---------------------------------------------
@@ -284,11 +305,12 @@ def _as_recorded(
 def test_an_acknowledgement_folds_as_the_secretariats_record_would() -> None:
     whole = _fold([], ACKNOWLEDGED)
     _assert_same(whole, _fold([], _as_recorded(ACKNOWLEDGED)), "as recorded")
-    assert whole.acc[KIND_INDEX["no_show"]].any()
-    m1, chn = whole.meeting_index["m1"], whole.actor_index["CHN"]
-    assert whole.confirmed.data[m1, chn] and whole.absent.data[m1, chn]
-    m2 = whole.meeting_index["m2"]
-    assert not whole.attended.data[m2, chn]  # its last word: absent
+    assert whole.evidence.acc[KIND_INDEX["no_show"]].any()
+    meetings = whole.meetings
+    m1, chn = meetings.index["m1"], whole.actor_position("CHN")
+    assert meetings.confirmed.data[m1, chn] and meetings.absent.data[m1, chn]
+    m2 = meetings.index["m2"]
+    assert not meetings.attended.data[m2, chn]  # its last word: absent
 
 
 def test_acknowledgements_fold_the_same_in_any_batches() -> None:
@@ -314,18 +336,11 @@ def test_acknowledgements_fold_the_same_in_any_batches() -> None:
 def test_one_acknowledgement_takes_the_short_path(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    batches: list[dict[str, object]] = []
-    apply_batch = TrustState._apply_batch
-
-    def spy(self: TrustState, rows: Any) -> bool:
-        batches.append(dict(rows))
-        return apply_batch(self, rows)
-
-    monkeypatch.setattr(TrustState, "_apply_batch", spy)
+    taken = _paths(monkeypatch)
     _fold(_one_at_a_time(ACKNOWLEDGED, 9), ACKNOWLEDGED)
-    # the batch up to the holding, and the never registered attendee's row
-    assert len(batches) == 2
-    assert batches[1] == {"AttendanceRecorded": [ACKNOWLEDGED[-1][1]]}
+    # the batch up to the holding exchanged rows; the others moved one cell
+    assert taken[0] == "_exchange"
+    assert set(taken[1:]) == {"_one_cell"}
 
 
 def test_a_batch_with_nothing_the_fold_reads_moves_nothing() -> None:
@@ -336,15 +351,15 @@ def test_a_batch_with_nothing_the_fold_reads_moves_nothing() -> None:
     read = (day_number("2014-09-09"), 730)
     state = _fold(_one_at_a_time(MANY, held), MANY, read)
     counts = state.dialogue_counts(*read)
-    spreads = dict(state._spreads)
+    spreads = dict(state.meetings._spreads)
     assert spreads  # kept between attendance rows
-    acc = state.acc.copy()
+    acc = state.evidence.acc.copy()
     state.apply({}, 99)
     state.apply({"AttendanceRecorded": [], "AttendanceAcknowledged": []}, 100)
     assert state.seq == 100
-    assert np.array_equal(state.acc, acc)
+    assert np.array_equal(state.evidence.acc, acc)
     assert state.dialogue_counts(*read) is counts
-    assert state._spreads == spreads
+    assert state.meetings._spreads == spreads
 
 
 def test_counted_attendance_merges_acknowledgements_in_record_order() -> None:

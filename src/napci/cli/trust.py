@@ -20,7 +20,7 @@ from napci.cli.common import (
 )
 
 if TYPE_CHECKING:
-    from napci.domain.trust_figures import TrustFigures
+    from napci.domain.trust.figures import TrustFigures
 
 __all__ = ["register"]
 
@@ -97,7 +97,7 @@ def _matrix(figures: TrustFigures, codes: list[str], track: str | None) -> Table
 
 
 def _ladder(figures: TrustFigures, codes: list[str], track: str | None) -> Table:
-    from napci.domain.trust_figures import LADDER
+    from napci.domain.trust.figures import LADDER
 
     tracks = figures.tracks if track is None else (track,)
     table = Table(title="The trust ladder (pairs past step 0)")

@@ -34,9 +34,12 @@ from napci.adapters.db.extract import (
 )
 from napci.adapters.db.recent import listen, recent_appends
 from napci.domain.envelope import format_timestamp
-from napci.domain.trust_figures import ExplainItem, TrustFigures, evaluate, explain
-from napci.domain.trust_rows import EXTRACT, Rows
-from napci.domain.trust_state import EPOCH, TrustState
+from napci.domain.trust.explain import ExplainItem, explain
+from napci.domain.trust.figures import TrustFigures, evaluate
+from napci.domain.trust.kinds import EPOCH
+from napci.domain.trust.operators import DEFAULT_HALF_LIFE_DAYS
+from napci.domain.trust.rows import EXTRACT, Rows
+from napci.domain.trust.state import TrustState
 
 __all__ = ["TrustError", "TrustService"]
 
@@ -250,7 +253,11 @@ class TrustService:
         ``today``."""
         with self._lock:
             state = self._current
-            state = self._replay(730.0, None) if state is None else self._fold(state)
+            state = (
+                self._replay(DEFAULT_HALF_LIFE_DAYS, None)
+                if state is None
+                else self._fold(state)
+            )
             if state.half_life_moved(today):
                 state = self._replay(state.half_life_on(today), None)
             self._current = state
@@ -269,7 +276,7 @@ class TrustService:
             # none): the same incremental fold as today's.
             cached = self._past.pop(as_of, None)
             if cached is None:
-                probe = self._replay(730.0, before)
+                probe = self._replay(DEFAULT_HALF_LIFE_DAYS, before)
             else:
                 probe = self._fold(cached, before)
             if probe.last_day is None:

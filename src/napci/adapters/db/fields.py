@@ -1,7 +1,7 @@
 """The trust fold's fields and conditions, as SQL and as Python: the same.
 
 The fold reads, per event type, a few payload fields (``EXTRACT`` in
-:mod:`napci.domain.trust_rows`) of the events that meet the type's condition
+:mod:`napci.domain.trust.rows`) of the events that meet the type's condition
 (:data:`CONDITIONS`: only attendance that counts). A long stretch of the
 ledger has the database extract them (:mod:`napci.adapters.db.extract`:
 SQLite's ``json_extract``, PostgreSQL's ``jsonb`` operators or the stored
@@ -17,7 +17,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, NamedTuple
 
-from napci.domain.trust_rows import RECORDED, attendance_counts
+from napci.domain.trust.rows import RECORDED, attendance_counts
 
 __all__ = [
     "CONDITIONS",

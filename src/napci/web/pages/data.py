@@ -17,8 +17,8 @@ from napci.domain.procedure.consensus import participants_on
 from napci.domain.process import DecisionView
 from napci.domain.registry import Registry
 from napci.domain.rules_of_procedure import LAYERS, RANKS
-from napci.domain.trust_figures import LADDER, TrustFigures, evaluate
-from napci.domain.trust_state import TrustState
+from napci.domain.trust.figures import LADDER, TrustFigures, evaluate
+from napci.domain.trust.state import TrustState
 from napci.web.pages import attendance
 from napci.web.pages.common import Page
 from napci.web.problems import Problem

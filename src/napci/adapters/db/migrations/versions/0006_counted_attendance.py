@@ -6,7 +6,7 @@ delegation counts only once that delegation acknowledges it
 payload says ``acknowledged: true``, or, written before acknowledgement
 existed, when it carries sources (the shipped NAPCI record 2013-2014). The
 trust fold reads the attendance that counts and the acknowledgements
-(``napci.domain.trust_rows``), served as the other meeting events are
+(``napci.domain.trust.rows``), served as the other meeting events are
 (migrations 0003 and 0004) without parsing a payload:
 
 * SQLite: the covering index of ``AttendanceRecorded`` is made partial on

@@ -2,46 +2,40 @@
 
 Opinions per ordered pair and track, fused per pair, made symmetric per pair;
 the ladder step per pair and track; the regional trust index and deficit; the
-EigenTrust standing of each participant. And, for any pair, the explanation:
-every item of evidence behind its figures with its weight, age and decay.
+EigenTrust standing of each participant. The state is read through its
+read-only queries; the explanation of a pair's figures is
+:mod:`napci.domain.trust.explain`.
 """
 
 from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from napci.domain.rules_of_procedure import LAYERS, RANKS, Rules
-from napci.domain.trust import (
-    _row_stochastic,
+from napci.domain.rules_of_procedure import Rules
+from napci.domain.trust.eigentrust import solved_eigentrust
+from napci.domain.trust.kinds import EPOCH, KINDS, NEGATIVE_KINDS, kind_weights
+from napci.domain.trust.operators import (
+    FloatArray,
     averaging_fusion_arrays,
-    eigentrust,
     opinions_from_evidence_arrays,
     projected_arrays,
 )
-from napci.domain.trust_state import (
-    EPOCH,
-    KIND_INDEX,
-    KINDS,
-    NEGATIVE_KINDS,
-    TrustState,
-    kind_weights,
-)
+from napci.domain.trust.state import TrustState
 
-__all__ = ["ExplainItem", "TrustFigures", "evaluate", "explain"]
-
-FloatArray = npt.NDArray[np.float64]
+__all__ = ["LADDER", "TrustFigures", "day_of", "evaluate"]
 
 _NEGATIVE = np.array([k in NEGATIVE_KINDS for k in KINDS])
 LADDER = ("none", "dialogue", "common recognition", "common vision")
 
 
-def _day(value: date) -> int:
+def day_of(value: date) -> int:
+    """The fold's day number of ``value`` (days since the epoch)."""
     return (value - EPOCH).days
 
 
@@ -136,7 +130,7 @@ def evaluate(state: TrustState, as_of: date, rules: Rules) -> TrustFigures:
     rule = _constants(rules)
     if rule.half_life != state.half_life:
         raise ValueError("the state was folded with another half-life: replay it")
-    today = _day(as_of)
+    today = day_of(as_of)
     roster = _roster(state, today, rules)
     a, k = len(roster.actors), len(roster.tracks)
 
@@ -144,7 +138,7 @@ def evaluate(state: TrustState, as_of: date, rules: Rules) -> TrustFigures:
     # times the kinds' accumulated evidence, as one matrix product; then each
     # pair's sums over the tracks as one more column, so that every formula
     # below runs once for the per-track and the fused figures together.
-    acc = roster.pick(state.acc, first=1).reshape(len(KINDS), a * a * k)
+    acc = roster.pick(state.accumulated(), first=1).reshape(len(KINDS), a * a * k)
     decay = 2.0 ** (-today / state.half_life)
     evidence = np.empty((2, a, a, k + 1))
     np.maximum(
@@ -160,7 +154,7 @@ def evaluate(state: TrustState, as_of: date, rules: Rules) -> TrustFigures:
 
     counts = roster.pick(state.dialogue_counts(today, rule.window), first=0)
     ladder = (counts >= rule.meetings).astype(np.int64)
-    adopted = roster.pick(state.adopted, first=1)
+    adopted = roster.pick(state.adopted(), first=1)
     ladder[adopted[0] > 0.5] = 2
     ladder[adopted[1] > 0.5] = 3
     ladder.reshape(a * a, k)[:: a + 1] = 0  # no actor with itself
@@ -172,7 +166,7 @@ def evaluate(state: TrustState, as_of: date, rules: Rules) -> TrustFigures:
         regional = float(symmetric.take(roster.upper).sum()) / roster.upper.size
         local = projected.take(roster.local)
         local *= roster.off_diagonal
-        vector = _eigentrust(local, rule.alpha)
+        vector = solved_eigentrust(local, rule.alpha)
         standing = dict(zip(participants, vector.tolist(), strict=True))
     return TrustFigures(
         as_of=as_of,
@@ -332,7 +326,7 @@ class _Roster:
         return out
 
 
-#: Per state, the last roster computed: (state.roster, day, rules) -> roster.
+#: Per state, the last roster computed: (state.version, day, rules) -> roster.
 #: Appends of meetings leave the roster as it was: only registry events,
 #: another day or other rules make a new one.
 _ROSTERS: weakref.WeakKeyDictionary[TrustState, tuple[Any, _Roster]] = (
@@ -341,14 +335,12 @@ _ROSTERS: weakref.WeakKeyDictionary[TrustState, tuple[Any, _Roster]] = (
 
 
 def _roster(state: TrustState, today: int, rules: Rules) -> _Roster:
-    key = (state.roster, today, id(rules))
+    key = (state.version, today, id(rules))
     found = _ROSTERS.get(state)
     if found is not None and found[0][:3] == key:
         return found[1]
-    actors = tuple(c for c in state.actor_codes if c in state.actor_kind)
-    tracks = tuple(
-        state.track_codes[t] for t in state.tracks_in_force(today, state.seq + 1)
-    )
+    actors = state.registered_actors()
+    tracks = tuple(state.track_code(t) for t in state.tracks_in_force(today))
     a, k = len(actors), len(tracks)
     base = np.full((a, a), rules.number("trust.base_rate"))
     for (x, y), value in rules.pair_base_rates().items():
@@ -359,8 +351,8 @@ def _roster(state: TrustState, today: int, rules: Rules) -> _Roster:
     p_idx = np.array([actors.index(c) for c in participants], dtype=np.intp)
     fused = p_idx[:, None] * a + p_idx[None, :]  # (p, p) flat positions in (a, a)
     fused = fused * (k + 1) + k
-    index = np.array([state.actor_index[c] for c in actors], dtype=np.int64)
-    track_idx = np.array([state.track_index[t] for t in tracks], dtype=np.int64)
+    index = np.array([state.actor_position(c) for c in actors], dtype=np.int64)
+    track_idx = np.array([state.track_position(t) for t in tracks], dtype=np.int64)
     roster = _Roster(
         actors=actors,
         index=index,
@@ -400,156 +392,3 @@ def _at_most_one(x: FloatArray) -> FloatArray:
     """``x`` (at least 0) clipped to at most 1, in place."""
     out: FloatArray = np.minimum(x, 1.0, out=x)
     return out
-
-
-def _eigentrust(local: FloatArray, alpha: float) -> FloatArray:
-    """``eigentrust(local, ones, alpha)``, solved rather than iterated.
-
-    The iteration ``t <- (1 - alpha) C^T t + alpha p`` converges to the one
-    solution of ``(I - (1 - alpha) C^T) t = alpha p`` (for ``alpha > 0`` the
-    matrix is invertible: ``C`` is row-stochastic), which a dozen actors'
-    linear solve finds exactly, in the time of a few of the iteration's
-    steps. The iteration stops within its tolerance (1e-9) of it.
-    ``local`` is projected trust: finite, in [0, 1].
-    """
-    n = local.shape[0]
-    if not 0.0 < alpha <= 1.0:
-        return eigentrust(local, np.ones(n), alpha)
-    sums = local.sum(axis=1)
-    # C: when every row trusts someone, no row takes p, and each is just
-    # divided by its sum (by the sum itself: its reciprocal can overflow)
-    if sums.min() > 0.0:
-        c = local / sums[:, None]
-    else:
-        c = _row_stochastic(local, np.full(n, 1.0 / n))
-    system = c.T * (alpha - 1.0)
-    system.flat[:: n + 1] += 1.0  # I - (1 - alpha) C^T
-    t = np.linalg.solve(system, np.full(n, alpha / n))
-    t = np.maximum(t, 0.0)
-    result: FloatArray = t / t.sum()
-    return result
-
-
-@dataclass(frozen=True, slots=True)
-class ExplainItem:
-    """One item of evidence behind a pair's figures."""
-
-    seqs: tuple[int, ...]
-    label: str
-    kind: str
-    direction: str  # "A->B" or "B->A"
-    polarity: str  # "positive" or "negative"
-    day: date
-    age_days: int
-    track: str
-    weight: float  # the rule's weight times the item's amount and track share
-    decay: float
-    effective: float
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON data."""
-        return {
-            "seqs": list(self.seqs),
-            "label": self.label,
-            "kind": self.kind,
-            "direction": self.direction,
-            "polarity": self.polarity,
-            "date": self.day.isoformat(),
-            "age_days": self.age_days,
-            "track": self.track,
-            "weight": round(self.weight, 6),
-            "decay": round(self.decay, 6),
-            "effective": round(self.effective, 6),
-        }
-
-
-def explain(
-    state: TrustState, a: str, b: str, as_of: date, rules: Rules, track: str | None
-) -> list[ExplainItem]:
-    """Every item of evidence between ``a`` and ``b`` (both directions)."""
-    today = _day(as_of)
-    weights = kind_weights(rules)
-    i, j = state.actor_index[a], state.actor_index[b]
-    in_force = set(state.tracks_in_force(today, state.seq + 1))
-    wanted = None if track is None else state.track_index[track]
-    items: list[ExplainItem] = []
-
-    def add(
-        seqs: tuple[int, ...],
-        label: str,
-        kind: str,
-        frm: int,
-        day: int,
-        amount: float,
-        spread: list[tuple[int, float]],
-    ) -> None:
-        for t, share in spread:
-            if t not in in_force or (wanted is not None and t != wanted):
-                continue
-            age = today - day
-            factor = float(np.exp2(-age / state.half_life))
-            weight = float(weights[KIND_INDEX[kind]]) * amount * share
-            items.append(
-                ExplainItem(
-                    seqs=seqs,
-                    label=label,
-                    kind=kind,
-                    direction=f"{a}->{b}" if frm == i else f"{b}->{a}",
-                    polarity="negative" if kind in NEGATIVE_KINDS else "positive",
-                    day=EPOCH + timedelta(days=day),
-                    age_days=age,
-                    track=state.track_codes[t],
-                    weight=weight,
-                    decay=factor,
-                    effective=weight * factor,
-                )
-            )
-
-    m = len(state.meeting_ids)
-    if m and max(i, j) < state.attended.data.shape[1]:
-        info = state.m_info.data[:m]
-        attended = state.attended.data[:m]
-        no_show = state.confirmed.data[:m] & state.absent.data[:m]
-        for mi in np.flatnonzero(info[:, 4] == 0):
-            both = attended[mi, i] and attended[mi, j]
-            shows = [(i, j)] if attended[mi, i] and no_show[mi, j] else []
-            if attended[mi, j] and no_show[mi, i]:
-                shows.append((j, i))
-            if not both and not shows:
-                continue
-            seq, day, rank, layer = (int(x) for x in info[mi, :4])
-            spread_row = state.meeting_spread(np.array([mi]))[0]
-            spread = [
-                (int(t), float(spread_row[t])) for t in np.flatnonzero(spread_row)
-            ]
-            name = state.meeting_ids[mi]
-            if both:
-                kind = f"co.{RANKS[rank]}.{LAYERS[layer]}"
-                label = f"both attended {name} ({RANKS[rank]}, {LAYERS[layer]})"
-                for frm in (i, j):
-                    add((seq,), label, kind, frm, day, 1.0, spread)
-            for frm, to in shows:
-                who = state.actor_codes[to]
-                add(
-                    (seq,),
-                    f"{who} confirmed {name} and did not come",
-                    "no_show",
-                    frm,
-                    day,
-                    1.0,
-                    spread,
-                )
-    for source in state.sources.values():
-        for frm, to in ((i, j), (j, i)):
-            if frm in source.frm and to in source.to:
-                add(
-                    source.seqs,
-                    source.label,
-                    source.kind,
-                    frm,
-                    source.day,
-                    source.amount,
-                    list(source.spread),
-                )
-    items.sort(key=lambda item: (item.day, item.seqs, item.direction, item.track))
-    return items

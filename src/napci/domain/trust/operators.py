@@ -1,4 +1,4 @@
-"""Trust arithmetic: subjective-logic opinions, their operators, decay, EigenTrust.
+"""Trust arithmetic: subjective-logic opinions, their operators, decay.
 
 This module is pure arithmetic. It knows nothing of the ledger, the database or
 the command line; it takes numbers and returns numbers, and it refuses
@@ -16,8 +16,10 @@ non-informative prior weight ``W = 2``:
   exactly the addition of evidence), :func:`averaging_fusion` merges dependent
   evidence, :func:`discount` weighs a source's opinion by the trust placed in
   that source;
-* :func:`decay` ages evidence with a half-life;
-* :func:`eigentrust` turns a matrix of local trust into a global trust vector.
+* :func:`decay` ages evidence with a half-life.
+
+EigenTrust, which turns a matrix of local trust into a global trust vector,
+is :mod:`napci.domain.trust.eigentrust`.
 
 The ``*_arrays`` functions are element-wise versions of the scalar operators
 over NumPy arrays of any (broadcastable) shape, for folding many opinions at
@@ -49,7 +51,6 @@ __all__ = [
     "decay",
     "decay_factor",
     "discount",
-    "eigentrust",
     "opinion_from_evidence",
     "opinions_from_evidence_arrays",
     "projected_arrays",
@@ -344,96 +345,6 @@ def decay(
     if _is_scalar(weight_or_array) and _is_scalar(age_days):
         return float(result)
     return result
-
-
-# --------------------------------------------------------------------------
-# EigenTrust
-# --------------------------------------------------------------------------
-
-
-def _row_stochastic(local: FloatArray, p: FloatArray) -> FloatArray:
-    """Rows of ``local`` scaled to sum 1; all-zero rows replaced by ``p``."""
-    row_max = local.max(axis=1, initial=0.0)
-    has_trust = row_max > 0.0
-    # Scale by the row maximum first so that huge entries cannot overflow.
-    scaled = local / np.where(has_trust, row_max, 1.0)[:, np.newaxis]
-    row_sum = scaled.sum(axis=1)
-    normalised = scaled / np.where(has_trust, row_sum, 1.0)[:, np.newaxis]
-    return np.where(has_trust[:, np.newaxis], normalised, p[np.newaxis, :])
-
-
-def eigentrust(
-    local: npt.ArrayLike,
-    pretrust: npt.ArrayLike,
-    alpha: float,
-    tol: float = 1e-9,
-    max_iter: int = 10_000,
-) -> FloatArray:
-    """Global trust vector by EigenTrust with pre-trust.
-
-    ``local[i, j]`` is how much ``i`` trusts ``j`` (non-negative, e.g. the
-    projected trust ``P(i→j)``). Rows are normalised to ``C[i, j] =
-    local[i, j] / Σ_j local[i, j]``; a row with no trust at all takes the
-    normalised pre-trust vector ``p``. Starting from ``t = p`` the iteration
-    ``t ← (1 - alpha)·Cᵀ·t + alpha·p`` runs until the L1 change is below ``tol``.
-
-    Returns a probability vector (non-negative, summing to 1). For ``alpha > 0``
-    it is the unique fixed point and convergence is geometric with rate
-    ``1 - alpha``; for ``alpha = 0`` it is plain power iteration, which need not
-    converge (:class:`RuntimeError` after ``max_iter`` steps).
-    """
-    c_in = np.asarray(local, dtype=np.float64)
-    p_in = np.asarray(pretrust, dtype=np.float64)
-    if c_in.ndim != 2 or c_in.shape[0] != c_in.shape[1]:
-        raise ValueError(
-            f"local trust must be a square 2-D array, got shape {c_in.shape}"
-        )
-    n = c_in.shape[0]
-    if p_in.shape != (n,):
-        raise ValueError(
-            f"pre-trust must have shape ({n},) to match local trust of shape "
-            f"{c_in.shape}, got {p_in.shape}"
-        )
-    if not np.all(np.isfinite(c_in)):
-        raise ValueError("local trust entries must be finite")
-    if np.any(c_in < 0.0):
-        raise ValueError(
-            f"local trust entries must be >= 0, got {float(c_in.min()):.12g}"
-        )
-    if not np.all(np.isfinite(p_in)):
-        raise ValueError("pre-trust entries must be finite")
-    if np.any(p_in < 0.0):
-        raise ValueError(
-            f"pre-trust entries must be >= 0, got {float(p_in.min()):.12g}"
-        )
-    alpha = float(alpha)
-    if not 0.0 <= alpha <= 1.0:  # also refuses NaN
-        raise ValueError(f"alpha must be in [0, 1], got {alpha}")
-    if not tol > 0.0:
-        raise ValueError(f"tol must be > 0, got {tol}")
-    if max_iter < 1:
-        raise ValueError(f"max_iter must be >= 1, got {max_iter}")
-    p_max = float(p_in.max(initial=0.0))
-    if p_max == 0.0:
-        raise ValueError("pre-trust must not sum to 0")
-    p_scaled = p_in / p_max
-    p: FloatArray = p_scaled / p_scaled.sum()
-
-    c_t = _row_stochastic(c_in, p).T
-    t = p
-    change = math.inf
-    for _ in range(max_iter):
-        t_next: FloatArray = (1.0 - alpha) * (c_t @ t) + alpha * p
-        change = float(np.abs(t_next - t).sum())
-        t = t_next
-        if change < tol:
-            t = np.clip(t, 0.0, None)
-            result: FloatArray = t / t.sum()
-            return result
-    raise RuntimeError(
-        f"EigenTrust did not converge within {max_iter} iterations "
-        f"(last L1 change {change:.3g}, tol {tol:.3g}); use alpha > 0"
-    )
 
 
 # --------------------------------------------------------------------------
