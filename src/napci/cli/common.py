@@ -27,7 +27,6 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from napci.domain.admission import LedgerError
 from napci.domain.text import REMEDY, unstorable
 from napci.settings import DEFAULT_DATABASE_URL, ENV_DATABASE_URL, Settings
 
@@ -266,6 +265,7 @@ def platform(db: str | None, *, migrate: bool = False) -> Iterator[Platform]:
     from sqlalchemy.exc import DBAPIError
 
     from napci.adapters.db import SchemaError
+    from napci.domain.admission import LedgerError
     from napci.services.platform import open_platform
 
     check_text()

@@ -18,7 +18,6 @@ from napci.cli.common import (
     print_json,
     styled,
 )
-from napci.domain.admission import LedgerError
 
 __all__ = ["app"]
 
@@ -100,6 +99,7 @@ def import_(
 
     Example: napci ledger import record.jsonl --db sqlite:///copy.db
     """
+    from napci.domain.admission import LedgerError
     from napci.services.ledger_io import check_export, import_ledger
 
     try:  # the whole file first: a refused import creates no database
