@@ -6,8 +6,6 @@ acknowledges what a host or chair reported of it, and only then does it
 count (``docs/procedure.md``, rule 0).
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 import typer

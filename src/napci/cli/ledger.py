@@ -1,7 +1,5 @@
 """``napci ledger``: verify, export, import and read the record."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

@@ -1,7 +1,5 @@
 """Secretariat and delegation verbs: participation, meetings, incidents, advice."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -1,7 +1,5 @@
 """``napci projects``: opt-in projects, commitments, milestones."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -1,7 +1,5 @@
 """``napci proposals``: tabling, positions, silence, decisions."""
 
-from __future__ import annotations
-
 import json
 from typing import Annotated, Any
 

@@ -1,7 +1,5 @@
 """``napci actors``, ``napci meetings``, ``napci mechanisms``: the registry."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -1,7 +1,5 @@
 """``napci trust`` and ``napci status``: the figures the record shows."""
 
-from __future__ import annotations
-
 from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
@@ -72,7 +70,7 @@ def _cell(value: float) -> Text:
     return Text(f"{value:.2f}", style=style, justify="center")
 
 
-def _matrix(figures: TrustFigures, codes: list[str], track: str | None) -> Table:
+def _matrix(figures: "TrustFigures", codes: list[str], track: str | None) -> Table:
     title = "Trust (symmetric, fused over tracks)"
     if track is not None:
         title = f"Trust on {track} (symmetric)"
@@ -96,7 +94,7 @@ def _matrix(figures: TrustFigures, codes: list[str], track: str | None) -> Table
     return table
 
 
-def _ladder(figures: TrustFigures, codes: list[str], track: str | None) -> Table:
+def _ladder(figures: "TrustFigures", codes: list[str], track: str | None) -> Table:
     from napci.domain.trust_figures import LADDER
 
     tracks = figures.tracks if track is None else (track,)

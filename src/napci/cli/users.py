@@ -1,7 +1,5 @@
 """``napci users``: who may use the platform, with which role."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

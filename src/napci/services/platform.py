@@ -18,12 +18,11 @@ from napci.domain.admission import AppendResult
 from napci.domain.chain import VerifyReport
 from napci.domain.envelope import EventDraft, format_timestamp
 from napci.domain.registry import Registry, fold_registry
-from napci.domain.roadmap import Roadmap, assess
 from napci.services.record_state import RecordState
-from napci.services.seed import record_drafts
 from napci.settings import Settings
 
 if TYPE_CHECKING:
+    from napci.domain.roadmap import Roadmap
     from napci.services.trust import TrustService
 
 __all__ = ["InitResult", "Platform", "open_platform", "status_of"]
@@ -81,6 +80,8 @@ class Platform:
 
     def init(self, *, principal: str | None) -> InitResult:
         """Migrate the schema and load the NAPCI record 2013-2014 (idempotent)."""
+        from napci.services.seed import record_drafts
+
         upgrade(self.engine)
         result = self.ledger.append(record_drafts(), principal=principal)
         return InitResult(
@@ -128,6 +129,7 @@ class Platform:
 
 def status_of(registry: Registry, trust: TrustService, day: date) -> Roadmap:
     """The road-map assessment of ``registry`` (as it stood on ``day``)."""
+    from napci.domain.roadmap import assess
     from napci.services.trust import TrustError
 
     figures = trust.figures(day)
