@@ -4,7 +4,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from napci.cli.common import (
     DbOption,
@@ -147,6 +146,8 @@ def log(
     if as_json:
         print_json([e.to_json_dict() for e in page])
         return
+    from rich.table import Table
+
     table = Table(title="Ledger", show_lines=False)
     for column in ("seq", "occurred", "type", "actor", "class", "signed", "hash"):
         table.add_column(column, no_wrap=column != "type")

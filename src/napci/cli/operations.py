@@ -3,7 +3,6 @@
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from napci.cli.acting import ActorOption, OnOption, TokenOption, day, run, split
 from napci.cli.common import (
@@ -328,6 +327,8 @@ def incidents_list(db: DbOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         print_json(rows)
         return
+    from rich.table import Table
+
     table = Table(title="Incidents")
     for column in ("incident", "occurred", "parties", "severity", "description"):
         table.add_column(column)
@@ -365,6 +366,8 @@ def ownership_verb(
             else (f"{index:.3f}", "bold"),
         )
     )
+    from rich.table import Table
+
     table = Table()
     for column in ("participant", "hosted", "chaired", "initiatives"):
         table.add_column(column)
@@ -390,6 +393,8 @@ def documents(
     if as_json:
         print_json(rows)
         return
+    from rich.table import Table
+
     table = Table(title="Documents")
     for column in ("document", "kind", "issued", "by", "tracks", "title"):
         table.add_column(column)

@@ -3,7 +3,6 @@
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from napci.cli.acting import ActorOption, OnOption, TokenOption, day, run, split
 from napci.cli.common import DbOption, JsonOption, console, en, platform, print_json
@@ -41,6 +40,8 @@ def projects(
     if as_json:
         print_json(rows)
         return
+    from rich.table import Table
+
     table = Table(title="Projects")
     for column in ("project", "title", "tracks", "members", "status", "commitments"):
         table.add_column(column)

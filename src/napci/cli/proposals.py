@@ -4,7 +4,6 @@ import json
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from napci.cli.acting import (
     ActorOption,
@@ -340,6 +339,8 @@ def show(proposal: Proposal, db: DbOption = None, as_json: JsonOption = False) -
     )
     if data["silence_deadline"]:
         console.print(f"Under silence until {data['silence_deadline']}")
+    from rich.table import Table
+
     table = Table(title="Positions")
     for column in ("actor", "position", "on", "statement", "reservation"):
         table.add_column(column)
@@ -373,6 +374,8 @@ def list_(db: DbOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         print_json(rows)
         return
+    from rich.table import Table
+
     table = Table(title="Proposals")
     for column in ("proposal", "kind", "tabled", "by", "outcome", "decided"):
         table.add_column(column)
