@@ -161,7 +161,7 @@ def main() -> None:
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(
         f"Python {platform.python_version()} on {platform.machine()}, {cores} cores; "
-        f"load average before the runs' end {load}; {args.runs} runs each"
+        f"load average at the end {load}; {args.runs} runs each"
     )
     for timing in timings:
         print(timing.line())
