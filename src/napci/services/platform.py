@@ -65,8 +65,8 @@ class Platform:
     def close(self) -> None:
         """Release the database connections."""
         with self._trust_lock:
-            trust, self._trust = self._trust, None
-        if trust is not None:
+            trust = self._trust
+        if trust is not None:  # kept: a later read takes a new connection
             trust.close()
         self.engine.dispose()
 
