@@ -1,6 +1,15 @@
-"""The ``napci`` command line: thin wrappers over the platform's Python API."""
+"""The ``napci`` command line: thin wrappers over the platform's Python API.
 
-from __future__ import annotations
+Start-up. Every verb is registered, and described by ``napci --help``, from
+modules that import only typer, rich and napci's light modules (settings,
+``napci.domain.access``, ``napci.domain.text``); a verb imports what it needs
+(the domain's models, the services, the database layers) in its body, when
+it runs. ``tests/unit/test_structure.py`` holds this. The modules defining
+verbs do not use ``from __future__ import annotations``: Typer reads each
+verb's annotations several times while it builds the commands, and as strings
+each would be compiled and evaluated every time (half of building them), so
+what a verb's signature names must be importable at the top of its module.
+"""
 
 import os
 from typing import Annotated, Any

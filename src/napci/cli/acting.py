@@ -28,14 +28,11 @@ from napci.cli.common import (
     principal,
     print_json,
 )
-from napci.cli.invalid import invalid
 from napci.domain.access import CLEARANCE
-from napci.domain.admission import AppendResult
-from napci.domain.procedure import Refusal
-from napci.domain.signing import KeyPair, load_private_key
-from napci.services.procedure import InvalidCommand, execute_all
 
 if TYPE_CHECKING:
+    from napci.domain.admission import AppendResult
+    from napci.domain.signing import KeyPair
     from napci.services.platform import Platform
 
 __all__ = [
@@ -174,6 +171,8 @@ def signing_key(path: Path | None) -> KeyPair | None:
     """The private key in the file ``--sign`` names, if any."""
     if path is None:
         return None
+    from napci.domain.signing import load_private_key
+
     try:
         return load_private_key(path.read_bytes())
     except (OSError, ValueError) as exc:
@@ -195,6 +194,10 @@ def run(
     ``build`` gets the code of the actor the caller acts for; every command
     it builds is that actor's act (its ``by``).
     """
+    from napci.cli.invalid import invalid
+    from napci.domain.procedure import Refusal
+    from napci.services.procedure import InvalidCommand, execute_all
+
     key = signing_key(sign)
     with platform(db) as napci:
         who = sign_in(napci, token, actor)

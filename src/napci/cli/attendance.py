@@ -6,8 +6,6 @@ acknowledges what a host or chair reported of it, and only then does it
 count (``docs/procedure.md``, rule 0).
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 import typer
@@ -15,11 +13,6 @@ import typer
 from napci.cli.acting import ActorOption, OnOption, TokenOption, day, run, split
 from napci.cli.common import DbOption, JsonOption, fail
 from napci.cli.registry import meetings_app
-from napci.domain.procedure import (
-    AcknowledgeAttendance,
-    ConfirmAttendance,
-    RecordAttendance,
-)
 
 __all__ = ["register"]
 
@@ -37,6 +30,8 @@ def meetings_confirm(
 
     Example: napci meetings confirm ns-2015-1 --actor CHN --token $CHN_TOKEN
     """
+    from napci.domain.procedure import ConfirmAttendance
+
     run(
         db,
         lambda by: [ConfirmAttendance(meeting, by, day(on), by)],
@@ -66,6 +61,8 @@ def meetings_attend(
 
     Example: napci meetings attend ns-2015-1 --attended KOR,JPN,CHN --absent RUS
     """
+    from napci.domain.procedure import RecordAttendance
+
     present = [c.upper() for c in split(attended)]
     away = [c.upper() for c in split(absent)]
     if not present and not away:
@@ -99,6 +96,8 @@ def meetings_acknowledge(
 
     Example: napci meetings acknowledge ns-2015-1 --actor CHN --token $CHN_TOKEN
     """
+    from napci.domain.procedure import AcknowledgeAttendance
+
     run(
         db,
         lambda by: [AcknowledgeAttendance(meeting, by, day(on), by)],

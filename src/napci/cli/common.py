@@ -21,17 +21,17 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from enum import IntEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, cast
 
 import typer
-from rich.console import Console
-from rich.text import Text
 
-from napci.domain.admission import LedgerError
 from napci.domain.text import REMEDY, unstorable
 from napci.settings import DEFAULT_DATABASE_URL, ENV_DATABASE_URL, Settings
 
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
+
     from napci.services.platform import Platform
 
 __all__ = [
@@ -76,17 +76,42 @@ def printable(text: str) -> str:
     )
 
 
-class _Console(Console):
+def _console(**options: Any) -> Console:
     """A console that prints every string as text, never as markup."""
+    from rich.console import Console
 
-    def render_str(self, text: str, **kwargs: Any) -> Text:
-        kwargs["markup"] = False
-        kwargs["emoji"] = False
-        return super().render_str(printable(text), **kwargs)
+    class _Console(Console):
+        def render_str(self, text: str, **kwargs: Any) -> Text:
+            kwargs["markup"] = False
+            kwargs["emoji"] = False
+            return super().render_str(printable(text), **kwargs)
+
+    return _Console(**options)
+
+
+class _Deferred:
+    """A console made when first used, so that a verb printing JSON (or
+    nothing) starts without Rich's console."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._made: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._made is None:
+            options = dict(self._options)
+            # Piped output gets room for the tables (a terminal keeps its own
+            # width).
+            if options.pop("piped_width", False):
+                options["width"] = None if sys.stdout.isatty() else 132
+            self._made = _console(**options)
+        return getattr(self._made, name)
 
 
 def styled(*parts: str | tuple[str, str]) -> Text:
     """Text from plain parts and ``(text, style)`` parts, all of it printable."""
+    from rich.text import Text
+
     return Text.assemble(
         *(
             printable(part) if isinstance(part, str) else (printable(part[0]), part[1])
@@ -95,11 +120,10 @@ def styled(*parts: str | tuple[str, str]) -> Text:
     )
 
 
-# Piped output gets room for the tables (a terminal keeps its own width).
-console = _Console(
-    width=None if sys.stdout.isatty() else 132, markup=False, emoji=False
+console = cast("Console", _Deferred(piped_width=True, markup=False, emoji=False))
+err_console = cast(
+    "Console", _Deferred(stderr=True, markup=False, emoji=False, highlight=False)
 )
-err_console = _Console(stderr=True, markup=False, emoji=False, highlight=False)
 
 
 #: The verb being run (its context: its command and its parameters), for
@@ -266,6 +290,7 @@ def platform(db: str | None, *, migrate: bool = False) -> Iterator[Platform]:
     from sqlalchemy.exc import DBAPIError
 
     from napci.adapters.db import SchemaError
+    from napci.domain.admission import LedgerError
     from napci.services.platform import open_platform
 
     check_text()

@@ -10,8 +10,6 @@ anyone else, the local operator without a token included (who acts as the
 facilitator's secretariat), the key is recorded unconfirmed and binds no one.
 """
 
-from __future__ import annotations
-
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -191,7 +189,7 @@ def _print_remote(answer: Any) -> None:
         console.print("Nothing new: the record holds it already.")
 
 
-def _read_request(file: Path) -> KeyRequest:
+def _read_request(file: Path) -> "KeyRequest":
     from napci.domain.key_requests import KeyRequestError
     from napci.services.keys import read_key_request
 

@@ -1,12 +1,9 @@
 """``napci ledger``: verify, export, import and read the record."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from napci.cli.common import (
     DbOption,
@@ -18,7 +15,6 @@ from napci.cli.common import (
     print_json,
     styled,
 )
-from napci.domain.admission import LedgerError
 
 __all__ = ["app"]
 
@@ -100,6 +96,7 @@ def import_(
 
     Example: napci ledger import record.jsonl --db sqlite:///copy.db
     """
+    from napci.domain.admission import LedgerError
     from napci.services.ledger_io import check_export, import_ledger
 
     try:  # the whole file first: a refused import creates no database
@@ -149,6 +146,8 @@ def log(
     if as_json:
         print_json([e.to_json_dict() for e in page])
         return
+    from rich.table import Table
+
     table = Table(title="Ledger", show_lines=False)
     for column in ("seq", "occurred", "type", "actor", "class", "signed", "hash"):
         table.add_column(column, no_wrap=column != "type")

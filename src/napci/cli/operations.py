@@ -1,11 +1,8 @@
 """Secretariat and delegation verbs: participation, meetings, incidents, advice."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from napci.cli.acting import ActorOption, OnOption, TokenOption, day, run, split
 from napci.cli.common import (
@@ -18,21 +15,6 @@ from napci.cli.common import (
     styled,
 )
 from napci.cli.registry import actors_app, mechanisms_app, meetings_app
-from napci.domain.procedure import (
-    CancelMeeting,
-    ConveneMeeting,
-    HoldMeeting,
-    InviteActor,
-    IssueDocument,
-    JoinActor,
-    RecordIncident,
-    Refusal,
-    RegisterActor,
-    WithdrawActor,
-    advise,
-    next_host,
-    ownership,
-)
 
 __all__ = ["incidents_app", "register"]
 
@@ -54,6 +36,8 @@ def actors_join(
 
     Example: napci actors join PRK --on 2016-03-01 --token $PRK_TOKEN
     """
+    from napci.domain.procedure import JoinActor
+
     run(db, lambda by: [JoinActor(by, day(on), by)], token=token, actor=code)
 
 
@@ -70,6 +54,8 @@ def actors_withdraw(
 
     Example: napci actors withdraw MNG --reason "domestic review" --token $MNG_TOKEN
     """
+    from napci.domain.procedure import WithdrawActor
+
     run(
         db,
         lambda by: [WithdrawActor(by, day(on), by, reason)],
@@ -91,6 +77,8 @@ def actors_invite(
 
     Example: napci actors invite PRK --note "at any stage"
     """
+    from napci.domain.procedure import InviteActor
+
     run(
         db,
         lambda by: [InviteActor(code.upper(), day(on), by, note)],
@@ -117,6 +105,8 @@ def actors_register(
     Example: napci actors register KINU --name "Korea Institute for National
     Unification" --kind institute --layer track-1.5
     """
+    from napci.domain.procedure import RegisterActor
+
     run(
         db,
         lambda by: [RegisterActor(code.upper(), name, kind, layer, day(on), by)],
@@ -155,6 +145,8 @@ def meetings_convene(
     Example: napci meetings convene ns-2015-1 --title "Nuclear safety working
     group" --track nuclear-safety --starts-on 2015-03-10 --host JPN --chair JPN
     """
+    from napci.domain.procedure import ConveneMeeting
+
     run(
         db,
         lambda by: [
@@ -190,6 +182,8 @@ def meetings_held(
 
     Example: napci meetings held ns-2015-1 --on 2015-03-10
     """
+    from napci.domain.procedure import HoldMeeting
+
     run(db, lambda by: [HoldMeeting(meeting, day(on), by)], token=token, actor=actor)
 
 
@@ -206,6 +200,8 @@ def meetings_cancel(
 
     Example: napci meetings cancel ns-2015-2 --reason "typhoon"
     """
+    from napci.domain.procedure import CancelMeeting
+
     run(
         db,
         lambda by: [CancelMeeting(meeting, day(on), by, reason)],
@@ -227,6 +223,8 @@ def meetings_next_host(
 
     Example: napci meetings next-host --willing JPN,CHN,MNG
     """
+    from napci.domain.procedure import Refusal, next_host
+
     codes = tuple(c.upper() for c in split(willing)) or None
     with platform(db) as napci:
         try:
@@ -253,6 +251,8 @@ def mechanisms_advise(
     Example: napci mechanisms advise --track nuclear-safety
     --members KOR,JPN,CHN,USA,RUS
     """
+    from napci.domain.procedure import Refusal, advise
+
     codes = tuple(c.upper() for c in split(members))
     with platform(db) as napci:
         try:
@@ -293,6 +293,8 @@ def incidents_record(
     Example: napci incidents record inc-1 --parties CHN,JPN --severity 2
     --description "..." --source "Kyodo, 2015-04-02"
     """
+    from napci.domain.procedure import RecordIncident
+
     run(
         db,
         lambda by: [
@@ -325,6 +327,8 @@ def incidents_list(db: DbOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         print_json(rows)
         return
+    from rich.table import Table
+
     table = Table(title="Incidents")
     for column in ("incident", "occurred", "parties", "severity", "description"):
         table.add_column(column)
@@ -346,6 +350,8 @@ def ownership_verb(
 
     Example: napci ownership --json
     """
+    from napci.domain.procedure import ownership
+
     with platform(db) as napci:
         data = ownership(napci.registry(), day(on))
     if as_json:
@@ -360,6 +366,8 @@ def ownership_verb(
             else (f"{index:.3f}", "bold"),
         )
     )
+    from rich.table import Table
+
     table = Table()
     for column in ("participant", "hosted", "chaired", "initiatives"):
         table.add_column(column)
@@ -385,6 +393,8 @@ def documents(
     if as_json:
         print_json(rows)
         return
+    from rich.table import Table
+
     table = Table(title="Documents")
     for column in ("document", "kind", "issued", "by", "tracks", "title"):
         table.add_column(column)
@@ -428,6 +438,8 @@ def documents_issue(
     Example: napci documents issue rec-ns --kind recognition --title "Common
     recognition on nuclear safety" --track nuclear-safety --actor KOR
     """
+    from napci.domain.procedure import IssueDocument
+
     run(
         db,
         lambda by: [

@@ -1,24 +1,11 @@
 """``napci projects``: opt-in projects, commitments, milestones."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from napci.cli.acting import ActorOption, OnOption, TokenOption, day, run, split
 from napci.cli.common import DbOption, JsonOption, console, en, platform, print_json
-from napci.domain.procedure import (
-    AssessCommitments,
-    CompleteProject,
-    FulfilCommitment,
-    JoinProject,
-    LaunchProject,
-    LeaveProject,
-    MakeCommitment,
-    ReachMilestone,
-)
 
 __all__ = ["projects_app"]
 
@@ -53,6 +40,8 @@ def projects(
     if as_json:
         print_json(rows)
         return
+    from rich.table import Table
+
     table = Table(title="Projects")
     for column in ("project", "title", "tracks", "members", "status", "commitments"):
         table.add_column(column)
@@ -94,6 +83,8 @@ def launch(
     Example: napci projects launch dust-monitoring --title "Dust monitoring"
     --founders KOR,CHN --track environment --actor KOR
     """
+    from napci.domain.procedure import LaunchProject
+
     run(
         db,
         lambda by: [
@@ -125,6 +116,8 @@ def join(
 
     Example: napci projects join dust-monitoring --actor MNG --token $MNG_TOKEN
     """
+    from napci.domain.procedure import JoinProject
+
     run(
         db,
         lambda by: [JoinProject(project, by, day(on), by)],
@@ -145,6 +138,8 @@ def leave(
 
     Example: napci projects leave dust-monitoring --actor MNG --token $MNG_TOKEN
     """
+    from napci.domain.procedure import LeaveProject
+
     run(
         db,
         lambda by: [LeaveProject(project, by, day(on), by)],
@@ -173,6 +168,8 @@ def commit(
     Example: napci projects commit c-1 --project dust-monitoring --actor CHN
     --description "share station data" --due 2015-09-30 --token $CHN_TOKEN
     """
+    from napci.domain.procedure import MakeCommitment
+
     run(
         db,
         lambda by: [
@@ -204,6 +201,8 @@ def fulfil(
 
     Example: napci projects fulfil c-1 --actor CHN --token $CHN_TOKEN
     """
+    from napci.domain.procedure import FulfilCommitment
+
     run(
         db,
         lambda by: [FulfilCommitment(commitment, day(on), by)],
@@ -223,6 +222,8 @@ def assess(
 
     Example: napci projects assess --on 2016-01-15
     """
+    from napci.domain.procedure import AssessCommitments
+
     run(db, lambda by: [AssessCommitments(day(on), by)], token=token, actor=actor)
 
 
@@ -241,6 +242,8 @@ def milestone(
     Example: napci projects milestone dust-monitoring --milestone m1
     --title "network online" --actor KOR
     """
+    from napci.domain.procedure import ReachMilestone
+
     run(
         db,
         lambda by: [ReachMilestone(project, milestone, title, day(on), by)],
@@ -262,6 +265,8 @@ def complete(
 
     Example: napci projects complete dust-monitoring --actor KOR
     """
+    from napci.domain.procedure import CompleteProject
+
     run(
         db,
         lambda by: [CompleteProject(project, day(on), by, summary)],

@@ -1,12 +1,9 @@
 """``napci proposals``: tabling, positions, silence, decisions."""
 
-from __future__ import annotations
-
 import json
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from napci.cli.acting import (
     ActorOption,
@@ -30,18 +27,6 @@ from napci.cli.common import (
     print_json,
     styled,
 )
-from napci.cli.invalid import invalid
-from napci.domain.procedure import (
-    Decide,
-    RecordPosition,
-    Refusal,
-    StartSilence,
-    TableProposal,
-    WithdrawProposal,
-)
-from napci.domain.signing import sign as sign_bytes
-from napci.services.procedure import InvalidCommand
-from napci.services.signed import draft_position, record_position
 
 __all__ = ["proposals_app"]
 
@@ -159,6 +144,8 @@ def table(
     Example: napci proposals table p-cyber --kind add-track --track
     cyber-norms --category soft --title "Cyber norms" --meeting m1 --actor KOR
     """
+    from napci.domain.procedure import TableProposal
+
     subject = _subject(
         kind,
         track=track,
@@ -220,6 +207,12 @@ def position(
     Example: napci proposals position p-cyber --actor JPN --position objection
     --token $JPN_TOKEN --sign keys/JPN-….key
     """
+    from napci.cli.invalid import invalid
+    from napci.domain.procedure import RecordPosition, Refusal
+    from napci.domain.signing import sign as sign_bytes
+    from napci.services.procedure import InvalidCommand
+    from napci.services.signed import draft_position, record_position
+
     when = day(on)
     key = signing_key(sign)
     with platform(db) as napci:
@@ -267,6 +260,8 @@ def silence(
 
     Example: napci proposals silence p-cyber --deadline 2015-05-01
     """
+    from napci.domain.procedure import StartSilence
+
     run(
         db,
         lambda by: [StartSilence(proposal, day(deadline, "--deadline"), day(on), by)],
@@ -289,6 +284,8 @@ def decide(
 
     Example: napci proposals decide p-cyber --at 2015-04-12
     """
+    from napci.domain.procedure import Decide
+
     run(
         db,
         lambda by: [Decide(proposal, day(at, "--at"), by)],
@@ -309,6 +306,8 @@ def withdraw(
 
     Example: napci proposals withdraw p-cyber --actor KOR
     """
+    from napci.domain.procedure import WithdrawProposal
+
     run(
         db,
         lambda by: [WithdrawProposal(proposal, day(on), by)],
@@ -340,6 +339,8 @@ def show(proposal: Proposal, db: DbOption = None, as_json: JsonOption = False) -
     )
     if data["silence_deadline"]:
         console.print(f"Under silence until {data['silence_deadline']}")
+    from rich.table import Table
+
     table = Table(title="Positions")
     for column in ("actor", "position", "on", "statement", "reservation"):
         table.add_column(column)
@@ -373,6 +374,8 @@ def list_(db: DbOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         print_json(rows)
         return
+    from rich.table import Table
+
     table = Table(title="Proposals")
     for column in ("proposal", "kind", "tabled", "by", "outcome", "decided"):
         table.add_column(column)

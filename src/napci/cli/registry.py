@@ -1,11 +1,8 @@
 """``napci actors``, ``napci meetings``, ``napci mechanisms``: the registry."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from napci.cli.common import (
     DbOption,
@@ -53,6 +50,8 @@ def actors(
     if as_json:
         print_json(rows)
         return
+    from rich.table import Table
+
     table = Table(title="Actors")
     for column in ("code", "name", "kind", "layer", "status", "roles", "support"):
         table.add_column(column)
@@ -94,6 +93,8 @@ def meetings(
     if as_json:
         print_json(rows)
         return
+    from rich.table import Table
+
     table = Table(title="Meetings")
     for column in (
         "date",
@@ -144,6 +145,8 @@ def mechanisms(
     if as_json:
         print_json(rows)
         return
+    from rich.table import Table
+
     table = Table(title="Mechanisms for cooperation")
     for column in ("acronym", "kind", "agenda", "tracks", "members", "count"):
         table.add_column(column)

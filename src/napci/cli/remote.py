@@ -8,12 +8,14 @@ server named, and nowhere else.
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
-from typing import Annotated, Any
+from functools import cache
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlsplit
 
 import typer
+
+if TYPE_CHECKING:
+    import urllib.request
 
 __all__ = ["RemoteError", "ServerOption", "get", "post"]
 
@@ -33,12 +35,17 @@ class RemoteError(Exception):
     """The server refused the request, or could not be reached."""
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *_args: Any, **_kwargs: Any) -> None:
-        return None  # the 3xx is then raised as an HTTPError
+@cache
+def _opener() -> urllib.request.OpenerDirector:
+    """An opener that follows no redirect (the HTTP client is imported only
+    when a verb talks to a server)."""
+    import urllib.request
 
+    class _NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *_args: Any, **_kwargs: Any) -> None:
+            return None  # the 3xx is then raised as an HTTPError
 
-_OPENER = urllib.request.build_opener(_NoRedirect)
+    return urllib.request.build_opener(_NoRedirect)
 
 
 def _url(server: str, path: str) -> str:
@@ -79,6 +86,9 @@ def get(server: str, path: str, token: str) -> Any:
 
 
 def _send(server: str, path: str, token: str, data: bytes | None) -> tuple[int, Any]:
+    import urllib.error
+    import urllib.request
+
     url = _url(server, path)
     headers = {"Accept": "application/json", "Authorization": f"Bearer {token}"}
     if data is not None:
@@ -87,7 +97,7 @@ def _send(server: str, path: str, token: str, data: bytes | None) -> tuple[int, 
         url, data=data, method="GET" if data is None else "POST", headers=headers
     )
     try:
-        with _OPENER.open(request, timeout=_TIMEOUT_S) as response:
+        with _opener().open(request, timeout=_TIMEOUT_S) as response:
             status, raw = response.status, response.read()
     except urllib.error.HTTPError as exc:
         raise RemoteError(_problem(exc.code, exc.read())) from None

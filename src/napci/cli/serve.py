@@ -1,7 +1,5 @@
 """``napci serve``: the HTTP API and the web pages."""
 
-from __future__ import annotations
-
 import copy
 import socket
 from typing import Annotated, Any

@@ -1,13 +1,9 @@
 """``napci trust`` and ``napci status``: the figures the record shows."""
 
-from __future__ import annotations
-
 from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from napci.cli.common import (
     DbOption,
@@ -20,6 +16,9 @@ from napci.cli.common import (
 )
 
 if TYPE_CHECKING:
+    from rich.table import Table
+    from rich.text import Text
+
     from napci.domain.trust.figures import TrustFigures
 
 __all__ = ["register"]
@@ -57,8 +56,10 @@ def _mark(met: bool) -> tuple[str, str]:
     return ("✔", "green") if met else ("✘", "red")
 
 
-def _cell(value: float) -> Text:
+def _cell(value: float) -> "Text":
     """A heat-map cell: red for distrust, through amber, to green for trust."""
+    from rich.text import Text
+
     if value >= 0.7:
         style = "bold white on green4"
     elif value >= 0.55:
@@ -72,10 +73,14 @@ def _cell(value: float) -> Text:
     return Text(f"{value:.2f}", style=style, justify="center")
 
 
-def _matrix(figures: TrustFigures, codes: list[str], track: str | None) -> Table:
+def _matrix(figures: "TrustFigures", codes: list[str], track: str | None) -> "Table":
+    from rich.table import Table
+    from rich.text import Text
+
     title = "Trust (symmetric, fused over tracks)"
     if track is not None:
         title = f"Trust on {track} (symmetric)"
+
     table = Table(title=f"{title}, as of {figures.as_of.isoformat()}", padding=(0, 1))
     table.add_column("")
     for code in codes:
@@ -96,10 +101,12 @@ def _matrix(figures: TrustFigures, codes: list[str], track: str | None) -> Table
     return table
 
 
-def _ladder(figures: TrustFigures, codes: list[str], track: str | None) -> Table:
+def _ladder(figures: "TrustFigures", codes: list[str], track: str | None) -> "Table":
     from napci.domain.trust.figures import LADDER
 
     tracks = figures.tracks if track is None else (track,)
+    from rich.table import Table
+
     table = Table(title="The trust ladder (pairs past step 0)")
     table.add_column("pair")
     for t in tracks:
@@ -209,6 +216,8 @@ def explain(
             f"base rate {pair['base_rate']:.2f})",
         )
     )
+    from rich.table import Table
+
     table = Table(title="Evidence")
     for column in (
         "seq",
@@ -283,6 +292,8 @@ def status(
                     styled("       ", ("missing:", "yellow"), f" {criterion.missing}")
                 )
     objectives = data["objectives"]
+    from rich.table import Table
+
     table = Table(title="Objective 1: a habit of cooperation")
     for column in ("track", "last 12 months", "per year", "regularity", "attendance"):
         table.add_column(column)

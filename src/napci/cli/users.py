@@ -1,11 +1,8 @@
 """``napci users``: who may use the platform, with which role."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from napci.cli.common import DbOption, JsonOption, console, fail, platform, print_json
 from napci.domain.access import ROLES
@@ -74,6 +71,8 @@ def list_(db: DbOption = None, as_json: JsonOption = False) -> None:
             ]
         )
         return
+    from rich.table import Table
+
     table = Table(title="Users")
     for column in ("name", "role", "actor", "created", "revoked"):
         table.add_column(column)

@@ -25,7 +25,6 @@ from napci.domain.envelope import (
     envelope_hash,
     parse_timestamp,
 )
-from napci.domain.events import PayloadError, parse_payload
 from napci.domain.text import REMEDY, first_unstorable
 
 __all__ = [
@@ -128,6 +127,9 @@ def check_draft_after_id(draft: EventDraft) -> dict[str, Any]:
         found = first_unstorable(payload)
         if found is not None:
             raise refused(draft, f"payload field {found[0]} {found[1]}: {REMEDY}")
+    # the payload models are read only when something is appended
+    from napci.domain.events import PayloadError, parse_payload
+
     try:
         parse_payload(draft.type, draft.version, payload)
     except PayloadError as exc:

@@ -21,8 +21,6 @@ from napci.domain.envelope import (
     envelope_hash,
     signing_bytes,
 )
-from napci.domain.events import EVENT_TYPES
-from napci.domain.signing import verify_signature
 
 __all__ = [
     "KEY_TYPES",
@@ -153,6 +151,8 @@ class KeyRing:
         if problem is not None or public_key is None:
             return problem
         assert signer is not None and signature is not None  # as signing_key says
+        from napci.domain.signing import verify_signature
+
         if not verify_signature(public_key, message, signature):
             return bad_signature(signer)
         return None
@@ -204,6 +204,8 @@ def first_bad_signature(checks: Sequence[tuple[str, bytes, str]]) -> int | None:
     Runs in worker processes when a :class:`ChainVerifier` is given an
     executor: Ed25519 verification is most of a signed ledger's verify.
     """
+    from napci.domain.signing import verify_signature
+
     for index, (public_key, message, signature) in enumerate(checks):
         if not verify_signature(public_key, message, signature):
             return index
@@ -299,6 +301,10 @@ class ChainVerifier:
         object per event: a store streams its rows straight in. ``False``
         once the chain is broken (the rest of ``rows`` is only counted).
         """
+        # the event types' models are read when a chain is verified, not when
+        # a ledger is merely opened and read
+        from napci.domain.events import EVENT_TYPES
+
         it = iter(rows)
         seen, count, head, signed = self.seen, self.count, self.head, self.signed
         check_signatures = self.check_signatures

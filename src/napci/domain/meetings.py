@@ -11,21 +11,20 @@ count on their own; it is the one test every reader of attendance applies
 
 Handlers here are folded by :class:`napci.domain.registry.Registry` with the
 rest of the registry (see :mod:`napci.domain.process` for what a payload
-carries besides its fields).
+carries besides its fields). They see the registry as :class:`MeetingParts`,
+the part of it they keep, so that this module needs nothing of the
+registry's (which imports it).
 """
 
 from __future__ import annotations
 
 from bisect import insort
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from napci.domain.registry import Registry
-
-__all__ = ["MEETING_HANDLERS", "MeetingView", "attendance_counts"]
+__all__ = ["MEETING_HANDLERS", "MeetingParts", "MeetingView", "attendance_counts"]
 
 
 def attendance_counts(payload: Mapping[str, Any]) -> bool:
@@ -160,7 +159,17 @@ class MeetingView:
         }
 
 
-def _meeting_convened(reg: Registry, p: dict[str, Any]) -> None:
+class MeetingParts(Protocol):
+    """What the handlers here fold into: the meetings' part of a registry
+    (:class:`napci.domain.registry.Registry` is one)."""
+
+    meetings: dict[str, MeetingView]
+    #: per (track or None, layer, rank), the sorted days multilateral
+    #: meetings were held on
+    ladder: dict[tuple[str | None, str, str], list[date]]
+
+
+def _meeting_convened(reg: MeetingParts, p: dict[str, Any]) -> None:
     _off_the_ladder(reg, reg.meetings.get(p["meeting"]))
     reg.meetings[p["meeting"]] = MeetingView(
         meeting=p["meeting"],
@@ -177,13 +186,13 @@ def _meeting_convened(reg: Registry, p: dict[str, Any]) -> None:
     )
 
 
-def _attendance_confirmed(reg: Registry, p: dict[str, Any]) -> None:
+def _attendance_confirmed(reg: MeetingParts, p: dict[str, Any]) -> None:
     meeting = reg.meetings.get(p["meeting"])
     if meeting is not None:
         meeting.confirmed.add(p["code"])
 
 
-def _attendance_recorded(reg: Registry, p: dict[str, Any]) -> None:
+def _attendance_recorded(reg: MeetingParts, p: dict[str, Any]) -> None:
     meeting = reg.meetings.get(p["meeting"])
     if meeting is None:
         return
@@ -195,7 +204,7 @@ def _attendance_recorded(reg: Registry, p: dict[str, Any]) -> None:
         meeting.count(code, attended, on)
 
 
-def _attendance_acknowledged(reg: Registry, p: dict[str, Any]) -> None:
+def _attendance_acknowledged(reg: MeetingParts, p: dict[str, Any]) -> None:
     meeting = reg.meetings.get(p["meeting"])
     if meeting is None:
         return
@@ -216,7 +225,7 @@ def _ladder_keys(meeting: MeetingView) -> list[tuple[str | None, str, str]]:
     return [(track, meeting.layer, meeting.rank) for track in tracks]
 
 
-def _off_the_ladder(reg: Registry, meeting: MeetingView | None) -> None:
+def _off_the_ladder(reg: MeetingParts, meeting: MeetingView | None) -> None:
     """Take a held meeting off the ladder (held again, cancelled or convened
     again: the rules refuse these, the fold stays exact all the same)."""
     if meeting is not None and meeting.status == "held":
@@ -224,7 +233,7 @@ def _off_the_ladder(reg: Registry, meeting: MeetingView | None) -> None:
             reg.ladder[key].remove(meeting.starts_on)
 
 
-def _meeting_held(reg: Registry, p: dict[str, Any]) -> None:
+def _meeting_held(reg: MeetingParts, p: dict[str, Any]) -> None:
     meeting = reg.meetings.get(p["meeting"])
     if meeting is not None:
         _off_the_ladder(reg, meeting)
@@ -236,14 +245,14 @@ def _meeting_held(reg: Registry, p: dict[str, Any]) -> None:
         meeting.attendance_complete = p.get("attendance_complete", True)
 
 
-def _meeting_cancelled(reg: Registry, p: dict[str, Any]) -> None:
+def _meeting_cancelled(reg: MeetingParts, p: dict[str, Any]) -> None:
     meeting = reg.meetings.get(p["meeting"])
     if meeting is not None:
         _off_the_ladder(reg, meeting)
         meeting.status = "cancelled"
 
 
-MEETING_HANDLERS: dict[str, Any] = {
+MEETING_HANDLERS: dict[str, Callable[[MeetingParts, dict[str, Any]], None]] = {
     "MeetingConvened": _meeting_convened,
     "AttendanceConfirmed": _attendance_confirmed,
     "AttendanceRecorded": _attendance_recorded,

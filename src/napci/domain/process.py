@@ -4,17 +4,17 @@ commitments, incidents and rule amendments (DESIGN §4).
 Handlers here are folded by :class:`napci.domain.registry.Registry` with the
 rest of the registry; each receives the payload with ``__seq`` (the event's
 seq), ``__actor`` (on whose behalf it was recorded), ``__occurred`` (its
-``occurred_at``) and ``__classification`` (who may read it).
+``occurred_at``) and ``__classification`` (who may read it). They see the
+registry as :class:`ProcessParts`, the part of it they keep, so that this
+module needs nothing of the registry's (which imports it).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from napci.domain.registry import Registry
+from typing import Any, Protocol
 
 __all__ = [
     "PROCESS_HANDLERS",
@@ -22,6 +22,7 @@ __all__ = [
     "DecisionView",
     "KeyView",
     "Position",
+    "ProcessParts",
     "ProjectView",
 ]
 
@@ -236,12 +237,12 @@ def _iso(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def _initiative(reg: Registry, code: str | None) -> None:
+def _initiative(reg: ProcessParts, code: str | None) -> None:
     if code:
         reg.initiatives[code] = reg.initiatives.get(code, 0) + 1
 
 
-def _proposal_tabled(reg: Registry, p: dict[str, Any]) -> None:
+def _proposal_tabled(reg: ProcessParts, p: dict[str, Any]) -> None:
     reg.decisions[p["proposal"]] = DecisionView(
         proposal=p["proposal"],
         kind=p["subject"]["kind"],
@@ -256,14 +257,14 @@ def _proposal_tabled(reg: Registry, p: dict[str, Any]) -> None:
     _initiative(reg, p.get("tabled_by"))
 
 
-def _silence_started(reg: Registry, p: dict[str, Any]) -> None:
+def _silence_started(reg: ProcessParts, p: dict[str, Any]) -> None:
     decision = reg.decisions.get(p["proposal"])
     if decision is not None:
         decision.silence_deadline = _day(p["deadline"])
         decision.procedure = "silence"
 
 
-def _position_recorded(reg: Registry, p: dict[str, Any]) -> None:
+def _position_recorded(reg: ProcessParts, p: dict[str, Any]) -> None:
     decision = reg.decisions.get(p["proposal"])
     if decision is None:
         return
@@ -281,7 +282,7 @@ def _position_recorded(reg: Registry, p: dict[str, Any]) -> None:
 
 
 def _decided(
-    reg: Registry, p: dict[str, Any], outcome: str, on_field: str
+    reg: ProcessParts, p: dict[str, Any], outcome: str, on_field: str
 ) -> DecisionView | None:
     decision = reg.decisions.get(p["proposal"])
     if decision is not None:
@@ -291,7 +292,7 @@ def _decided(
     return decision
 
 
-def _decision_adopted(reg: Registry, p: dict[str, Any]) -> None:
+def _decision_adopted(reg: ProcessParts, p: dict[str, Any]) -> None:
     outcome = "provisional" if p.get("provisional_for") else "adopted"
     decision = _decided(reg, p, outcome, "adopted_on")
     if decision is not None:
@@ -304,7 +305,7 @@ def _decision_adopted(reg: Registry, p: dict[str, Any]) -> None:
         decision.disregarded = p.get("disregarded_objection_of")
 
 
-def _decision_confirmed(reg: Registry, p: dict[str, Any]) -> None:
+def _decision_confirmed(reg: ProcessParts, p: dict[str, Any]) -> None:
     decision = reg.decisions.get(p["proposal"])
     if decision is not None and decision.outcome == "provisional":
         # The absent participants who let the silence period pass join. One
@@ -321,27 +322,27 @@ def _decision_confirmed(reg: Registry, p: dict[str, Any]) -> None:
         decision.joined = tuple(sorted({*decision.joined, *let_pass}))
 
 
-def _adoption_undone(reg: Registry, p: dict[str, Any]) -> None:
+def _adoption_undone(reg: ProcessParts, p: dict[str, Any]) -> None:
     decision = _decided(reg, p, "not-adopted", "undone_on")
     if decision is not None:
         decision.reason = f"{p.get('reason', 'objection')} within the silence period"
         decision.by = tuple(p.get("objected_by", ()))
 
 
-def _not_adopted(reg: Registry, p: dict[str, Any]) -> None:
+def _not_adopted(reg: ProcessParts, p: dict[str, Any]) -> None:
     decision = _decided(reg, p, "not-adopted", "closed_on")
     if decision is not None:
         decision.reason = p["reason"]
         decision.by = tuple(p.get("by", ()))
 
 
-def _withdrawn(reg: Registry, p: dict[str, Any]) -> None:
+def _withdrawn(reg: ProcessParts, p: dict[str, Any]) -> None:
     decision = _decided(reg, p, "withdrawn", "withdrawn_on")
     if decision is not None:
         decision.by = (p["by"],)
 
 
-def _project_launched(reg: Registry, p: dict[str, Any]) -> None:
+def _project_launched(reg: ProcessParts, p: dict[str, Any]) -> None:
     launched_on = _day(p["launched_on"])
     # Before invitations existed, every founder became a member at launch.
     invited = [c for c in p["founders"] if c in p.get("invited", ())]
@@ -362,7 +363,7 @@ def _project_launched(reg: Registry, p: dict[str, Any]) -> None:
     _initiative(reg, p.get("__actor"))
 
 
-def _project_joined(reg: Registry, p: dict[str, Any]) -> None:
+def _project_joined(reg: ProcessParts, p: dict[str, Any]) -> None:
     project = reg.projects.get(p["project"])
     if project is not None and p["code"] not in project.members:
         project.members.append(p["code"])
@@ -371,20 +372,20 @@ def _project_joined(reg: Registry, p: dict[str, Any]) -> None:
             project.invited.remove(p["code"])
 
 
-def _project_left(reg: Registry, p: dict[str, Any]) -> None:
+def _project_left(reg: ProcessParts, p: dict[str, Any]) -> None:
     project = reg.projects.get(p["project"])
     if project is not None and p["code"] in project.members:
         project.members.remove(p["code"])
         project.membership.append((_day(p["left_on"]), p["code"], False))
 
 
-def _scope_widened(reg: Registry, p: dict[str, Any]) -> None:
+def _scope_widened(reg: ProcessParts, p: dict[str, Any]) -> None:
     project = reg.projects.get(p["project"])
     if project is not None:
         project.tracks.extend(t for t in p["tracks"] if t not in project.tracks)
 
 
-def _milestone(reg: Registry, p: dict[str, Any]) -> None:
+def _milestone(reg: ProcessParts, p: dict[str, Any]) -> None:
     project = reg.projects.get(p["project"])
     if project is not None:
         project.milestones.append(
@@ -396,13 +397,13 @@ def _milestone(reg: Registry, p: dict[str, Any]) -> None:
         )
 
 
-def _project_completed(reg: Registry, p: dict[str, Any]) -> None:
+def _project_completed(reg: ProcessParts, p: dict[str, Any]) -> None:
     project = reg.projects.get(p["project"])
     if project is not None:
         project.completed_on = _day(p["completed_on"])
 
 
-def _commitment_made(reg: Registry, p: dict[str, Any]) -> None:
+def _commitment_made(reg: ProcessParts, p: dict[str, Any]) -> None:
     reg.commitments[p["commitment"]] = CommitmentView(
         commitment=p["commitment"],
         project=p["project"],
@@ -414,8 +415,10 @@ def _commitment_made(reg: Registry, p: dict[str, Any]) -> None:
     )
 
 
-def _commitment_settled(status: str, on_field: str) -> Any:
-    def handler(reg: Registry, p: dict[str, Any]) -> None:
+def _commitment_settled(
+    status: str, on_field: str
+) -> Callable[[ProcessParts, dict[str, Any]], None]:
+    def handler(reg: ProcessParts, p: dict[str, Any]) -> None:
         commitment = reg.commitments.get(p["commitment"])
         if commitment is not None:
             commitment.status = status
@@ -424,7 +427,7 @@ def _commitment_settled(status: str, on_field: str) -> Any:
     return handler
 
 
-def _incident(reg: Registry, p: dict[str, Any]) -> None:
+def _incident(reg: ProcessParts, p: dict[str, Any]) -> None:
     reg.incidents[p["incident"]] = {
         k: v for k, v in p.items() if not k.startswith("__")
     }
@@ -478,7 +481,7 @@ class KeyView:
         }
 
 
-def _key_registered(reg: Registry, p: dict[str, Any]) -> None:
+def _key_registered(reg: ProcessParts, p: dict[str, Any]) -> None:
     if p["key_id"] not in reg.keys:  # the first registration of a key counts
         reg.keys[p["key_id"]] = KeyView(
             p["key_id"],
@@ -489,7 +492,7 @@ def _key_registered(reg: Registry, p: dict[str, Any]) -> None:
         )
 
 
-def _key_confirmed(reg: Registry, p: dict[str, Any]) -> None:
+def _key_confirmed(reg: ProcessParts, p: dict[str, Any]) -> None:
     key = reg.keys.get(p["key_id"])
     if (
         key is not None
@@ -501,7 +504,7 @@ def _key_confirmed(reg: Registry, p: dict[str, Any]) -> None:
         key.confirmed_on = _day(p["confirmed_on"])
 
 
-def _key_revoked(reg: Registry, p: dict[str, Any]) -> None:
+def _key_revoked(reg: ProcessParts, p: dict[str, Any]) -> None:
     key = reg.keys.get(p["key_id"])
     if key is not None and not key.revoked:
         key.revoked = True
@@ -509,11 +512,24 @@ def _key_revoked(reg: Registry, p: dict[str, Any]) -> None:
         key.revoked_on = _day(p["revoked_on"])
 
 
-def _rules_amended(reg: Registry, p: dict[str, Any]) -> None:
+def _rules_amended(reg: ProcessParts, p: dict[str, Any]) -> None:
     reg.amendments.append((_day(p["effective_on"]), p["changes"]))
 
 
-PROCESS_HANDLERS: dict[str, Any] = {
+class ProcessParts(Protocol):
+    """What the handlers here fold into: the process's part of a registry
+    (:class:`napci.domain.registry.Registry` is one)."""
+
+    decisions: dict[str, DecisionView]
+    projects: dict[str, ProjectView]
+    commitments: dict[str, CommitmentView]
+    incidents: dict[str, dict[str, Any]]
+    amendments: list[tuple[date, dict[str, Any]]]
+    initiatives: dict[str, int]
+    keys: dict[str, KeyView]
+
+
+PROCESS_HANDLERS: dict[str, Callable[[ProcessParts, dict[str, Any]], None]] = {
     "ProposalTabled": _proposal_tabled,
     "SilenceProcedureStarted": _silence_started,
     "PositionRecorded": _position_recorded,

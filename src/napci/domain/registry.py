@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -395,7 +395,9 @@ _CREATES: dict[str, tuple[str, str]] = {
     "MechanismRegistered": ("mechanism", "mechanism"),
 }
 
-_HANDLERS: dict[str, Any] = {
+#: Every handler, each given the registry (which the meetings' and the
+#: process's handlers see as their part of it: mypy checks that it is one).
+_HANDLERS: dict[str, Callable[[Registry, dict[str, Any]], None]] = {
     "ActorRegistered": _actor_registered,
     "ActorInvited": _actor_invited,
     "ActorJoined": _actor_joined,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
@@ -16,11 +18,12 @@ from napci.domain.admission import AppendResult
 from napci.domain.chain import VerifyReport
 from napci.domain.envelope import EventDraft, format_timestamp
 from napci.domain.registry import Registry, fold_registry
-from napci.domain.roadmap import Roadmap, assess
 from napci.services.record_state import RecordState
-from napci.services.seed import record_drafts
-from napci.services.trust import TrustError, TrustService
 from napci.settings import Settings
+
+if TYPE_CHECKING:
+    from napci.domain.roadmap import Roadmap
+    from napci.services.trust import TrustService
 
 __all__ = ["InitResult", "Platform", "open_platform", "status_of"]
 
@@ -44,12 +47,27 @@ class Platform:
         #: The registries kept current: what commands are judged against,
         #: and what the web app reads.
         self.record = RecordState(self.ledger)
-        self.trust = TrustService(engine)
         self.users = UserStore(engine)
+        self._trust: TrustService | None = None
+        self._trust_lock = threading.Lock()
+
+    @property
+    def trust(self) -> TrustService:
+        """The trust figures, kept current: made when first asked for, so that
+        a verb that shows no figure starts without the fold (and NumPy)."""
+        with self._trust_lock:
+            if self._trust is None:
+                from napci.services.trust import TrustService
+
+                self._trust = TrustService(self.engine)
+            return self._trust
 
     def close(self) -> None:
         """Release the database connections."""
-        self.trust.close()
+        with self._trust_lock:
+            trust = self._trust
+        if trust is not None:  # kept: a later read takes a new connection
+            trust.close()
         self.engine.dispose()
 
     def __enter__(self) -> Platform:
@@ -62,6 +80,8 @@ class Platform:
 
     def init(self, *, principal: str | None) -> InitResult:
         """Migrate the schema and load the NAPCI record 2013-2014 (idempotent)."""
+        from napci.services.seed import record_drafts
+
         upgrade(self.engine)
         result = self.ledger.append(record_drafts(), principal=principal)
         return InitResult(
@@ -109,6 +129,9 @@ class Platform:
 
 def status_of(registry: Registry, trust: TrustService, day: date) -> Roadmap:
     """The road-map assessment of ``registry`` (as it stood on ``day``)."""
+    from napci.domain.roadmap import assess
+    from napci.services.trust import TrustError
+
     figures = trust.figures(day)
     try:
         year_ago = trust.figures(day - timedelta(days=365)).regional_index

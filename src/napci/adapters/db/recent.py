@@ -29,7 +29,6 @@ import weakref
 from collections.abc import Iterable
 from typing import Any, Final
 
-import psycopg
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import DBAPIError
 
@@ -161,6 +160,8 @@ class Listener:
 
     def take(self) -> None:
         """Take the announcements that have arrived (without waiting)."""
+        import psycopg  # a listener is PostgreSQL's alone
+
         with contextlib.suppress(psycopg.Error):  # lost: the thread opens another
             self._drain()
 
@@ -177,6 +178,8 @@ class Listener:
     # -- the thread -----------------------------------------------------------
 
     def _run(self) -> None:
+        import psycopg
+
         retry = 0.05
         try:
             while not self._stopping.is_set():
